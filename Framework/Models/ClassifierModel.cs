@@ -1,0 +1,23 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Condensa.Models;
+
+/// <summary>
+/// Every Condensa model: a feature extractor followed by one linear classifier. <see cref="Embed"/> returns the
+/// features before the classifier (the embedding used by DM, herding, k-center and friends).
+/// </summary>
+public abstract class ClassifierModel : nn.Module<Tensor, Tensor>
+{
+    protected ClassifierModel(string name) : base(name) { }
+
+    /// <summary>Features before the classifier, shape N x <see cref="EmbeddingSize"/>.</summary>
+    public abstract Tensor Embed(Tensor x);
+
+    /// <summary>The final linear layer (logits = Classifier(Embed(x))).</summary>
+    public abstract nn.Module<Tensor, Tensor> Classifier { get; }
+
+    public abstract int EmbeddingSize { get; }
+
+    public override Tensor forward(Tensor x) => Classifier.call(Embed(x));
+}
