@@ -1,1 +1,1 @@
-return 0;
+return await Condensa.Scenarios.Cli.CondensaCli.RunAsync(args);

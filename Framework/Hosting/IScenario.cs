@@ -1,0 +1,40 @@
+using Condensa.Memory;
+using Condensa.Reporting;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace Condensa.Hosting;
+
+/// <summary>A runnable use of Condensa (train, compare, continual, nas...), chosen by the config's <c>scenario</c> key.</summary>
+public interface IScenario
+{
+    string Name { get; }
+    string Description { get; }
+    /// <summary>The options class the config binds to (derives from <see cref="RunOptions"/>).</summary>
+    Type OptionsType { get; }
+    /// <summary>Runs to completion, writing results into <see cref="RunContext.Directory"/>; returns the process exit code.</summary>
+    int Run(RunContext context, RunOptions options, CancellationToken cancellationToken);
+}
+
+/// <summary>What a running scenario gets from the host.</summary>
+public sealed class RunContext
+{
+    public required RunDirectory Directory { get; init; }
+    public required ILogger Log { get; init; }
+    public required torch.Device Device { get; init; }
+    public required IProgressSink Progress { get; init; }
+    public required MemoryBuilderRegistry Builders { get; init; }
+    /// <summary>Path of the config file the run came from (for messages).</summary>
+    public required string ConfigPath { get; init; }
+}
+
+/// <summary>All scenarios known to the host.</summary>
+public sealed class ScenarioRegistry
+{
+    private readonly Dictionary<string, IScenario> _scenarios;
+
+    public ScenarioRegistry(IEnumerable<IScenario> scenarios) => _scenarios = scenarios.ToDictionary(s => s.Name);
+
+    public IEnumerable<IScenario> All => _scenarios.Values.OrderBy(s => s.Name);
+    public IScenario? Find(string name) => _scenarios.GetValueOrDefault(name);
+}

@@ -1,0 +1,53 @@
+using Condensa.Data;
+using Condensa.Models;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace Condensa.Memory;
+
+/// <summary>
+/// Everything a builder may use: the source data (real training data, or an existing memory to shrink), the budget,
+/// the classes to build for (a continual-learning step builds only its new classes), the architecture of any model
+/// the method trains, the device, a seed from which the builder derives all its randomness, progress and log sinks,
+/// and a cache for artifacts shared by several builders in one run (e.g. recorded training dynamics).
+/// </summary>
+public sealed class MemoryRequest
+{
+    public required LabeledDataset Source { get; init; }
+    public required Budget Budget { get; init; }
+    public int[]? Classes { get; init; }
+    public ArchitectureSpec Architecture { get; init; } = ArchitectureSpec.Default;
+    public torch.Device Device { get; init; } = torch.CPU;
+    public long Seed { get; init; }
+    public IProgressSink Progress { get; init; } = NullProgress.Instance;
+    public ILogger Log { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    public IArtifactCache Cache { get; init; } = new InMemoryArtifactCache();
+
+    /// <summary>The classes to build for: the requested ones, or every class present in the source.</summary>
+    public int[] TargetClasses => Classes ?? Source.PresentClasses();
+}
+
+/// <summary>A memory builder (selector or synthesizer), registered by name in <see cref="MemoryBuilderRegistry"/>.</summary>
+public interface IMemoryBuilder
+{
+    MemorySet Build(MemoryRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Artifacts computed once per run and shared between builders (keyed by a string that names their inputs).</summary>
+public interface IArtifactCache
+{
+    T GetOrAdd<T>(string key, Func<T> create) where T : class;
+}
+
+public sealed class InMemoryArtifactCache : IArtifactCache
+{
+    private readonly Dictionary<string, object> _items = new();
+
+    public T GetOrAdd<T>(string key, Func<T> create) where T : class
+    {
+        if (_items.TryGetValue(key, out var v)) return (T)v;
+        var created = create();
+        _items[key] = created;
+        return created;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Condensa.Reporting;
+
+/// <summary>
+/// The folder a run writes: resolved config, log, results.json, CSV tables, PNG plots, memories and checkpoints.
+/// Every write is atomic (temp file, then rename), so an interrupted run never leaves a half-written file.
+/// </summary>
+public sealed class RunDirectory
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public RunDirectory(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    /// <summary><paramref name="outDir"/> when given, else <c>runs/NAME-yyyyMMdd-HHmmss</c>.</summary>
+    public static RunDirectory Create(string? outDir, string name) =>
+        new(outDir ?? System.IO.Path.Combine("runs", $"{name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
+
+    public string PathOf(string relative)
+    {
+        var full = System.IO.Path.Combine(Path, relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        return full;
+    }
+
+    public bool Exists(string relative) => File.Exists(System.IO.Path.Combine(Path, relative));
+
+    public void WriteText(string relative, string content) => WriteAtomic(relative, tmp => File.WriteAllText(tmp, content, new UTF8Encoding(false)));
+
+    public void WriteJson(string relative, JsonNode node) => WriteText(relative, node.ToJsonString(Json) + "\n");
+
+    public void WriteJson<T>(string relative, T value) => WriteText(relative, JsonSerializer.Serialize(value, Json) + "\n");
+
+    /// <summary>Writes a CSV table (RFC 4180 quoting, invariant culture).</summary>
+    public void WriteCsv(string relative, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(',', header.Select(Quote)));
+        foreach (var row in rows) sb.AppendLine(string.Join(',', row.Select(v => Quote(Cell(v)))));
+        WriteText(relative, sb.ToString());
+    }
+
+    /// <summary>Runs <paramref name="write"/> on a temp path, then renames it over <paramref name="relative"/>.</summary>
+    public void WriteAtomic(string relative, Action<string> write)
+    {
+        var target = PathOf(relative);
+        var tmp = target + ".tmp";
+        write(tmp);
+        File.Move(tmp, target, overwrite: true);
+    }
+
+    public static string Cell(object? v) => v switch
+    {
+        null => "",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
+
+    private static string Quote(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}

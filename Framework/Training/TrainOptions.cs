@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+using Condensa.Hosting.Config;
+
+namespace Condensa.Training;
+
+public enum LrSchedule
+{
+    /// <summary>Multiply the rate by <c>decay_factor</c> once, at <c>decay_epoch</c> (the DC papers' evaluation).</summary>
+    Step,
+    /// <summary>Cosine annealing from <c>lr</c> to 0 over the epochs, per step.</summary>
+    Cosine,
+    Constant,
+}
+
+/// <summary>
+/// How a model is trained: SGD with momentum and weight decay, a step or cosine schedule, and optional differentiable
+/// augmentation. Defaults are the DC papers' evaluation (<c>evaluate_synset</c>): lr 0.01, momentum 0.9, weight decay
+/// 5e-4, batch 256, the rate divided by 10 at half of the epochs with a fresh optimizer (momentum reset).
+/// </summary>
+public sealed class TrainOptions : IValidatableOptions
+{
+    /// <summary>Passes over the training data.</summary>
+    [Range(1, 1_000_000)] public int Epochs { get; set; } = 10;
+
+    /// <summary>Minibatch size.</summary>
+    [Range(1, 1_000_000)] public int BatchSize { get; set; } = 256;
+
+    /// <summary>Initial learning rate.</summary>
+    [Range(0.0, 100.0)] public double Lr { get; set; } = 0.01;
+
+    /// <summary>SGD momentum.</summary>
+    [Range(0.0, 1.0)] public double Momentum { get; set; } = 0.9;
+
+    /// <summary>L2 weight decay.</summary>
+    [Range(0.0, 1.0)] public double WeightDecay { get; set; } = 0.0005;
+
+    /// <summary>Learning-rate schedule.</summary>
+    public LrSchedule Schedule { get; set; } = LrSchedule.Step;
+
+    /// <summary>Step schedule: first epoch (0-based) at the lower rate; default epochs / 2.</summary>
+    [Range(0, 1_000_000)] public int? DecayEpoch { get; set; }
+
+    /// <summary>Step schedule: factor applied to the rate at decay_epoch.</summary>
+    [Range(0.0, 1.0)] public double DecayFactor { get; set; } = 0.1;
+
+    /// <summary>Step schedule: start a fresh optimizer (momentum buffers reset) at the decay, as evaluate_synset does.</summary>
+    public bool ResetMomentumAtDecay { get; set; } = true;
+
+    /// <summary>Training augmentation: none, dsa (color_crop_cutout_flip_scale_rotate; no flip for digit data) or a DSA strategy string such as crop_scale_rotate.</summary>
+    public string Augmentation { get; set; } = "none";
+
+    /// <summary>Evaluate on the test set every N epochs for the training curve (0 = only at the end).</summary>
+    [Range(0, 1_000_000)] public int EvalEvery { get; set; }
+
+    public int EffectiveDecayEpoch => DecayEpoch ?? Epochs / 2;
+
+    public void Validate(Action<string, string> error)
+    {
+        if (Schedule == LrSchedule.Step && DecayEpoch is { } d && d >= Epochs)
+            error("decay_epoch", $"{d} must be below epochs ({Epochs}), or the decay never happens");
+    }
+
+    public TrainOptions Clone() => (TrainOptions)MemberwiseClone();
+}

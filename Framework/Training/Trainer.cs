@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Condensa.Data;
+using Condensa.Models;
+using Condensa.Training.Augmentation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Condensa.Training;
+
+/// <summary>One epoch of a training run: rate, mean loss and accuracy on the (augmented) training batches, wall time, and test accuracy when evaluated.</summary>
+public sealed record EpochRecord(int Epoch, double Lr, double Loss, double TrainAccuracy, double Seconds, double? TestAccuracy);
+
+/// <summary>
+/// Minibatch SGD with momentum and weight decay over an in-memory dataset (seeded shuffling, optional per-sample
+/// weights and differentiable augmentation). Every step runs in its own dispose scope, so memory stays flat however
+/// long the run; cancellation is checked between steps.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainOptions _options;
+    private readonly DiffAugment? _augmentation;
+
+    /// <param name="datasetName">Decides whether <c>augmentation: dsa</c> flips (not for digit data).</param>
+    public Trainer(TrainOptions options, string datasetName)
+    {
+        _options = options;
+        _augmentation = AugmentationOption.Create(options.Augmentation, datasetName);
+    }
+
+    /// <summary>Trains <paramref name="model"/> in place.</summary>
+    /// <param name="weights">Per-sample loss weights (CRAIG / GradMatch memories), or null.</param>
+    /// <param name="test">Evaluated every <c>eval_every</c> epochs and after the last one, or null.</param>
+    /// <param name="onEpoch">Called after every epoch (logging, CSV rows).</param>
+    public List<EpochRecord> Train(ClassifierModel model, LabeledDataset data, long seed, CancellationToken cancellationToken,
+        float[]? weights = null, LabeledDataset? test = null, Action<EpochRecord>? onEpoch = null, IProgressSink? progress = null)
+    {
+        var o = _options;
+        var device = model.parameters().First().device;
+        var images = data.Images.to(device);
+        var labels = data.Labels.to(device);
+        using var sampleWeights = weights is null ? null : tensor(weights, device: device);
+        var shuffle = new Random(unchecked((int)seed));
+        using var augmentGenerator = new Generator(unchecked((ulong)seed ^ 0x5DEECE66DUL), device: device);
+        int n = data.Count;
+        int stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize;
+        long totalSteps = (long)stepsPerEpoch * o.Epochs;
+        var history = new List<EpochRecord>(o.Epochs);
+        var optimizer = NewOptimizer(model, o.Lr);
+        using var task = (progress ?? NullProgress.Instance).Start($"train {data.Name}", o.Epochs);
+        model.train();
+        try
+        {
+            long step = 0;
+            for (int epoch = 0; epoch < o.Epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                double lr = RateAt(epoch, step, totalSteps);
+                if (o.Schedule == LrSchedule.Step && epoch == o.EffectiveDecayEpoch && epoch > 0 && o.ResetMomentumAtDecay)
+                {
+                    optimizer.Dispose();
+                    optimizer = NewOptimizer(model, lr);
+                }
+                var order = Permutation(n, shuffle);
+                double lossSum = 0;
+                long correct = 0;
+                for (int b = 0; b < stepsPerEpoch; b++, step++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (o.Schedule == LrSchedule.Cosine) lr = RateAt(epoch, step, totalSteps);
+                    SetRate(optimizer, lr);
+                    using var scope = NewDisposeScope();
+                    int start = b * o.BatchSize, count = Math.Min(o.BatchSize, n - start);
+                    var idx = tensor(order.AsSpan(start, count).ToArray(), device: device);
+                    var x = images.index_select(0, idx);
+                    var y = labels.index_select(0, idx);
+                    if (_augmentation is not null) x = _augmentation.Augment(x, augmentGenerator);
+                    var logits = model.call(x);
+                    Tensor loss;
+                    if (sampleWeights is null) loss = nn.functional.cross_entropy(logits, y);
+                    else
+                    {
+                        var w = sampleWeights.index_select(0, idx);
+                        loss = (nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.None) * w).sum() / w.sum();
+                    }
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                    lossSum += loss.item<float>() * count;
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                }
+                double? testAccuracy = null;
+                if (test is not null && ((o.EvalEvery > 0 && (epoch + 1) % o.EvalEvery == 0) || epoch == o.Epochs - 1))
+                    testAccuracy = Evaluator.Evaluate(model, test).Accuracy;
+                var record = new EpochRecord(epoch + 1, lr, lossSum / n, (double)correct / n, clock.Elapsed.TotalSeconds, testAccuracy);
+                history.Add(record);
+                onEpoch?.Invoke(record);
+                task.Status($"loss {record.Loss:0.000}");
+                task.Increment();
+            }
+        }
+        finally
+        {
+            optimizer.Dispose();
+            if (!ReferenceEquals(images, data.Images)) images.Dispose();
+            if (!ReferenceEquals(labels, data.Labels)) labels.Dispose();
+        }
+        return history;
+    }
+
+    /// <summary>Learning rate at an epoch (step schedule) or step (cosine: <c>lr · (1 + cos(π t / T)) / 2</c>).</summary>
+    public double RateAt(int epoch, long step, long totalSteps) => _options.Schedule switch
+    {
+        LrSchedule.Step => epoch >= _options.EffectiveDecayEpoch && _options.EffectiveDecayEpoch > 0 ? _options.Lr * _options.DecayFactor : _options.Lr,
+        LrSchedule.Cosine => _options.Lr * 0.5 * (1 + Math.Cos(Math.PI * step / Math.Max(1, totalSteps))),
+        _ => _options.Lr,
+    };
+
+    private optim.Optimizer NewOptimizer(ClassifierModel model, double lr) =>
+        optim.SGD(model.parameters(), lr, momentum: _options.Momentum, weight_decay: _options.WeightDecay);
+
+    private static void SetRate(optim.Optimizer optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+
+    /// <summary>A seeded Fisher–Yates permutation of 0..n-1.</summary>
+    public static long[] Permutation(int n, Random random)
+    {
+        var p = new long[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (p[i], p[j]) = (p[j], p[i]);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Condensa.Hosting;
+using Condensa.Hosting.Config;
+using Condensa.Memory;
+using Condensa.Reporting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using TorchSharp;
+
+namespace Condensa.Scenarios.Cli;
+
+/// <summary>
+/// The <c>condensa</c> command line: <c>run CONFIG [--out DIR] [--set key=value]...</c>, <c>validate CONFIG</c>,
+/// <c>methods</c>. Exit codes: 0 done, 1 failed, 2 invalid config or usage, 130 cancelled (partial results kept).
+/// </summary>
+public static class CondensaCli
+{
+    public const int ExitOk = 0, ExitFailed = 1, ExitInvalid = 2, ExitCancelled = 130;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces and debug logging", Recursive = true };
+        var config = new Argument<string>("CONFIG") { Description = "YAML config file" };
+        var outDir = new Option<string?>("--out") { Description = "Run directory (default runs/NAME-TIMESTAMP); an existing one is resumed where the scenario supports it" };
+        var set = new Option<string[]>("--set") { Description = "Override a config key, e.g. --set train.epochs=5 (repeatable)", AllowMultipleArgumentsPerToken = false };
+
+        var run = new Command("run", "Run the scenario a config describes") { config, outDir, set };
+        run.SetAction(pr => Guard(pr.GetValue(verbose), host => Run(host, pr.GetValue(config)!, pr.GetValue(outDir), pr.GetValue(set) ?? [])));
+
+        var validateConfig = new Argument<string>("CONFIG") { Description = "YAML config file" };
+        var validateSet = new Option<string[]>("--set") { Description = "Override a config key (repeatable)" };
+        var validate = new Command("validate", "Check a config without running it") { validateConfig, validateSet };
+        validate.SetAction(pr => Guard(pr.GetValue(verbose), host => Validate(host, pr.GetValue(validateConfig)!, pr.GetValue(validateSet) ?? [])));
+
+        var methods = new Command("methods", "List memory builders (selectors and synthesizers) with their options and defaults");
+        methods.SetAction(pr => Guard(pr.GetValue(verbose), ListMethods));
+
+        var root = new RootCommand("Condensa: condense a training set into a small memory (coreset selection or synthesis) and use it for continual learning and architecture search.")
+        {
+            run, validate, methods,
+        };
+        root.Options.Add(verbose);
+        foreach (var command in ExtraCommands.Create(verbose)) root.Subcommands.Add(command);
+        var parsed = root.Parse(args);
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+    }
+
+    /// <summary>Builds the host (DI: registries, scenarios, logging) and runs <paramref name="body"/> with one-paragraph error reporting.</summary>
+    internal static int Guard(bool verbose, Func<IHost, int> body)
+    {
+        using var host = BuildHost(verbose);
+        try
+        {
+            return body(host);
+        }
+        catch (CondensaException e)
+        {
+            PrintError(e.Message, e.Hint, verbose ? e : null);
+            return e is ConfigurationException ? ExitInvalid : ExitFailed;
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine("[yellow]cancelled[/]");
+            return ExitCancelled;
+        }
+        catch (Exception e) when (!verbose)
+        {
+            PrintError($"{e.GetType().Name}: {e.Message}", "run again with --verbose for the stack trace", null);
+            return ExitFailed;
+        }
+    }
+
+    public static IHost BuildHost(bool verbose)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var logs = new ConsoleLoggerProvider { MinimumLevel = verbose ? LogLevel.Debug : LogLevel.Information };
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddSingleton(logs);
+        builder.Services.AddSingleton(_ =>
+        {
+            var registry = new MemoryBuilderRegistry();
+            Methods.MethodsModule.Register(registry);
+            return registry;
+        });
+        foreach (var scenario in ScenarioCatalog.All()) builder.Services.AddSingleton(typeof(IScenario), scenario);
+        builder.Services.AddSingleton<ScenarioRegistry>();
+        builder.Services.AddSingleton<ConfigLoader>();
+        return builder.Build();
+    }
+
+    private static int Run(IHost host, string configPath, string? outDir, string[] overrides)
+    {
+        var (scenario, options) = host.Services.GetRequiredService<ConfigLoader>().Load(configPath, overrides);
+        var name = options.Name ?? Path.GetFileNameWithoutExtension(configPath);
+        var dir = RunDirectory.Create(outDir, name);
+        var logs = host.Services.GetRequiredService<ConsoleLoggerProvider>();
+        logs.AttachFile(dir.PathOf("log.txt"));
+        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("condensa");
+        dir.WriteText("config.yaml", $"# resolved from {configPath}{(overrides.Length > 0 ? " with --set " + string.Join(" --set ", overrides) : "")}\n" + ConfigWriter.ToYaml(options));
+
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        var device = DeviceResolver.Resolve(options.Device);
+        log.LogInformation("condensa {Scenario} '{Name}' -> {Dir} (device {Device}, {Threads} threads, seed {Seed})",
+            scenario.Name, name, dir.Path, device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), options.Seed);
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return; // a second Ctrl+C kills the process
+            e.Cancel = true;
+            log.LogWarning("Ctrl+C: stopping after the current step, keeping partial results (press again to abort)");
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
+        try
+        {
+            var builders = host.Services.GetRequiredService<MemoryBuilderRegistry>();
+            int Execute(IProgressSink progress) => scenario.Run(new RunContext
+            {
+                Directory = dir, Log = log, Device = device, Progress = progress, Builders = builders, ConfigPath = configPath,
+            }, options, cancel.Token);
+
+            int code;
+            if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
+            {
+                code = 0;
+                AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .Start(ctx => code = Execute(new SpectreProgressSink(ctx)));
+            }
+            else code = Execute(new PlainProgressSink(log, TimeSpan.FromSeconds(30)));
+            log.LogInformation("results in {Dir}", dir.Path);
+            return code;
+        }
+        catch (OperationCanceledException)
+        {
+            log.LogWarning("cancelled; partial results are in {Dir}", dir.Path);
+            return ExitCancelled;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static int Validate(IHost host, string configPath, string[] overrides)
+    {
+        var (scenario, options) = host.Services.GetRequiredService<ConfigLoader>().Load(configPath, overrides);
+        AnsiConsole.MarkupLineInterpolated($"[green]{configPath} is valid[/] (scenario {scenario.Name}). Resolved config:");
+        Console.Write(ConfigWriter.ToYaml(options));
+        return ExitOk;
+    }
+
+    private static int ListMethods(IHost host)
+    {
+        var registry = host.Services.GetRequiredService<MemoryBuilderRegistry>();
+        foreach (var kind in registry.All.GroupBy(r => r.Kind))
+        {
+            var table = new Table().Title($"[bold]{Markup.Escape(kind.Key)}[/]").AddColumns("name", "description", "options (defaults)");
+            foreach (var r in kind)
+                table.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Description), Markup.Escape(OptionsHelp.Describe(r.OptionsType)));
+            AnsiConsole.Write(table);
+        }
+        var scenarios = new Table().Title("[bold]scenarios[/]").AddColumns("scenario", "description");
+        foreach (var s in host.Services.GetRequiredService<ScenarioRegistry>().All) scenarios.AddRow(s.Name, Markup.Escape(s.Description));
+        AnsiConsole.Write(scenarios);
+        return ExitOk;
+    }
+
+    private static void PrintError(string message, string? hint, Exception? detail)
+    {
+        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        err.MarkupLineInterpolated($"[red]error:[/] {message}");
+        if (hint is not null) err.MarkupLineInterpolated($"[grey]hint:[/] {hint}");
+        if (detail is not null) err.WriteLine(detail.ToString());
+    }
+}

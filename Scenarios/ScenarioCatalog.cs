@@ -1,0 +1,7 @@
+namespace Condensa.Scenarios;
+
+/// <summary>The scenarios the <c>condensa</c> host offers.</summary>
+public static class ScenarioCatalog
+{
+    public static IEnumerable<Type> All() => [typeof(Train.TrainScenario)];
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Condensa.Data;
+using Condensa.Hosting;
+using Condensa.Models;
+using Condensa.Reporting;
+using Condensa.Training;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using TorchSharp;
+
+namespace Condensa.Scenarios.Train;
+
+public sealed class TrainScenarioOptions : RunOptions, Hosting.Config.IValidatableOptions
+{
+    /// <summary>Architecture to train, e.g. convnet-w128-d3-instancenorm-relu-avgpool.</summary>
+    public string Arch { get; set; } = ArchitectureSpec.Default.ToString();
+
+    public TrainOptions Train { get; set; } = new();
+
+    public void Validate(Action<string, string> error)
+    {
+        try { ArchitectureSpec.Parse(Arch); }
+        catch (CondensaException e) { error("arch", e.Message); }
+    }
+}
+
+/// <summary>
+/// Scenario <c>train</c>: train one architecture on a dataset (or a class subset) and test it. Writes results.json
+/// (<c>{"scenario":"train","metrics":{"test_accuracy":...}}</c>, accuracies as fractions), training.csv (one row per
+/// epoch, rewritten after every epoch so a cancelled run keeps its curve), training_curve.png and model.bin.
+/// </summary>
+public sealed class TrainScenario : IScenario
+{
+    public string Name => "train";
+    public string Description => "Train an architecture on a dataset (or a subset of its classes) and test it";
+    public Type OptionsType => typeof(TrainScenarioOptions);
+
+    public int Run(RunContext ctx, RunOptions runOptions, CancellationToken cancellationToken)
+    {
+        var o = (TrainScenarioOptions)runOptions;
+        var log = ctx.Log;
+        var spec = ArchitectureSpec.Parse(o.Arch);
+        var clock = Stopwatch.StartNew();
+        using var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
+        var train = splits.Train.To(ctx.Device);
+        var test = splits.Test.To(ctx.Device);
+        log.LogInformation("dataset {Name}: {Train} training / {Test} test images, {Classes} classes, {Shape}",
+            train.Name, train.Count, test.Count, train.NumClasses, train.Shape);
+        using var model = ModelFactory.Create(spec, train.Shape, train.NumClasses, Seeds.Derive(o.Seed, "model"));
+        model.to(ctx.Device);
+        log.LogInformation("model {Spec}: {Params:N0} parameters", spec, model.parameters().Sum(p => p.numel()));
+
+        var history = new List<EpochRecord>();
+        var status = "completed";
+        var trainClock = Stopwatch.StartNew();
+        try
+        {
+            new Trainer(o.Train, train.Name).Train(model, train, Seeds.Derive(o.Seed, "train"), cancellationToken, test: test, progress: ctx.Progress,
+                onEpoch: e =>
+                {
+                    history.Add(e);
+                    log.LogInformation("epoch {Epoch}/{Epochs}  lr {Lr:0.#####}  loss {Loss:0.0000}  train {TrainAcc:P2}{Test}  ({Seconds:0.0} s, {Rate:0} img/s)",
+                        e.Epoch, o.Train.Epochs, e.Lr, e.Loss, e.TrainAccuracy, e.TestAccuracy is { } t ? $"  test {t:P2}" : "", e.Seconds, train.Count / e.Seconds);
+                    WriteCurve(ctx.Directory, history);
+                });
+        }
+        catch (OperationCanceledException)
+        {
+            status = "cancelled";
+        }
+        trainClock.Stop();
+
+        var result = Evaluator.Evaluate(model, test);
+        model.save(ctx.Directory.PathOf("model.bin"));
+        var perClass = new JsonObject();
+        for (int c = 0; c < train.NumClasses; c++) perClass[train.ClassNames[c]] = Round(result.PerClassAccuracy[c]);
+        var json = new JsonObject
+        {
+            ["scenario"] = "train",
+            ["status"] = status,
+            ["arch"] = spec.ToString(),
+            ["dataset"] = train.Name,
+            ["seed"] = o.Seed,
+            ["metrics"] = new JsonObject
+            {
+                ["test_accuracy"] = Round(result.Accuracy),
+                ["test_loss"] = Round(result.Loss),
+                ["train_accuracy"] = history.Count > 0 ? Round(history[^1].TrainAccuracy) : null,
+                ["train_loss"] = history.Count > 0 ? Round(history[^1].Loss) : null,
+                ["epochs_completed"] = history.Count,
+                ["train_seconds"] = Math.Round(trainClock.Elapsed.TotalSeconds, 2),
+                ["train_images_per_second"] = history.Count > 0 ? Math.Round(train.Count * history.Count / history.Sum(h => h.Seconds), 1) : null,
+                ["total_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
+            },
+            ["per_class_accuracy"] = perClass,
+            ["confusion_matrix"] = new JsonArray(result.Confusion.Select(r => (JsonNode)new JsonArray(r.Select(v => (JsonNode)v).ToArray())).ToArray()),
+        };
+        ctx.Directory.WriteJson("results.json", json);
+
+        var table = new Table().AddColumns("metric", "value");
+        table.AddRow("architecture", spec.ToString());
+        table.AddRow("epochs", $"{history.Count}/{o.Train.Epochs}{(status == "cancelled" ? " (cancelled)" : "")}");
+        table.AddRow("test accuracy", $"{result.Accuracy:P2}");
+        table.AddRow("training time", $"{trainClock.Elapsed.TotalSeconds:0} s");
+        AnsiConsole.Write(table);
+        log.LogInformation("test accuracy {Accuracy:P2} ({Status})", result.Accuracy, status);
+        if (status == "cancelled") throw new OperationCanceledException();
+        return 0;
+    }
+
+    private static void WriteCurve(RunDirectory dir, List<EpochRecord> history)
+    {
+        dir.WriteCsv("training.csv", ["epoch", "lr", "loss", "train_accuracy", "test_accuracy", "seconds"],
+            history.Select(h => (IReadOnlyList<object?>)[h.Epoch, h.Lr, h.Loss, h.TrainAccuracy, h.TestAccuracy, h.Seconds]));
+        var x = history.Select(h => (double)h.Epoch).ToArray();
+        var series = new List<Series>
+        {
+            new("train loss", x, history.Select(h => h.Loss).ToArray()),
+            new("train accuracy", x, history.Select(h => h.TrainAccuracy).ToArray()),
+        };
+        var tested = history.Where(h => h.TestAccuracy is not null).ToArray();
+        if (tested.Length > 0) series.Add(new("test accuracy", tested.Select(h => (double)h.Epoch).ToArray(), tested.Select(h => h.TestAccuracy!.Value).ToArray()));
+        Plots.Line(dir.PathOf("training_curve.png"), "Training curve", "epoch", "loss / accuracy", series);
+    }
+
+    private static double Round(double v) => double.IsNaN(v) ? v : Math.Round(v, 6);
+}
