@@ -74,7 +74,7 @@ public sealed class DatasetCatalogTests
         for (int i = 0; i < 10; i++)
         {
             var value = (byte)(20 * i);
-            dir.WritePng($"{(i % 2 == 0 ? "even" : "odd")}/{i}.png", 3, 3, (x, y) => new SKColor(value, (byte)(x * 50), (byte)(y * 60)));
+            dir.WriteImage($"{(i % 2 == 0 ? "even" : "odd")}/{i}.png", 3, 3, (x, y) => new SKColor(value, (byte)(x * 50), (byte)(y * 60)));
         }
         var options = new DatasetOptions { Name = "folder", Path = dir.Root, TestFraction = 0.4 };
         using var a = DatasetCatalog.Load(options, seed: 1);

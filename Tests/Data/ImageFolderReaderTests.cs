@@ -18,7 +18,7 @@ public sealed class ImageFolderReaderTests
         for (int i = 0; i < 6; i++)
         {
             var image = i;
-            dir.WritePng($"{prefix}{(i < 3 ? "cat" : "ant")}/img{i}.png", 4, 3, (x, y) => Color(image, x, y));
+            dir.WriteImage($"{prefix}{(i < 3 ? "cat" : "ant")}/img{i}.png", 4, 3, (x, y) => Color(image, x, y));
         }
     }
 
@@ -72,11 +72,11 @@ public sealed class ImageFolderReaderTests
         for (int i = 0; i < 4; i++)
         {
             var image = i;
-            dir.WritePng($"train/{(i % 2 == 0 ? "a" : "b")}/{i}.png", 3, 2, (x, y) => new SKColor(Gray(image, x, y), Gray(image, x, y), Gray(image, x, y)), gray: true);
+            dir.WriteImage($"train/{(i % 2 == 0 ? "a" : "b")}/{i}.png", 3, 2, (x, y) => new SKColor(Gray(image, x, y), Gray(image, x, y), Gray(image, x, y)), gray: true);
         }
         // The test split holds an RGB-encoded PNG whose channels are equal: still gray.
-        dir.WritePng("test/a/t.png", 3, 2, (x, y) => new SKColor(Gray(5, x, y), Gray(5, x, y), Gray(5, x, y)));
-        dir.WritePng("test/b/t.png", 3, 2, (x, y) => new SKColor(Gray(6, x, y), Gray(6, x, y), Gray(6, x, y)));
+        dir.WriteImage("test/a/t.png", 3, 2, (x, y) => new SKColor(Gray(5, x, y), Gray(5, x, y), Gray(5, x, y)));
+        dir.WriteImage("test/b/t.png", 3, 2, (x, y) => new SKColor(Gray(6, x, y), Gray(6, x, y), Gray(6, x, y)));
         var (train, test) = ImageFolderReader.Read(dir.Root, name: "g");
         using (train)
         using (test)
@@ -97,7 +97,7 @@ public sealed class ImageFolderReaderTests
     {
         using var dir = new TempDataFolder();
         WriteColorFolder(dir);
-        dir.WritePng("cat/big.png", 8, 6, (_, _) => new SKColor(10, 20, 30));
+        dir.WriteImage("cat/big.png", 8, 6, (_, _) => new SKColor(10, 20, 30));
         var (data, _) = ImageFolderReader.Read(dir.Root);
         using (data)
         {
@@ -112,6 +112,23 @@ public sealed class ImageFolderReaderTests
         var (resized, _) = ImageFolderReader.Read(dir.Root, size: 5);
         using (resized)
             Assert.AreEqual(new ImageShape(3, 5, 5), resized.Shape);
+    }
+
+    [TestMethod]
+    public void JpegImagesAreDecoded()
+    {
+        using var dir = new TempDataFolder();
+        dir.WriteImage("red/a.jpg", 8, 8, (_, _) => new SKColor(200, 30, 60), format: SKEncodedImageFormat.Jpeg);
+        dir.WriteImage("blue/b.JPEG", 8, 8, (_, _) => new SKColor(20, 40, 220), format: SKEncodedImageFormat.Jpeg);
+        var (data, _) = ImageFolderReader.Read(dir.Root);
+        using (data)
+        {
+            Assert.AreEqual(new ImageShape(3, 8, 8), data.Shape);
+            CollectionAssert.AreEqual(new[] { "blue", "red" }, data.ClassNames.ToArray());
+            // Lossy, but a flat color survives within a few levels.
+            Assert.AreEqual(220 / 255f, data.Images[0, 2].mean().item<float>(), 4 / 255f);
+            Assert.AreEqual(200 / 255f, data.Images[1, 0].mean().item<float>(), 4 / 255f);
+        }
     }
 
     [TestMethod]
@@ -140,7 +157,7 @@ public sealed class ImageFolderReaderTests
     {
         using var dir = new TempDataFolder();
         WriteColorFolder(dir, "train/");
-        dir.WritePng("test/ant/x.png", 4, 3, (x, y) => Color(0, x, y));
+        dir.WriteImage("test/ant/x.png", 4, 3, (x, y) => Color(0, x, y));
         var e = Assert.ThrowsExactly<CondensaException>(() => ImageFolderReader.Read(dir.Root));
         StringAssert.Contains(e.Message, $"{dir.PathOf("test")}: class folders [ant] differ");
     }

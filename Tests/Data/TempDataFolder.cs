@@ -50,14 +50,15 @@ internal sealed class TempDataFolder : IDisposable
         return bytes;
     }
 
-    /// <summary>Writes an opaque RGB (or Gray8) PNG whose pixel (x, y) is <paramref name="color"/>(x, y).</summary>
-    public string WritePng(string relativePath, int width, int height, Func<int, int, SKColor> color, bool gray = false)
+    /// <summary>Writes an opaque RGB (or Gray8) PNG (or JPEG) whose pixel (x, y) is <paramref name="color"/>(x, y).</summary>
+    public string WriteImage(string relativePath, int width, int height, Func<int, int, SKColor> color, bool gray = false,
+        SKEncodedImageFormat format = SKEncodedImageFormat.Png)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, SKAlphaType.Opaque));
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
                 bitmap.SetPixel(x, y, color(x, y));
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        using var data = bitmap.Encode(format, 100);
         return Write(relativePath, data.ToArray());
     }
 }
