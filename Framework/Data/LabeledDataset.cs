@@ -25,6 +25,19 @@ public sealed record Normalization(float[] Mean, float[] Std)
         return (images * std + mean).clamp(0, 1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Converts 8-bit pixels (any integer dtype, N x C x H x W) to normalized float32 <c>(p / 255 - mean) / std</c>,
+    /// in place on one float copy (the readers' path for tens of thousands of images).
+    /// </summary>
+    public Tensor NormalizeBytes(Tensor pixels255)
+    {
+        using var scope = NewDisposeScope();
+        var c = Mean.Length;
+        var images = pixels255.to_type(ScalarType.Float32, copy: true).div_(255f);
+        images.sub_(tensor(Mean, device: images.device).view(1, c, 1, 1)).div_(tensor(Std, device: images.device).view(1, c, 1, 1));
+        return images.MoveToOuterDisposeScope();
+    }
+
     public Tensor Normalize(Tensor pixels01)
     {
         using var scope = NewDisposeScope();
@@ -104,6 +117,10 @@ public sealed class LabeledDataset : IDisposable
         for (int i = 0; i < _labels.Length; i++) if (set.Contains((int)_labels[i])) idx.Add(i);
         return Subset(idx, name);
     }
+
+    /// <summary>A new dataset with other images (same count) under <paramref name="normalization"/>, same labels and classes.</summary>
+    public LabeledDataset WithImages(Tensor images, Normalization normalization, string? name = null) =>
+        new(name ?? Name, images, Labels.clone(), ClassNames, normalization);
 
     /// <summary>Moves the dataset to a device (returns this when it is already there).</summary>
     public LabeledDataset To(Device device) =>
