@@ -19,5 +19,8 @@ public abstract class ClassifierModel : nn.Module<Tensor, Tensor>
 
     public abstract int EmbeddingSize { get; }
 
+    /// <summary>Number of trainable scalars (buffers such as batch-norm running statistics excluded).</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
     public override Tensor forward(Tensor x) => Classifier.call(Embed(x));
 }
