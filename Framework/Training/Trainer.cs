@@ -7,6 +7,9 @@ using static TorchSharp.torch;
 
 namespace Condensa.Training;
 
+/// <summary>What a training step saw: the epoch, the sample indices of the batch, and the (detached) logits. Valid only during the callback.</summary>
+public readonly record struct BatchRecord(int Epoch, Tensor Indices, Tensor Logits, Tensor Labels);
+
 /// <summary>One epoch of a training run: rate, mean loss and accuracy on the (augmented) training batches, wall time, and test accuracy when evaluated.</summary>
 public sealed record EpochRecord(int Epoch, double Lr, double Loss, double TrainAccuracy, double Seconds, double? TestAccuracy);
 
@@ -31,8 +34,10 @@ public sealed class Trainer
     /// <param name="weights">Per-sample loss weights (CRAIG / GradMatch memories), or null.</param>
     /// <param name="test">Evaluated every <c>eval_every</c> epochs and after the last one, or null.</param>
     /// <param name="onEpoch">Called after every epoch (logging, CSV rows).</param>
+    /// <param name="onBatch">Called after every step with the batch's logits (training-dynamics recorders).</param>
     public List<EpochRecord> Train(ClassifierModel model, LabeledDataset data, long seed, CancellationToken cancellationToken,
-        float[]? weights = null, LabeledDataset? test = null, Action<EpochRecord>? onEpoch = null, IProgressSink? progress = null)
+        float[]? weights = null, LabeledDataset? test = null, Action<EpochRecord>? onEpoch = null, IProgressSink? progress = null,
+        Action<BatchRecord>? onBatch = null)
     {
         var o = _options;
         var device = model.parameters().First().device;
@@ -85,6 +90,7 @@ public sealed class Trainer
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
+                    onBatch?.Invoke(new BatchRecord(epoch, idx, logits.detach(), y));
                     lossSum += loss.item<float>() * count;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
                 }

@@ -10,8 +10,8 @@ public sealed record ConfigLocation(string Source, long Line, long Column)
 
     /// <summary>The location of a node: its file position, or the override that produced it.</summary>
     public static ConfigLocation Of(YamlNode node, string file) =>
-        node.Tag.IsEmpty == false && node.Tag.Value.StartsWith(YamlConfig.OverrideTagPrefix, StringComparison.Ordinal)
-            ? new ConfigLocation("--set " + node.Tag.Value[YamlConfig.OverrideTagPrefix.Length..], 0, 0)
+        YamlConfig.OverrideOf(node) is { } assignment
+            ? new ConfigLocation("--set " + assignment, 0, 0)
             : new ConfigLocation(file, node.Start.Line, node.Start.Column);
 
     public static ConfigLocation Of(Mark mark, string file) => new(file, mark.Line, mark.Column);

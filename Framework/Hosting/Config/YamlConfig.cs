@@ -9,7 +9,10 @@ namespace Condensa.Hosting.Config;
 /// </summary>
 public static class YamlConfig
 {
-    internal const string OverrideTagPrefix = "tag:condensa,set:";
+    /// <summary>Nodes that came from a --set override, with the assignment text (for error locations).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<YamlNode, string> Overrides = new();
+
+    internal static string? OverrideOf(YamlNode node) => Overrides.TryGetValue(node, out var a) ? a : null;
 
     public static YamlMappingNode Load(string path, IEnumerable<string>? overrides = null)
     {
@@ -85,8 +88,7 @@ public static class YamlConfig
 
     private static void MarkAsOverride(YamlNode node, string assignment)
     {
-        node.Tag = new YamlDotNet.Core.TagName(OverrideTagPrefix + assignment);
-        foreach (var child in node.AllNodes.Skip(1)) child.Tag = new YamlDotNet.Core.TagName(OverrideTagPrefix + assignment);
+        foreach (var n in node.AllNodes) Overrides.AddOrUpdate(n, assignment);
     }
 
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
