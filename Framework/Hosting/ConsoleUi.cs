@@ -37,7 +37,8 @@ public sealed class ConsoleLoggerProvider : ILoggerProvider
         lock (_gate)
         {
             var line = $"{stamp} {prefix}{message}";
-            if (level >= LogLevel.Warning) AnsiConsole.MarkupLineInterpolated($"[yellow]{line}[/]");
+            if (Console.IsOutputRedirected) Console.Out.WriteLine(line); // no wrapping at 80 columns in logs and CI
+            else if (level >= LogLevel.Warning) AnsiConsole.MarkupLineInterpolated($"[yellow]{line}[/]");
             else AnsiConsole.MarkupLineInterpolated($"[grey]{stamp}[/] {message}");
             _file?.WriteLine(line);
         }

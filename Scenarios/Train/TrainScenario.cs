@@ -60,8 +60,8 @@ public sealed class TrainScenario : IScenario
                 onEpoch: e =>
                 {
                     history.Add(e);
-                    log.LogInformation("epoch {Epoch}/{Epochs}  lr {Lr:0.#####}  loss {Loss:0.0000}  train {TrainAcc:P2}{Test}  ({Seconds:0.0} s, {Rate:0} img/s)",
-                        e.Epoch, o.Train.Epochs, e.Lr, e.Loss, e.TrainAccuracy, e.TestAccuracy is { } t ? $"  test {t:P2}" : "", e.Seconds, train.Count / e.Seconds);
+                    log.LogInformation("epoch {Epoch}/{Epochs}  lr {Lr:0.#####}  loss {Loss:0.0000}  train {TrainAcc}{Test}  ({Seconds:0.0} s, {Rate:0} img/s)",
+                        e.Epoch, o.Train.Epochs, e.Lr, e.Loss, Format.Percent(e.TrainAccuracy), e.TestAccuracy is { } t ? $"  test {Format.Percent(t)}" : "", e.Seconds, train.Count / e.Seconds);
                     WriteCurve(ctx.Directory, history);
                 });
         }
@@ -101,10 +101,10 @@ public sealed class TrainScenario : IScenario
         var table = new Table().AddColumns("metric", "value");
         table.AddRow("architecture", spec.ToString());
         table.AddRow("epochs", $"{history.Count}/{o.Train.Epochs}{(status == "cancelled" ? " (cancelled)" : "")}");
-        table.AddRow("test accuracy", $"{result.Accuracy:P2}");
+        table.AddRow("test accuracy", Format.Percent(result.Accuracy));
         table.AddRow("training time", $"{trainClock.Elapsed.TotalSeconds:0} s");
         AnsiConsole.Write(table);
-        log.LogInformation("test accuracy {Accuracy:P2} ({Status})", result.Accuracy, status);
+        log.LogInformation("test accuracy {Accuracy} ({Status})", Format.Percent(result.Accuracy), status);
         if (status == "cancelled") throw new OperationCanceledException();
         return 0;
     }

@@ -1,0 +1,147 @@
+using Condensa.Data;
+using Condensa.Memory;
+using Condensa.Models;
+using Condensa.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Condensa.Methods.Selection.Dynamics;
+
+/// <summary>The selection model's view of every sample after an epoch: embeddings (N x d) and softmax probabilities (N x C), from one eval-mode pass.</summary>
+public sealed record Checkpoint(int Epoch, Tensor Embeddings, Tensor Probabilities);
+
+/// <summary>
+/// Training dynamics of the selection model (DeepCore's EarlyTrain, TDDS' and YOCO's recorders in one): the model is
+/// trained for E epochs on the source without augmentation, and for every sample and epoch the softmax probabilities,
+/// loss and correctness that its training step saw are kept (E x N); at checkpoint epochs one eval-mode pass records
+/// embeddings and probabilities of all samples. Last-layer gradients are never materialized: they factor as
+/// <c>g_i = e_i ⊗ [1, h_i]</c> with <c>e_i = p_i − onehot(y_i)</c> (methods-anchors §1.4), see <see cref="GradientFactors"/>.
+/// Recorded once per run and shared by every selector through the request's artifact cache.
+/// </summary>
+public sealed class TrainingDynamics : IDisposable
+{
+    private readonly Dictionary<int, Checkpoint> _checkpoints;
+
+    private TrainingDynamics(ClassifierModel model, Tensor probabilities, Tensor losses, Tensor correct, Tensor labels, Dictionary<int, Checkpoint> checkpoints, int numClasses)
+    {
+        Model = model;
+        Probabilities = probabilities;
+        Losses = losses;
+        Correct = correct;
+        Labels = labels;
+        _checkpoints = checkpoints;
+        NumClasses = numClasses;
+    }
+
+    /// <summary>The trained selection model (DeepFool attacks it; eval mode).</summary>
+    public ClassifierModel Model { get; }
+    /// <summary>E x N x C softmax probabilities seen by the training step of each sample in each epoch.</summary>
+    public Tensor Probabilities { get; }
+    /// <summary>E x N cross-entropy losses seen by the training step.</summary>
+    public Tensor Losses { get; }
+    /// <summary>E x N: whether the training step classified the sample correctly.</summary>
+    public Tensor Correct { get; }
+    /// <summary>N labels of the source.</summary>
+    public Tensor Labels { get; }
+    public int NumClasses { get; }
+    public int Epochs => (int)Probabilities.shape[0];
+    public int Count => (int)Probabilities.shape[1];
+    public IReadOnlyCollection<int> CheckpointEpochs => _checkpoints.Keys;
+    /// <summary>The checkpoint after the last epoch.</summary>
+    public Checkpoint Final => _checkpoints[Epochs];
+
+    public Checkpoint At(int epoch) => _checkpoints.TryGetValue(epoch, out var c) ? c
+        : throw new InvalidOperationException($"no checkpoint at epoch {epoch}; recorded: {string.Join(", ", _checkpoints.Keys)}");
+
+    /// <summary>Last-layer gradient factors at a checkpoint: E = p − onehot(y) (N x C) and H = [1, h] (N x (d+1)), so g_i = E_i ⊗ H_i.</summary>
+    public (Tensor E, Tensor H) GradientFactors(Checkpoint checkpoint)
+    {
+        using var scope = NewDisposeScope();
+        var e = checkpoint.Probabilities - nn.functional.one_hot(Labels, NumClasses).to_type(ScalarType.Float32);
+        var h = cat([ones(checkpoint.Embeddings.shape[0], 1), checkpoint.Embeddings], 1);
+        return (e.MoveToOuterDisposeScope(), h.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The recording shared by every selector with equal options on the same source and seed (via the run's cache).</summary>
+    public static TrainingDynamics For(MemoryRequest request, SelectionModelOptions options, IReadOnlyCollection<int>? checkpoints, CancellationToken cancellationToken)
+    {
+        var arch = options.SelectionArch is { } a ? ArchitectureSpec.Parse(a) : request.Architecture;
+        var wanted = (checkpoints ?? []).Append(options.SelectionEpochs).Distinct().Order().ToArray();
+        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{arch}|{options.SelectionEpochs}|{options.SelectionLr}|{options.SelectionBatchSize}|{request.Seed}|{string.Join(',', wanted)}";
+        return request.Cache.GetOrAdd(key, () => Record(request.Source, arch, options, wanted, request.Seed, request.Device, request.Progress, cancellationToken));
+    }
+
+    /// <summary>Trains the selection model and records its dynamics.</summary>
+    public static TrainingDynamics Record(LabeledDataset source, ArchitectureSpec arch, SelectionModelOptions options, IReadOnlyCollection<int> checkpointEpochs,
+        long seed, Device device, IProgressSink progress, CancellationToken cancellationToken)
+    {
+        int epochs = options.SelectionEpochs, n = source.Count, c = source.NumClasses;
+        var model = ModelFactory.Create(arch, source.Shape, c, Seeds.Derive(seed, "selection-model"));
+        model.to(device);
+        var probabilities = zeros(epochs, n, c);
+        var losses = zeros(epochs, n);
+        var correct = zeros(epochs, n, ScalarType.Bool);
+        var checkpoints = new Dictionary<int, Checkpoint>();
+        var train = new TrainOptions
+        {
+            Epochs = epochs, BatchSize = options.SelectionBatchSize, Lr = options.SelectionLr, Schedule = LrSchedule.Cosine, Augmentation = "none",
+        };
+        new Trainer(train, source.Name).Train(model, source, Seeds.Derive(seed, "selection-shuffle"), cancellationToken, progress: progress,
+            onBatch: b =>
+            {
+                using var scope = NewDisposeScope();
+                var idx = b.Indices.cpu();
+                var logits = b.Logits.cpu();
+                var labels = b.Labels.cpu();
+                probabilities[b.Epoch].index_copy_(0, idx, logits.softmax(1));
+                losses[b.Epoch].index_copy_(0, idx, nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None));
+                correct[b.Epoch].index_copy_(0, idx, logits.argmax(1).eq(labels));
+            },
+            onEpoch: e =>
+            {
+                if (checkpointEpochs.Contains(e.Epoch)) checkpoints[e.Epoch] = Observe(model, source, e.Epoch);
+            });
+        model.eval();
+        return new TrainingDynamics(model, probabilities, losses, correct, source.Labels.cpu().clone(), checkpoints, c);
+    }
+
+    /// <summary>One eval-mode pass without autograd: embeddings and softmax probabilities of every sample (on the CPU).</summary>
+    public static Checkpoint Observe(ClassifierModel model, LabeledDataset data, int epoch, int batchSize = 1000)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = inference_mode(false);
+            using var noGrad = no_grad();
+            var device = model.parameters().First().device;
+            var embeddings = new List<Tensor>();
+            var probs = new List<Tensor>();
+            for (long start = 0; start < data.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var x = data.Images.narrow(0, start, Math.Min(batchSize, data.Count - start)).to(device);
+                var h = model.Embed(x);
+                probs.Add(model.Classifier.call(h).softmax(1).cpu().MoveToOuterDisposeScope());
+                embeddings.Add(h.cpu().MoveToOuterDisposeScope());
+            }
+            var checkpoint = new Checkpoint(epoch, cat(embeddings, 0), cat(probs, 0));
+            foreach (var t in embeddings.Concat(probs)) t.Dispose();
+            return checkpoint;
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        Probabilities.Dispose();
+        Losses.Dispose();
+        Correct.Dispose();
+        Labels.Dispose();
+        foreach (var c in _checkpoints.Values) { c.Embeddings.Dispose(); c.Probabilities.Dispose(); }
+    }
+}
