@@ -175,9 +175,9 @@ public static class CondensaCli
 
     private static void PrintError(string message, string? hint, Exception? detail)
     {
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        err.MarkupLineInterpolated($"[red]error:[/] {message}");
-        if (hint is not null) err.MarkupLineInterpolated($"[grey]hint:[/] {hint}");
+        var err = Console.Error;
+        err.WriteLine($"error: {message}");
+        if (hint is not null) err.WriteLine($"hint: {hint}");
         if (detail is not null) err.WriteLine(detail.ToString());
     }
 }
