@@ -22,6 +22,7 @@ public static class CondensaCli
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 240; // tables in logs and CI are not cut at 80 columns
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces and debug logging", Recursive = true };
         var config = new Argument<string>("CONFIG") { Description = "YAML config file" };
         var outDir = new Option<string?>("--out") { Description = "Run directory (default runs/NAME-TIMESTAMP); an existing one is resumed where the scenario supports it" };

@@ -15,5 +15,6 @@ internal static class ExtraCommands
         throughput.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), _ => TrainThroughput.Run(pr.GetValue(arch)!, pr.GetValue(epochs))));
         bench.Subcommands.Add(throughput);
         yield return bench;
+        yield return ArchitectureSearch.NasCommands.Create(verbose);
     }
 }

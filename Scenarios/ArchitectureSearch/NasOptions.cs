@@ -1,0 +1,108 @@
+using System.ComponentModel.DataAnnotations;
+using Condensa.Hosting;
+using Condensa.Hosting.Config;
+using Condensa.Models;
+using Condensa.Training;
+
+namespace Condensa.Scenarios.ArchitectureSearch;
+
+/// <summary>The candidate architectures: the 720-ConvNet space of the DC papers, any axis restricted, optionally sampled.</summary>
+public sealed class SpaceOptions
+{
+    /// <summary>Widths (filters per conv): 32, 64, 128, 256.</summary>
+    public List<int> Widths { get; set; } = [.. ConvNetSpace.Widths];
+
+    /// <summary>Depths (conv blocks): 1 to 4.</summary>
+    public List<int> Depths { get; set; } = [.. ConvNetSpace.Depths];
+
+    /// <summary>Normalizations: none, batchnorm, layernorm, instancenorm, groupnorm.</summary>
+    public List<string> Norms { get; set; } = [.. ConvNetSpace.Norms.Select(ConvNetSpace.Token)];
+
+    /// <summary>Activations: sigmoid, relu, leakyrelu.</summary>
+    public List<string> Activations { get; set; } = [.. ConvNetSpace.Activations.Select(ConvNetSpace.Token)];
+
+    /// <summary>Poolings: none, maxpool, avgpool.</summary>
+    public List<string> Poolings { get; set; } = [.. ConvNetSpace.Poolings.Select(ConvNetSpace.Token)];
+
+    /// <summary>Sample this many candidates of the restricted space (seeded by the run's seed); 0 keeps all.</summary>
+    [Range(0, 100_000)] public int Sample { get; set; }
+
+    /// <summary>The candidates in the space's stable order (a seeded sample keeps that order).</summary>
+    public IReadOnlyList<ConvNetSpec> Candidates(long seed)
+    {
+        var all = ConvNetSpace.Enumerate(Widths, Depths, Norms.Select(ConvNetSpace.ParseNorm).ToList(),
+            Activations.Select(ConvNetSpace.ParseActivation).ToList(), Poolings.Select(ConvNetSpace.ParsePooling).ToList());
+        if (Sample <= 0 || Sample >= all.Count) return all;
+        var random = new Random(unchecked((int)Seeds.Derive(seed, "space-sample")));
+        return random.GetItems(Enumerable.Range(0, all.Count).ToArray(), all.Count).Distinct().Take(Sample).Order().Select(i => all[i]).ToList();
+    }
+}
+
+/// <summary>A proxy training set: a memory builder and its budget (images per class).</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>The builder of the proxy set (random, herding, dm, dsa, ...).</summary>
+    [Required] public MethodSpec? Builder { get; set; }
+
+    /// <summary>Images per class of the proxy set.</summary>
+    [Range(1, 100_000)] public int Ipc { get; set; } = 10;
+
+    /// <summary>Name of the proxy in the report (default: the builder's label or name).</summary>
+    public string? Label { get; set; }
+
+    public string Name => Label ?? Builder?.DisplayName ?? "proxy";
+}
+
+public sealed class NasOptions : RunOptions, IValidatableOptions
+{
+    public SpaceOptions Space { get; set; } = new();
+
+    /// <summary>Proxy sets to rank the candidates with.</summary>
+    public List<ProxyOptions> Proxies { get; set; } = [];
+
+    /// <summary>Also rank by the early-stopping baseline: the whole training set for as many iterations as proxy training takes.</summary>
+    public bool EarlyStopping { get; set; } = true;
+
+    /// <summary>Architecture the proxy builders use (selection model, condensation network).</summary>
+    public string BuildArch { get; set; } = ArchitectureSpec.Default.ToString();
+
+    /// <summary>Training of a candidate on a proxy set (thesis: 200 epochs, batch 250, DSA augmentation).</summary>
+    public TrainOptions ProxyTrain { get; set; } = new() { Epochs = 200, BatchSize = 250, Lr = 0.01, Augmentation = "dsa" };
+
+    /// <summary>Training of a candidate on the whole training set, the ground truth (thesis: 100 epochs, batch 250).</summary>
+    public TrainOptions WholeTrain { get; set; } = new() { Epochs = 100, BatchSize = 250, Lr = 0.01, Augmentation = "none" };
+
+    /// <summary>Trainings per candidate; candidates are ranked by mean validation accuracy (thesis: 5).</summary>
+    [Range(1, 100)] public int Repeats { get; set; } = 5;
+
+    /// <summary>Correlations over the top k candidates by proxy (chapter 3: 10).</summary>
+    [Range(2, 100_000)] public int TopK { get; set; } = 10;
+
+    /// <summary>Also over the top fraction of candidates by proxy (chapters 4-5: 0.05); 0 to skip.</summary>
+    [Range(0.0, 1.0)] public double TopFraction { get; set; } = 0.05;
+
+    /// <summary>Study storage URL: sqlite:PATH (default: study.db in the run directory) or postgresql://user:password@host:port/db for many machines.</summary>
+    public string? Storage { get; set; }
+
+    /// <summary>Worker processes on this machine, this one included (more can join from anywhere with `condensa nas worker`).</summary>
+    [Range(1, 256)] public int Workers { get; set; } = 1;
+
+    /// <summary>Seconds between a running trial's heartbeats; a trial silent for 3x this is re-queued.</summary>
+    [Range(0.1, 3600.0)] public double HeartbeatSeconds { get; set; } = 10;
+
+    public void Validate(Action<string, string> error)
+    {
+        if (Dataset.ValidationFraction <= 0)
+            error("dataset", "nas ranks candidates by validation accuracy: set dataset.validation_fraction (the thesis holds out 0.1)");
+        if (Proxies.Count == 0 && !EarlyStopping) error("proxies", "give at least one proxy (or early_stopping: true)");
+        try { ArchitectureSpec.Parse(BuildArch); }
+        catch (CondensaException e) { error("build_arch", e.Message); }
+        try
+        {
+            if (Space.Candidates(Seed).Count < 2) error("space", "needs at least two candidates to rank");
+        }
+        catch (CondensaException e) { error("space", e.Message); }
+        var names = Proxies.GroupBy(p => p.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
+        if (names.Length > 0) error("proxies", $"{string.Join(", ", names)} appear more than once; give each a distinct 'label'");
+    }
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Condensa.Data;
+using Condensa.Hosting;
+using Condensa.Hosting.Config;
+using Condensa.Memory;
+using Condensa.Models;
+using Condensa.Study;
+using Condensa.Training;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Condensa.Scenarios.ArchitectureSearch;
+
+/// <summary>What a study ranks the candidates by: the whole training set (ground truth), a proxy set, or the early-stopping baseline.</summary>
+public enum NasStudyKind { Whole, Proxy, EarlyStopping }
+
+/// <summary>
+/// The studies of an architecture search and their objective. Each study is a grid over the candidate list, so every
+/// candidate is one trial, run exactly once by whichever worker claims it. A study carries everything a worker needs
+/// in its user attributes (the resolved config, its kind, and for a proxy the proxy images themselves), so
+/// <c>condensa nas worker --storage URL --study NAME</c> on any machine with the dataset can join it.
+/// </summary>
+public static class NasStudies
+{
+    private const string ArchParam = "arch";
+
+    /// <summary>
+    /// A study name that changes whenever anything its trials depend on changes (dataset, candidates, training, seed;
+    /// for a proxy also its builder and budget), so a ground-truth study is computed once and reused by every run that
+    /// agrees on those, and a changed config never mixes results.
+    /// </summary>
+    public static string StudyName(NasOptions o, NasStudyKind kind, ProxyOptions? proxy)
+    {
+        var key = new StringBuilder();
+        key.Append(ConfigWriter.ToYaml(o.Dataset)).Append(o.Seed).Append(o.Repeats).Append(string.Join(',', o.Space.Candidates(o.Seed)));
+        key.Append(ConfigWriter.ToYaml(kind == NasStudyKind.Whole ? o.WholeTrain : o.ProxyTrain));
+        if (kind == NasStudyKind.EarlyStopping) key.Append(o.Proxies.Count > 0 ? o.Proxies[0].Ipc : 10);
+        if (proxy is not null) key.Append(ConfigWriter.ToYaml(proxy)).Append(o.BuildArch);
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..10].ToLowerInvariant();
+        var label = kind switch { NasStudyKind.Whole => "whole", NasStudyKind.EarlyStopping => "early-stopping", _ => "proxy-" + proxy!.Name };
+        return $"nas-{o.Dataset.Name}-{label}-{hash}";
+    }
+
+    /// <summary>Creates (or opens) a study over the candidates with its worker-facing attributes.</summary>
+    public static SearchStudy Open(StudyStorage storage, string name, NasOptions o, NasStudyKind kind, ProxyOptions? proxy, LabeledDataset? proxySet, double buildSeconds)
+    {
+        var candidates = o.Space.Candidates(o.Seed).Select(c => c.ToString()).ToArray();
+        var attrs = new Dictionary<string, JsonElement>
+        {
+            ["kind"] = JsonSerializer.SerializeToElement(kind.ToString()),
+            ["label"] = JsonSerializer.SerializeToElement(kind switch { NasStudyKind.Whole => "whole", NasStudyKind.EarlyStopping => "early-stopping", _ => proxy!.Name }),
+            ["config"] = JsonSerializer.SerializeToElement(ConfigWriter.ToYaml(o)),
+        };
+        if (proxy is not null) attrs["proxy_name"] = JsonSerializer.SerializeToElement(proxy.Name);
+        if (proxySet is not null)
+        {
+            attrs["proxy_set"] = TensorJson.Write(proxySet);
+            attrs["build_seconds"] = JsonSerializer.SerializeToElement(buildSeconds);
+        }
+        var space = new SearchSpace().Categorical(ArchParam, candidates);
+        return SearchStudy.Create(storage, name, StudyDirection.Maximize, new GridSampler(space), userAttrs: attrs);
+    }
+
+    /// <summary>Images the early-stopping baseline sees: as many iterations as proxy training of the first proxy, at the proxy batch size.</summary>
+    public static int EarlyStoppingImages(NasOptions o, int numClasses)
+    {
+        int ipc = o.Proxies.Count > 0 ? o.Proxies[0].Ipc : 10;
+        int proxySize = ipc * Math.Max(numClasses, 1);
+        int iterations = o.ProxyTrain.Epochs * ((proxySize + o.ProxyTrain.BatchSize - 1) / o.ProxyTrain.BatchSize);
+        return iterations * o.ProxyTrain.BatchSize;
+    }
+
+    /// <summary>Everything a worker needs to run the trials of one study.</summary>
+    public sealed class WorkerContext : IDisposable
+    {
+        public required NasOptions Options { get; init; }
+        public required NasStudyKind Kind { get; init; }
+        public required DatasetSplits Splits { get; init; }
+        public required LabeledDataset TrainSet { get; init; }
+        public required TrainOptions Train { get; init; }
+        public required Device Device { get; init; }
+        public required IReadOnlyList<string> Candidates { get; init; }
+        public required string Label { get; init; }
+
+        public void Dispose()
+        {
+            if (!ReferenceEquals(TrainSet, Splits.Train)) TrainSet.Dispose();
+            Splits.Dispose();
+        }
+    }
+
+    /// <summary>Rebuilds a study's trial context from its attributes (what a joining worker does).</summary>
+    public static WorkerContext Context(SearchStudy study, ConfigLoader loader, Device device)
+    {
+        var yaml = study.UserAttrs["config"].GetString()!;
+        var (_, run) = loader.Bind(YamlConfig.Parse(yaml, $"study '{study.Name}' config"), $"study '{study.Name}' config");
+        var o = (NasOptions)run;
+        var kind = Enum.Parse<NasStudyKind>(study.UserAttrs["kind"].GetString()!);
+        var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
+        LabeledDataset trainSet = kind switch
+        {
+            NasStudyKind.Whole => splits.Train,
+            NasStudyKind.Proxy => TensorJson.Read(study.UserAttrs["proxy_set"], splits.Train),
+            _ => EarlyStoppingSet(o, splits.Train),
+        };
+        var train = kind switch
+        {
+            NasStudyKind.Whole => o.WholeTrain,
+            NasStudyKind.Proxy => o.ProxyTrain,
+            // One pass over a random subset of iterations x batch images: the proxy's iteration count on whole-set data.
+            _ => WithEpochs(o.ProxyTrain, 1),
+        };
+        return new WorkerContext
+        {
+            Options = o, Kind = kind, Splits = splits, TrainSet = trainSet.To(device), Train = train, Device = device,
+            Candidates = o.Space.Candidates(o.Seed).Select(c => c.ToString()).ToArray(), Label = study.UserAttrs["label"].GetString()!,
+        };
+    }
+
+    private static TrainOptions WithEpochs(TrainOptions options, int epochs)
+    {
+        var copy = options.Clone();
+        copy.Epochs = epochs;
+        copy.DecayEpoch = null;
+        return copy;
+    }
+
+    private static LabeledDataset EarlyStoppingSet(NasOptions o, LabeledDataset train)
+    {
+        int n = Math.Min(train.Count, EarlyStoppingImages(o, train.NumClasses));
+        var order = Trainer.Permutation(train.Count, new Random(unchecked((int)Seeds.Derive(o.Seed, "early-stopping"))));
+        return train.Subset(order.Take(n).ToArray(), train.Name + "-early-stopping");
+    }
+
+    /// <summary>
+    /// The objective: train the trial's candidate <c>repeats</c> times on the study's training set and return the mean
+    /// validation accuracy (the thesis ranks by it). Every repeat is reported as an intermediate value; the whole-set
+    /// study also records the mean test accuracy (the "performance of best" column). Seeds depend only on the
+    /// candidate and the repeat, so any worker computes the same result.
+    /// </summary>
+    public static double Objective(Trial trial, WorkerContext ctx, ILogger log, CancellationToken cancellationToken)
+    {
+        var arch = trial.SuggestCategorical(ArchParam, ctx.Candidates);
+        var spec = ArchitectureSpec.Parse(arch);
+        var o = ctx.Options;
+        var clock = Stopwatch.StartNew();
+        var val = new double[o.Repeats];
+        var test = new double[o.Repeats];
+        var trainer = new Trainer(ctx.Train, ctx.TrainSet.Name);
+        for (int r = 0; r < o.Repeats; r++)
+        {
+            long seed = Seeds.Derive(o.Seed, $"nas/{ctx.Kind}/{arch}", r);
+            using var model = ModelFactory.Create(spec, ctx.TrainSet.Shape, ctx.TrainSet.NumClasses, seed);
+            model.to(ctx.Device);
+            trainer.Train(model, ctx.TrainSet, seed, cancellationToken);
+            val[r] = Evaluator.Evaluate(model, ctx.Splits.Validation!).Accuracy;
+            if (ctx.Kind == NasStudyKind.Whole) test[r] = Evaluator.Evaluate(model, ctx.Splits.Test).Accuracy;
+            trial.Report(r, val[r]);
+        }
+        trial.SetUserAttr("val_accuracies", val);
+        trial.SetUserAttr("seconds", clock.Elapsed.TotalSeconds);
+        if (ctx.Kind == NasStudyKind.Whole) trial.SetUserAttr("test_accuracy", test.Average());
+        log.LogInformation("[{Label}] trial {Number}: {Arch} validation {Accuracy} ({Seconds:0.0} s)",
+            ctx.Label, trial.Number, arch, Reporting.Format.Percent(val.Average()), clock.Elapsed.TotalSeconds);
+        return val.Average();
+    }
+
+    /// <summary>Runs this process as a worker of <paramref name="study"/> until nothing is waiting.</summary>
+    public static WorkerReport Work(SearchStudy study, WorkerContext ctx, double heartbeatSeconds, ILogger log, IProgressTask? progress, int? maxTrials, CancellationToken cancellationToken) =>
+        StudyRunner.RunWorker(study, (trial, ct) => Objective(trial, ctx, log, ct), StudyRunner.DefaultWorkerId(), maxTrials,
+            new WorkerOptions
+            {
+                HeartbeatInterval = TimeSpan.FromSeconds(heartbeatSeconds),
+                TrialEnded = outcome =>
+                {
+                    if (outcome.Kind is not TrialOutcomeKind.Complete) log.LogWarning("[{Label}] trial {Number}: {Kind} {Error}", ctx.Label, outcome.Number, outcome.Kind, outcome.Error);
+                    progress?.Increment();
+                },
+            }, cancellationToken);
+}
+
+/// <summary>A small labeled set (a proxy memory) as JSON: shape, float32 images and int64 labels in base64, so it travels with a study.</summary>
+public static class TensorJson
+{
+    public static JsonElement Write(LabeledDataset set)
+    {
+        using var images = set.Images.cpu().contiguous();
+        using var labels = set.Labels.cpu().contiguous();
+        return JsonSerializer.SerializeToElement(new
+        {
+            shape = images.shape,
+            images = Convert.ToBase64String(images.bytes),
+            labels = Convert.ToBase64String(labels.bytes),
+        });
+    }
+
+    /// <summary>The set in <paramref name="like"/>'s class space and normalization.</summary>
+    public static LabeledDataset Read(JsonElement json, LabeledDataset like)
+    {
+        var shape = json.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        var images = torch.zeros(shape);
+        images.bytes = Convert.FromBase64String(json.GetProperty("images").GetString()!);
+        var labels = torch.zeros(shape[0], ScalarType.Int64);
+        labels.bytes = Convert.FromBase64String(json.GetProperty("labels").GetString()!);
+        return new LabeledDataset(like.Name + "-proxy", images, labels, like.ClassNames, like.Normalization);
+    }
+}
