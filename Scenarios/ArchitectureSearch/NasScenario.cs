@@ -123,7 +123,8 @@ internal static class LocalWorker
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        if (app.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) info.ArgumentList.Add(app);
+        // `dotnet condensa.dll ...` needs the dll again; the apphost (`condensa`) does not.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(app);
         foreach (var a in new[] { "nas", "worker", "--storage", url, "--study", study, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--heartbeat", heartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(a);
