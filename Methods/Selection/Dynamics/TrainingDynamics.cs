@@ -21,10 +21,11 @@ public sealed record Checkpoint(int Epoch, Tensor Embeddings, Tensor Probabiliti
 public sealed class TrainingDynamics : IDisposable
 {
     private readonly Dictionary<int, Checkpoint> _checkpoints;
+    private readonly ClassifierModel? _model;
 
-    private TrainingDynamics(ClassifierModel model, Tensor probabilities, Tensor losses, Tensor correct, Tensor labels, Dictionary<int, Checkpoint> checkpoints, int numClasses)
+    private TrainingDynamics(ClassifierModel? model, Tensor probabilities, Tensor losses, Tensor correct, Tensor labels, Dictionary<int, Checkpoint> checkpoints, int numClasses)
     {
-        Model = model;
+        _model = model;
         Probabilities = probabilities;
         Losses = losses;
         Correct = correct;
@@ -34,7 +35,7 @@ public sealed class TrainingDynamics : IDisposable
     }
 
     /// <summary>The trained selection model (DeepFool attacks it; eval mode).</summary>
-    public ClassifierModel Model { get; }
+    public ClassifierModel Model => _model ?? throw new InvalidOperationException("these dynamics were built by hand without a model");
     /// <summary>E x N x C softmax probabilities seen by the training step of each sample in each epoch.</summary>
     public Tensor Probabilities { get; }
     /// <summary>E x N cross-entropy losses seen by the training step.</summary>
@@ -60,6 +61,29 @@ public sealed class TrainingDynamics : IDisposable
         var e = checkpoint.Probabilities - nn.functional.one_hot(Labels, NumClasses).to_type(ScalarType.Float32);
         var h = cat([ones(checkpoint.Embeddings.shape[0], 1), checkpoint.Embeddings], 1);
         return (e.MoveToOuterDisposeScope(), h.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Error norms <c>‖p − onehot(y)‖₂</c> of the training steps, E x N: EL2N (Paul et al. 2021) per epoch, and YOCO's
+    /// LBPE per epoch (He et al. 2023, the same formula).
+    /// </summary>
+    public Tensor ErrorNorms()
+    {
+        using var scope = NewDisposeScope();
+        var y = nn.functional.one_hot(Labels, NumClasses).to_type(ScalarType.Float32);
+        return (Probabilities - y.unsqueeze(0)).square().sum(-1).sqrt().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Dynamics from given recordings instead of a training run (tests; tools that replay a run). Losses are derived as
+    /// <c>−log p_y</c>; <paramref name="model"/> may be null when no selector needs it.
+    /// </summary>
+    internal static TrainingDynamics FromRecording(Tensor probabilities, Tensor correct, Tensor labels, IEnumerable<Checkpoint> checkpoints, ClassifierModel? model = null)
+    {
+        using var scope = NewDisposeScope();
+        var losses = probabilities.gather(2, labels.view(1, -1, 1).expand(probabilities.shape[0], -1, 1)).squeeze(2).log().neg();
+        return new TrainingDynamics(model, probabilities.DetachFromDisposeScope(), losses.DetachFromDisposeScope(), correct.DetachFromDisposeScope(),
+            labels.DetachFromDisposeScope(), checkpoints.ToDictionary(c => c.Epoch), (int)probabilities.shape[2]);
     }
 
     /// <summary>The recording shared by every selector with equal options on the same source and seed (via the run's cache).</summary>
@@ -137,7 +161,7 @@ public sealed class TrainingDynamics : IDisposable
 
     public void Dispose()
     {
-        Model.Dispose();
+        _model?.Dispose();
         Probabilities.Dispose();
         Losses.Dispose();
         Correct.Dispose();
