@@ -35,9 +35,13 @@ public sealed class Trainer
     /// <param name="test">Evaluated every <c>eval_every</c> epochs and after the last one, or null.</param>
     /// <param name="onEpoch">Called after every epoch (logging, CSV rows).</param>
     /// <param name="onBatch">Called after every step with the batch's logits (training-dynamics recorders).</param>
+    /// <param name="extraLoss">
+    /// A term added to every step's cross-entropy, given the (augmented) batch and the model's logits on it, e.g. the
+    /// knowledge-distillation term of continual learning (the teacher sees the same augmented images).
+    /// </param>
     public List<EpochRecord> Train(ClassifierModel model, LabeledDataset data, long seed, CancellationToken cancellationToken,
         float[]? weights = null, LabeledDataset? test = null, Action<EpochRecord>? onEpoch = null, IProgressSink? progress = null,
-        Action<BatchRecord>? onBatch = null)
+        Action<BatchRecord>? onBatch = null, Func<Tensor, Tensor, Tensor>? extraLoss = null)
     {
         var o = _options;
         var device = model.parameters().First().device;
@@ -87,6 +91,7 @@ public sealed class Trainer
                         var w = sampleWeights.index_select(0, idx);
                         loss = (nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.None) * w).sum() / w.sum();
                     }
+                    if (extraLoss is not null) loss = loss + extraLoss(x, logits);
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();

@@ -1,0 +1,42 @@
+namespace Condensa.Scenarios.ContinualLearning;
+
+/// <summary>
+/// Continual-learning metrics over the accuracy matrix A, where A[i][j] (j ≤ i, 0-based) is the accuracy on the test
+/// images of step j's classes after training step i, and T is the last step.
+/// </summary>
+public static class ContinualMetrics
+{
+    /// <summary>
+    /// Accuracy on each step's classes, from a confusion matrix (rows true class) over the seen classes' test set:
+    /// A[j] = Σ_{c∈G_j} C[c][c] / Σ_{c∈G_j} Σ_k C[c][k].
+    /// </summary>
+    public static double[] AccuracyPerGroup(long[][] confusion, IReadOnlyList<int[]> groups) =>
+        groups.Select(g =>
+        {
+            long correct = g.Sum(c => confusion[c][c]), total = g.Sum(c => confusion[c].Sum());
+            return total == 0 ? double.NaN : (double)correct / total;
+        }).ToArray();
+
+    /// <summary>Average incremental accuracy (Rebuffi et al. 2017): the mean over steps of the accuracy on all classes seen so far.</summary>
+    public static double AverageIncrementalAccuracy(IReadOnlyList<double> seenAccuracy) => seenAccuracy.Average();
+
+    /// <summary>
+    /// Forgetting (Chaudhry et al. 2018, as FACIL computes it): the mean over old steps j &lt; T of
+    /// max_{j ≤ i &lt; T} A[i][j] − A[T][j], the drop from the best accuracy ever had on step j. (Avalanche instead
+    /// subtracts from the accuracy right after learning step j, i.e. −BWT.) NaN for a single step.
+    /// </summary>
+    public static double Forgetting(IReadOnlyList<IReadOnlyList<double>> a)
+    {
+        int last = a.Count - 1;
+        if (last < 1) return double.NaN;
+        return Enumerable.Range(0, last).Average(j => Enumerable.Range(j, last - j).Max(i => a[i][j]) - a[last][j]);
+    }
+
+    /// <summary>Backward transfer (Lopez-Paz and Ranzato 2017): mean over j &lt; T of A[T][j] − A[j][j]. NaN for a single step.</summary>
+    public static double BackwardTransfer(IReadOnlyList<IReadOnlyList<double>> a)
+    {
+        int last = a.Count - 1;
+        if (last < 1) return double.NaN;
+        return Enumerable.Range(0, last).Average(j => a[last][j] - a[j][j]);
+    }
+}

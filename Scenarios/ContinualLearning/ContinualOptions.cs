@@ -1,0 +1,201 @@
+using System.ComponentModel.DataAnnotations;
+using Condensa.Hosting;
+using Condensa.Hosting.Config;
+using Condensa.Models;
+using Condensa.Training;
+
+namespace Condensa.Scenarios.ContinualLearning;
+
+/// <summary>How a model learns from a stream of steps.</summary>
+public enum ContinualStrategy
+{
+    /// <summary>GDumb (Prabhu et al. 2020) as in the DM paper: after each step, fresh models trained from scratch on the memory only.</summary>
+    Gdumb,
+    /// <summary>EEIL / End-to-End Incremental Learning (Castro et al. 2018): new data plus memory with distillation, then balanced fine-tuning.</summary>
+    Eeil,
+}
+
+/// <summary>The KD teacher of EEIL's balanced fine-tuning.</summary>
+public enum EeilTeacher
+{
+    /// <summary>The model after the previous step (FACIL's <c>model_old</c>).</summary>
+    PreviousStep,
+    /// <summary>A copy of the model after this step's training phase (PyCIL, Zhao's End2End_aug).</summary>
+    PostTraining,
+}
+
+/// <summary>Which logits EEIL's balanced fine-tuning distills.</summary>
+public enum EeilDistill
+{
+    /// <summary>The classes of the earlier steps.</summary>
+    OldClasses,
+    /// <summary>All classes seen so far, this step's included (needs <c>teacher: post-training</c>).</summary>
+    SeenClasses,
+}
+
+/// <summary>What "class-balanced" means for EEIL's fine-tuning set.</summary>
+public enum EeilBalance
+{
+    /// <summary>The updated memory's old classes plus a seeded random sample of each new class of the same per-class size (Castro; Zhao's End2End_aug).</summary>
+    PerClass,
+    /// <summary>The updated memory alone, new classes' memory included (PyCIL).</summary>
+    Memory,
+    /// <summary>The memory as used in the training phase plus a random sample of the new data as large as that whole memory (FACIL).</summary>
+    Total,
+}
+
+/// <summary>
+/// The rehearsal memory's size. <c>per_class</c> alone: a memory growing with the classes seen (the DM paper: 20 per
+/// class). <c>total</c>: a fixed total (EEIL: 2,000) shared equally, floor(total / classes seen) per class, so older
+/// classes shrink as new ones arrive; with <c>per_class</c> as well, no class ever holds more than <c>per_class</c>.
+/// </summary>
+public sealed class MemoryPolicyOptions
+{
+    /// <summary>Images kept per class (20 when total is not set); with total, the most any class keeps. 0 = no memory.</summary>
+    [Range(0, int.MaxValue)] public int? PerClass { get; set; }
+
+    /// <summary>A fixed total over all classes seen, floor(total / seen) per class (balanced). Empty: no fixed total.</summary>
+    [Range(0, int.MaxValue)] public int? Total { get; set; }
+
+    public MemoryPolicy ToPolicy() => new(Total is null ? PerClass ?? 20 : PerClass, Total);
+}
+
+/// <summary>GDumb's per-step training (the DM paper's CL_DM.py uses evaluate_synset: 1,000 epochs, lr 0.01 decayed ×0.1 once at half, batch 256, DSA).</summary>
+public sealed class GdumbOptions
+{
+    /// <summary>Fresh models trained on the memory at every step (the DM paper: 3); the step's accuracy is their mean.</summary>
+    [Range(1, 1000)] public int Models { get; set; } = 3;
+
+    /// <summary>How each model is trained on the memory. No cutmix (GDumb's own code uses it; the DM paper uses DSA instead).</summary>
+    public TrainOptions Train { get; set; } = new() { Epochs = 1000, BatchSize = 256, Lr = 0.01, Augmentation = "dsa" };
+}
+
+/// <summary>
+/// EEIL as the thesis runs it (appendix A.1: KD weight 1.0, T = 2, 5,000 training and 500 balanced fine-tuning
+/// iterations at learning rates 0.01 and 0.001, default ConvNet). The keys below the rates settle what the public
+/// implementations disagree on (research/continual-nas-anchors.md §A.3); their defaults and sources are stated on each.
+/// </summary>
+public sealed class EeilOptions : IValidatableOptions
+{
+    /// <summary>SGD steps of the training phase on new data plus memory (the thesis: 5,000), rounded up to whole epochs.</summary>
+    [Range(1, 100_000_000)] public int Iterations { get; set; } = 5000;
+
+    /// <summary>SGD steps of the balanced fine-tuning (the thesis: 500), rounded up to whole epochs; 0 skips the phase.</summary>
+    [Range(0, 100_000_000)] public int FinetuneIterations { get; set; } = 500;
+
+    /// <summary>Learning rate of the training phase (the thesis: 0.01), constant within the phase.</summary>
+    [Range(0.0, 100.0)] public double Lr { get; set; } = 0.01;
+
+    /// <summary>Fine-tuning rate = lr × this (the thesis: 0.01 → 0.001; FACIL's parser default 0.01, its class default 0.1).</summary>
+    [Range(0.0, 1.0)] public double FinetuneLrFactor { get; set; } = 0.1;
+
+    /// <summary>Minibatch size (not stated in the thesis; 256 as its evaluate_synset).</summary>
+    [Range(1, 1_000_000)] public int BatchSize { get; set; } = 256;
+
+    /// <summary>SGD momentum.</summary>
+    [Range(0.0, 1.0)] public double Momentum { get; set; } = 0.9;
+
+    /// <summary>L2 weight decay.</summary>
+    [Range(0.0, 1.0)] public double WeightDecay { get; set; } = 0.0005;
+
+    /// <summary>Training augmentation: none (the thesis does not state one for EEIL), dsa, or a DSA strategy string.</summary>
+    public string Augmentation { get; set; } = "none";
+
+    /// <summary>Knowledge distillation on (the thesis reports EEIL with and without it).</summary>
+    public bool Kd { get; set; } = true;
+
+    /// <summary>Distillation temperature T (Castro et al.; the thesis: 2).</summary>
+    [Range(0.0, 1000.0, MinimumIsExclusive = true)] public double Temperature { get; set; } = 2;
+
+    /// <summary>Weight λ of the distillation term: loss = CE + λ·L_KD (the thesis: 1.0).</summary>
+    [Range(0.0, 1000.0)] public double KdWeight { get; set; } = 1.0;
+
+    /// <summary>
+    /// Teacher of the fine-tuning phase's distillation (the training phase always distills the previous step's model):
+    /// previous-step (default; FACIL, and Castro's distillation of the old classes) or post-training (PyCIL, Zhao).
+    /// </summary>
+    public EeilTeacher Teacher { get; set; } = EeilTeacher.PreviousStep;
+
+    /// <summary>Logits the fine-tuning phase distills: old-classes (default; FACIL) or seen-classes (PyCIL, Zhao; needs teacher: post-training).</summary>
+    public EeilDistill Distill { get; set; } = EeilDistill.OldClasses;
+
+    /// <summary>The fine-tuning set: per-class (default; Castro, Zhao), memory (PyCIL) or total (FACIL).</summary>
+    public EeilBalance Balanced { get; set; } = EeilBalance.PerClass;
+
+    /// <summary>Distill during the fine-tuning phase too (default true: Castro's temporary distillation loss, and all three codes).</summary>
+    public bool KdInFinetune { get; set; } = true;
+
+    /// <summary>The training of one phase: <paramref name="iterations"/> SGD steps over <paramref name="samples"/> images, as whole epochs at a constant rate.</summary>
+    public TrainOptions Phase(int iterations, int samples, double lr) => new()
+    {
+        Epochs = Math.Max(1, (int)Math.Ceiling(iterations / Math.Ceiling(samples / (double)BatchSize))),
+        BatchSize = BatchSize, Lr = lr, Momentum = Momentum, WeightDecay = WeightDecay,
+        Schedule = LrSchedule.Constant, Augmentation = Augmentation,
+    };
+
+    public void Validate(Action<string, string> error)
+    {
+        if (Distill == EeilDistill.SeenClasses && Teacher == EeilTeacher.PreviousStep)
+            error("distill", "seen-classes needs teacher: post-training (the previous step's model never learned this step's classes)");
+    }
+}
+
+/// <summary>The <c>continual</c> scenario's config.</summary>
+public sealed class ContinualOptions : RunOptions, IValidatableOptions
+{
+    /// <summary>Memory builders, each run as its own series: a name, or {name: ..., label: ..., option: value...}.</summary>
+    [Required] public List<MethodSpec> Builders { get; set; } = [];
+
+    /// <summary>Continual-learning strategies: gdumb, eeil.</summary>
+    public List<ContinualStrategy> Strategies { get; set; } = [ContinualStrategy.Gdumb];
+
+    /// <summary>Class-incremental steps S: the dataset's classes split into S disjoint groups learned one after the other.</summary>
+    [Range(1, 100_000)] public int Steps { get; set; } = 5;
+
+    /// <summary>New classes per step (must sum to the number of classes); equal counts when empty.</summary>
+    public int[]? ClassesPerStep { get; set; }
+
+    /// <summary>The class order, a permutation of the dataset's classes; when empty, a seeded random order per repeat.</summary>
+    public int[]? ClassOrder { get; set; }
+
+    /// <summary>Repeats of the whole stream, each with its own seeds and (when class_order is empty) its own class order (the DM paper: 5).</summary>
+    [Range(1, 1000)] public int Seeds { get; set; } = 1;
+
+    /// <summary>Memory size per class or in total.</summary>
+    public MemoryPolicyOptions Memory { get; set; } = new();
+
+    /// <summary>The learner's architecture (the DM paper: the default ConvNet).</summary>
+    public string Arch { get; set; } = ArchitectureSpec.Default.ToString();
+
+    /// <summary>Architecture the builders use (herding's model, DM's networks); default: arch.</summary>
+    public string? BuildArch { get; set; }
+
+    /// <summary>Settings of the gdumb strategy.</summary>
+    public GdumbOptions Gdumb { get; set; } = new();
+
+    /// <summary>Settings of the eeil strategy.</summary>
+    public EeilOptions Eeil { get; set; } = new();
+
+    public string EffectiveBuildArch => BuildArch ?? Arch;
+
+    public void Validate(Action<string, string> error)
+    {
+        foreach (var (key, arch) in new[] { ("arch", Arch), ("build_arch", EffectiveBuildArch) })
+        {
+            try { ArchitectureSpec.Parse(arch); }
+            catch (CondensaException e) { error(key, e.Message); }
+        }
+        if (Strategies.Count == 0) error("strategies", "give at least one strategy: gdumb, eeil");
+        if (Strategies.Distinct().Count() != Strategies.Count) error("strategies", "a strategy appears more than once");
+        if (ClassesPerStep is { } counts)
+        {
+            if (counts.Length != Steps) error("classes_per_step", $"gives {counts.Length} counts for {Steps} steps");
+            if (counts.Any(c => c < 1)) error("classes_per_step", "every step needs at least one class");
+        }
+        if (ClassOrder is { } order && order.Distinct().Count() != order.Length) error("class_order", "a class appears more than once");
+        if (Strategies.Contains(ContinualStrategy.Gdumb) && Memory.ToPolicy().IsEmpty)
+            error("memory", "gdumb trains on the memory alone: give per_class or total above 0");
+        var labels = Builders.GroupBy(b => b.DisplayName).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
+        if (labels.Length > 0) error("builders", $"{string.Join(", ", labels)} appear more than once; give each a distinct 'label'");
+    }
+}

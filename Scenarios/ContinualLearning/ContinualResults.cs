@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Condensa.Memory;
+using Condensa.Reporting;
+
+namespace Condensa.Scenarios.ContinualLearning;
+
+/// <summary>
+/// One finished step of a run, as checkpointed: the new classes; the accuracy on all seen classes (mean over the
+/// step's models) and per model; the accuracy-matrix row (accuracy on each step's classes so far, mean over models);
+/// wall time and the memory's share of it (building the new classes' memory, as recorded when it was built, and
+/// shrinking the old); the memory held after the step.
+/// </summary>
+public sealed record StepResult(int Step, int[] Classes, double Accuracy, double[] ModelAccuracies, double[] AccuracyRow,
+    double Seconds, double BuildSeconds, int MemoryImages, long MemoryBytes);
+
+/// <summary>One (strategy, builder, repeat) run: its class split and the steps finished so far.</summary>
+public sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups)
+{
+    public string Strategy { get; } = strategy;
+    public string Builder { get; } = builder;
+    public int Seed { get; } = seed;
+    public int[][] Groups { get; } = groups;
+    public List<StepResult> Steps { get; } = [];
+
+    public bool Complete => Steps.Count == Groups.Length;
+    public string Name => $"{Slug(Strategy)}-{Slug(Builder)}-seed{Seed}";
+    public IReadOnlyList<IReadOnlyList<double>> AccuracyMatrix => Steps.Select(s => (IReadOnlyList<double>)s.AccuracyRow).ToList();
+    public double FinalAccuracy => Steps.Count == 0 ? double.NaN : Steps[^1].Accuracy;
+    public double AverageIncrementalAccuracy => Steps.Count == 0 ? double.NaN : ContinualMetrics.AverageIncrementalAccuracy(Steps.Select(s => s.Accuracy).ToList());
+    public double Forgetting => ContinualMetrics.Forgetting(AccuracyMatrix);
+    public double BackwardTransfer => ContinualMetrics.BackwardTransfer(AccuracyMatrix);
+
+    public JsonObject ToJson() => new()
+    {
+        ["strategy"] = Strategy,
+        ["builder"] = Builder,
+        ["seed"] = Seed,
+        ["complete"] = Complete,
+        ["class_order"] = new JsonArray(Groups.Select(g => (JsonNode)new JsonArray(g.Select(c => (JsonNode)c).ToArray())).ToArray()),
+        ["steps"] = JsonSerializer.SerializeToNode(Steps, RunDirectory.Json),
+        ["final_accuracy"] = Number(FinalAccuracy),
+        ["average_incremental_accuracy"] = Number(AverageIncrementalAccuracy),
+        ["forgetting"] = Number(Forgetting),
+        ["bwt"] = Number(BackwardTransfer),
+        ["accuracy_matrix"] = new JsonArray(Steps.Select(s => (JsonNode)new JsonArray(s.AccuracyRow.Select(a => Number(a)).ToArray())).ToArray()),
+    };
+
+    /// <summary>The steps of a run file written by <see cref="ToJson"/>.</summary>
+    public static List<StepResult> ReadSteps(string path) =>
+        JsonNode.Parse(File.ReadAllText(path))!["steps"].Deserialize<List<StepResult>>(RunDirectory.Json)!;
+
+    internal static JsonNode? Number(double v) => double.IsNaN(v) ? null : JsonValue.Create(v);
+
+    internal static string Slug(string text) => new(text.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '.' ? ch : '-').ToArray());
+}
+
+/// <summary>
+/// Mean ± std of a (strategy, builder) pair over its complete runs. The accuracy per step and the final accuracy pool
+/// every model of every repeat (CL_DM.py reports 5 orders × 3 models = 15 values); average incremental accuracy,
+/// forgetting and BWT are per run, so their spread is over repeats.
+/// </summary>
+public sealed record ContinualSummary(string Strategy, string Builder, int Runs, int[] ClassesSeen, double[] StepMean, double[] StepStd,
+    double FinalMean, double FinalStd, double AiaMean, double AiaStd, double ForgettingMean, double ForgettingStd, double BwtMean, double BwtStd,
+    double SecondsMean, double MemoryImagesFinal)
+{
+    public static ContinualSummary Of(IReadOnlyList<ContinualRun> runs)
+    {
+        var first = runs[0];
+        int steps = first.Groups.Length;
+        var perStep = Enumerable.Range(0, steps).Select(t => MemoryEvaluation.MeanStd(runs.SelectMany(r => r.Steps[t].ModelAccuracies).ToArray())).ToArray();
+        var aia = MemoryEvaluation.MeanStd(runs.Select(r => r.AverageIncrementalAccuracy).ToArray());
+        var forgetting = MemoryEvaluation.MeanStd(runs.Select(r => r.Forgetting).ToArray());
+        var bwt = MemoryEvaluation.MeanStd(runs.Select(r => r.BackwardTransfer).ToArray());
+        int seen = 0;
+        return new ContinualSummary(first.Strategy, first.Builder, runs.Count,
+            first.Groups.Select(g => seen += g.Length).ToArray(),
+            perStep.Select(p => p.Mean).ToArray(), perStep.Select(p => p.Std).ToArray(),
+            perStep[^1].Mean, perStep[^1].Std, aia.Mean, aia.Std, forgetting.Mean, forgetting.Std, bwt.Mean, bwt.Std,
+            runs.Average(r => r.Steps.Sum(s => s.Seconds)), runs.Average(r => r.Steps[^1].MemoryImages));
+    }
+
+    public JsonObject ToJson() => new()
+    {
+        ["strategy"] = Strategy,
+        ["builder"] = Builder,
+        ["runs"] = Runs,
+        ["final_accuracy_mean"] = ContinualRun.Number(FinalMean),
+        ["final_accuracy_std"] = ContinualRun.Number(FinalStd),
+        ["average_incremental_accuracy_mean"] = ContinualRun.Number(AiaMean),
+        ["average_incremental_accuracy_std"] = ContinualRun.Number(AiaStd),
+        ["forgetting_mean"] = ContinualRun.Number(ForgettingMean),
+        ["forgetting_std"] = ContinualRun.Number(ForgettingStd),
+        ["bwt_mean"] = ContinualRun.Number(BwtMean),
+        ["bwt_std"] = ContinualRun.Number(BwtStd),
+        ["classes_seen"] = new JsonArray(ClassesSeen.Select(c => (JsonNode)c).ToArray()),
+        ["step_accuracy_mean"] = new JsonArray(StepMean.Select(ContinualRun.Number).ToArray()),
+        ["step_accuracy_std"] = new JsonArray(StepStd.Select(ContinualRun.Number).ToArray()),
+        ["seconds_mean"] = Math.Round(SecondsMean, 2),
+        ["final_memory_images_mean"] = MemoryImagesFinal,
+    };
+}

@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Condensa.Data;
+using Condensa.Hosting;
+using Condensa.Hosting.Config;
+using Condensa.Memory;
+using Condensa.Models;
+using Condensa.Reporting;
+using Condensa.Training;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Condensa.Scenarios.ContinualLearning;
+
+/// <summary>
+/// Scenario <c>continual</c>: class-incremental learning with a rehearsal memory built by the plugged-in builders. The
+/// dataset's classes are split into S steps (a seeded order per repeat, or a given one); at each step the builder
+/// makes the memory of the new classes from the new step's data alone (as the thesis does for DM, DSA and herding), the
+/// older classes shrink to their share (<see cref="MemoryPolicy"/>), and the strategy (GDumb or EEIL) learns and is
+/// tested on all classes seen so far. Every (strategy, builder, repeat) is one run; every finished step is checkpointed
+/// (step metrics, the memory through <see cref="MemoryCache"/>, EEIL's model), so a run stopped by Ctrl+C or a crash
+/// continues from its last finished step when given the same --out directory, and a finished run is not redone.
+/// Writes results.json (runs and summary), results.csv (one row per run and step), runs/NAME.json (one run),
+/// runs/NAME-accuracy.csv (its accuracy matrix), results.md and accuracy_vs_classes.png.
+/// </summary>
+public sealed class ContinualScenario : IScenario
+{
+    public string Name => "continual";
+    public string Description => "Class-incremental learning (GDumb, EEIL) with a memory built by each builder; accuracy matrix, forgetting, BWT";
+    public Type OptionsType => typeof(ContinualOptions);
+
+    public int Run(RunContext ctx, RunOptions runOptions, CancellationToken cancellationToken)
+    {
+        var o = (ContinualOptions)runOptions;
+        using var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
+        var train = splits.Train.To(ctx.Device);
+        var test = splits.Test.To(ctx.Device);
+        try
+        {
+            RunStudy(ctx, o, train, test, cancellationToken);
+        }
+        finally
+        {
+            if (!ReferenceEquals(train, splits.Train)) train.Dispose();
+            if (!ReferenceEquals(test, splits.Test)) test.Dispose();
+        }
+        return 0;
+    }
+
+    /// <summary>Runs every (strategy, builder, repeat) on the given data and writes the reports; returns the runs.</summary>
+    internal static IReadOnlyList<ContinualRun> RunStudy(RunContext ctx, ContinualOptions o, LabeledDataset train, LabeledDataset test, CancellationToken cancellationToken)
+    {
+        var log = ctx.Log;
+        var policy = o.Memory.ToPolicy();
+        var classes = train.PresentClasses();
+        var setup = new LearnerSetup(ArchitectureSpec.Parse(o.Arch), train.Shape, train.NumClasses, o.Dataset.Name, ctx.Device, ctx.Progress);
+        var buildArch = ArchitectureSpec.Parse(o.EffectiveBuildArch);
+        var shares = policy.Shares(ClassSplit.Split(classes, o.Steps, o.ClassesPerStep, o.ClassOrder, 0).Select(g => g.Length).ToArray());
+        if (shares[^1] == 0) log.LogWarning("memory {Policy}: by step {Step} the share per class is 0 images", policy, Array.IndexOf(shares, 0) + 1);
+        log.LogInformation("continual: {Classes} classes of {Dataset} in {Steps} steps, memory {Policy} (per-class share by step: {Shares}); strategies {Strategies} x builders {Builders} x {Seeds} repeats",
+            classes.Length, o.Dataset.Name, o.Steps, policy, string.Join(", ", shares), string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s))),
+            string.Join(", ", o.Builders.Select(b => b.DisplayName)), o.Seeds);
+        var prune = Pruner(ctx, buildArch, cancellationToken);
+
+        var runs = new List<ContinualRun>();
+        try
+        {
+            foreach (var strategy in o.Strategies)
+            foreach (var spec in o.Builders)
+            for (int k = 0; k < o.Seeds; k++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var groups = ClassSplit.Split(classes, o.Steps, o.ClassesPerStep, o.ClassOrder, Seeds.Derive(o.Seed, "class-order", k));
+                var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups);
+                runs.Add(run);
+                RunOne(ctx, o, run, strategy, spec, policy, setup, buildArch, prune, train, test, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Report(ctx, o, policy, runs, "cancelled");
+            throw;
+        }
+        Report(ctx, o, policy, runs, "completed");
+        return runs;
+    }
+
+    private static void RunOne(RunContext ctx, ContinualOptions o, ContinualRun run, ContinualStrategy strategy, MethodSpec spec, MemoryPolicy policy,
+        LearnerSetup setup, ArchitectureSpec buildArch, SyntheticPruner prune, LabeledDataset train, LabeledDataset test, CancellationToken cancellationToken)
+    {
+        var log = ctx.Log;
+        var runFile = $"runs/{run.Name}.json";
+        if (ctx.Directory.Exists(runFile))
+        {
+            run.Steps.AddRange(ContinualRun.ReadSteps(ctx.Directory.PathOf(runFile)));
+            CheckClasses(run, runFile);
+            log.LogInformation("{Run}: finished earlier, final accuracy {Accuracy}", run.Name, Format.Percent(run.FinalAccuracy));
+            return;
+        }
+        log.LogInformation("{Run}: class order {Order}", run.Name, string.Join(" | ", run.Groups.Select(g => string.Join(" ", g))));
+        using var learner = IContinualLearner.Create(strategy, o, setup);
+        var memory = ContinualMemory.Empty();
+        bool restore = false;
+        try
+        {
+            for (int t = 1; t <= run.Groups.Length; t++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var groups = run.Groups[..t];
+                int share = policy.Share(groups.Sum(g => g.Length));
+                using var stepTrain = train.WithClasses(groups[^1], $"{o.Dataset.Name}-seed{run.Seed}-step{t}");
+                var (after, buildSeconds) = UpdateMemory(ctx, o, run, spec, buildArch, prune, memory, stepTrain, t, share, cancellationToken);
+                var checkpoint = $"checkpoints/{run.Name}/step{t}";
+                try
+                {
+                    if (ctx.Directory.Exists(checkpoint + ".json"))
+                    {
+                        run.Steps.Add(JsonSerializer.Deserialize<StepResult>(File.ReadAllText(ctx.Directory.PathOf(checkpoint + ".json")), RunDirectory.Json)!);
+                        CheckClasses(run, checkpoint + ".json");
+                        restore = true;
+                        log.LogInformation("{Run}: step {Step}/{Steps} finished earlier (checkpoint), accuracy {Accuracy}", run.Name, t, run.Groups.Length, Format.Percent(run.Steps[^1].Accuracy));
+                    }
+                    else
+                    {
+                        if (restore) learner.Restore(ctx.Directory.PathOf($"checkpoints/{run.Name}/step{t - 1}"));
+                        restore = false;
+                        using var stepTest = test.WithClasses(groups.SelectMany(g => g), $"{o.Dataset.Name}-test");
+                        var clock = Stopwatch.StartNew();
+                        var evaluations = learner.Learn(new ContinualStep(t, groups[^1], groups, stepTrain, stepTest, share), memory, after,
+                            Seeds.Derive(o.Seed, $"{run.Strategy}/seed{run.Seed}/step{t}"), cancellationToken);
+                        var result = Result(t, groups, evaluations, buildSeconds + clock.Elapsed.TotalSeconds, buildSeconds, after);
+                        learner.Save(ctx.Directory.PathOf(checkpoint));
+                        ctx.Directory.WriteJson(checkpoint + ".json", result);
+                        run.Steps.Add(result);
+                        log.LogInformation("{Run}: step {Step}/{Steps} done: accuracy on {Seen} seen classes {Accuracy}, per step [{Row}], memory {Images} images ({Seconds:0.0} s)",
+                            run.Name, t, run.Groups.Length, groups.Sum(g => g.Length), Format.Percent(result.Accuracy),
+                            string.Join(", ", result.AccuracyRow.Select(Format.Percent)), result.MemoryImages, result.Seconds);
+                    }
+                }
+                catch
+                {
+                    after.Dispose();
+                    throw;
+                }
+                memory.Dispose();
+                memory = after;
+            }
+        }
+        finally
+        {
+            memory.Dispose();
+        }
+        var json = run.ToJson();
+        json.Insert(0, "scenario", "continual");
+        ctx.Directory.WriteJson(runFile, json);
+    }
+
+    /// <summary>
+    /// The memory after step <paramref name="t"/>: the builder's memory of the step's classes, made from the step's data
+    /// alone (or loaded from the run directory), joined to <paramref name="memory"/> cut to the new share; and the seconds
+    /// both took (the build's as recorded when it was built).
+    /// </summary>
+    private static (ContinualMemory After, double BuildSeconds) UpdateMemory(RunContext ctx, ContinualOptions o, ContinualRun run, MethodSpec spec,
+        ArchitectureSpec buildArch, SyntheticPruner prune, ContinualMemory memory, LabeledDataset stepTrain, int t, int share, CancellationToken cancellationToken)
+    {
+        var newClasses = run.Groups[t - 1];
+        long buildSeed = Seeds.Derive(o.Seed, $"build/seed{run.Seed}/step{t}");
+        var (built, buildSeconds) = share == 0
+            ? (new SelectedMemory([]), 0.0)
+            : MemoryCache.BuildOrLoad(ctx.Directory.PathOf($"memories/{ContinualRun.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}"), stepTrain, () =>
+            {
+                ctx.Log.LogInformation("{Run}: building the {Builder} memory of classes [{Classes}], {Share} per class", run.Name, spec.DisplayName, string.Join(", ", newClasses), share);
+                return ctx.Builders.Create(spec).Build(new MemoryRequest
+                {
+                    Source = stepTrain, Budget = Budget.ImagesPerClass(share), Classes = newClasses, Architecture = buildArch,
+                    Device = ctx.Device, Seed = buildSeed, Progress = ctx.Progress, Log = ctx.Log,
+                }, cancellationToken);
+            }, spec, buildSeed);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var after = memory.Update(t, built, stepTrain, newClasses, share, prune, Seeds.Derive(o.Seed, $"shrink/seed{run.Seed}/step{t}"));
+            return (after, buildSeconds + clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            if (built is SyntheticMemory synthetic)
+            {
+                synthetic.Images.Dispose();
+                synthetic.Labels.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A step's record from the evaluations of its models on the seen classes (the accuracy-matrix row is their mean).</summary>
+    private static StepResult Result(int t, int[][] groups, EvalResult[] evaluations, double seconds, double buildSeconds, ContinualMemory after)
+    {
+        var rows = evaluations.Select(e => ContinualMetrics.AccuracyPerGroup(e.Confusion, groups)).ToArray();
+        var accuracies = evaluations.Select(e => e.Accuracy).ToArray();
+        return new StepResult(t, groups[^1], accuracies.Average(), accuracies, Enumerable.Range(0, t).Select(j => rows.Average(r => r[j])).ToArray(),
+            seconds, buildSeconds, after.Count, after.Bytes);
+    }
+
+    /// <summary>A checkpoint written under another class split (another config in the same --out directory) is an error, not a result.</summary>
+    private static void CheckClasses(ContinualRun run, string file)
+    {
+        for (int t = 0; t < run.Steps.Count; t++)
+            if (t >= run.Groups.Length || !run.Steps[t].Classes.SequenceEqual(run.Groups[t]))
+                throw new CondensaException($"{file} was written for another class split (step {t + 1}: [{string.Join(", ", run.Steps[t].Classes)}], this config: [{(t < run.Groups.Length ? string.Join(", ", run.Groups[t]) : "")}])",
+                    "use a new --out directory for a changed config");
+    }
+
+    /// <summary>Shrinks a class's synthetic images with the registered <c>yoco</c> selector, or a seeded random subset without it.</summary>
+    private static SyntheticPruner Pruner(RunContext ctx, ArchitectureSpec buildArch, CancellationToken cancellationToken)
+    {
+        if (!ctx.Builders.Names.Contains("yoco"))
+            return (images, _, keep, seed) => Trainer.Permutation(images.Count, new Random(unchecked((int)seed))).Take(keep).ToArray();
+        return (images, cls, keep, seed) => ctx.Builders.Create("yoco").Build(new MemoryRequest
+        {
+            Source = images, Budget = Budget.ImagesPerClass(keep), Classes = [cls], Architecture = buildArch, Device = ctx.Device, Seed = seed,
+            Progress = ctx.Progress, Log = ctx.Log,
+        }, cancellationToken) switch
+        {
+            SelectedMemory selected => selected.Indices,
+            var other => throw new InvalidOperationException($"yoco returned a {other.GetType().Name}, not a selection"),
+        };
+    }
+
+    private static void Report(RunContext ctx, ContinualOptions o, MemoryPolicy policy, List<ContinualRun> runs, string status)
+    {
+        var dir = ctx.Directory;
+        foreach (var run in runs.Where(r => r.Steps.Count > 0))
+            dir.WriteCsv($"runs/{run.Name}-accuracy.csv", ["after_step", .. run.Groups.Select((_, j) => $"step_{j + 1}")],
+                run.Steps.Select(s => (IReadOnlyList<object?>)[s.Step, .. run.Groups.Select((_, j) => j < s.AccuracyRow.Length ? (object?)s.AccuracyRow[j] : null)]));
+        var summaries = runs.Where(r => r.Complete).GroupBy(r => (r.Strategy, r.Builder)).Select(g => ContinualSummary.Of(g.ToList())).ToList();
+
+        dir.WriteJson("results.json", new JsonObject
+        {
+            ["scenario"] = "continual",
+            ["status"] = status,
+            ["dataset"] = o.Dataset.Name,
+            ["steps"] = o.Steps,
+            ["memory"] = policy.ToString(),
+            ["arch"] = o.Arch,
+            ["build_arch"] = o.EffectiveBuildArch,
+            ["runs"] = new JsonArray(runs.Select(r => (JsonNode)r.ToJson()).ToArray()),
+            ["summary"] = new JsonArray(summaries.Select(s => (JsonNode)s.ToJson()).ToArray()),
+        });
+        dir.WriteCsv("results.csv", ["strategy", "builder", "seed", "step", "classes", "accuracy", "seconds", "build_seconds", "memory_images", "memory_bytes"],
+            runs.SelectMany(r => r.Steps.Select(s => (IReadOnlyList<object?>)[r.Strategy, r.Builder, r.Seed, s.Step, string.Join(" ", s.Classes), s.Accuracy, s.Seconds, s.BuildSeconds, s.MemoryImages, s.MemoryBytes])));
+        if (summaries.Count == 0) return;
+
+        var classesSeen = summaries[0].ClassesSeen;
+        var header = new[] { "strategy", "builder" }.Concat(classesSeen.Select((c, t) => $"step {t + 1} ({c})")).Concat(["final", "avg. incremental", "forgetting", "BWT"]).ToArray();
+        var md = new StringBuilder();
+        md.AppendLine($"Accuracy (%) on all classes seen so far, {o.Dataset.Name}, {o.Steps} steps, memory {policy}, mean ± std; per step and final over " +
+            $"{o.Seeds} class orders x the models of each step (gdumb: {o.Gdumb.Models}, eeil: 1), the other columns over class orders. " +
+            "Forgetting: mean drop from the best accuracy on a step's classes (Chaudhry et al. 2018); BWT: mean A[T][j] − A[j][j] (Lopez-Paz and Ranzato 2017).");
+        md.AppendLine();
+        md.AppendLine("| " + string.Join(" | ", header) + " |");
+        md.AppendLine("|" + string.Concat(header.Select(_ => "---|")));
+        var table = new Table();
+        foreach (var h in header) table.AddColumn(h);
+        foreach (var s in summaries)
+        {
+            var cells = new[] { s.Strategy, s.Builder }
+                .Concat(s.StepMean.Select((m, t) => Format.MeanStd(m, s.StepStd[t])))
+                .Concat([Format.MeanStd(s.FinalMean, s.FinalStd), Format.MeanStd(s.AiaMean, s.AiaStd), MeanStdOrNa(s.ForgettingMean, s.ForgettingStd), MeanStdOrNa(s.BwtMean, s.BwtStd)])
+                .ToArray();
+            md.AppendLine("| " + string.Join(" | ", cells) + " |");
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
+        }
+        dir.WriteText("results.md", md.ToString());
+        AnsiConsole.Write(table);
+
+        Plots.Line(dir.PathOf("accuracy_vs_classes.png"), $"{o.Dataset.Name}: accuracy on the seen classes ({o.Steps} steps, memory {policy})",
+            "classes seen", "test accuracy (%)",
+            summaries.Select(s => new Series($"{s.Strategy} + {s.Builder}", s.ClassesSeen.Select(c => (double)c).ToArray(),
+                s.StepMean.Select(m => 100 * m).ToArray(), s.StepStd.Select(d => 100 * d).ToArray())).ToList());
+    }
+
+    private static string MeanStdOrNa(double mean, double std) => double.IsNaN(mean) ? "n/a" : Format.MeanStd(mean, std);
+}

@@ -1,0 +1,222 @@
+using System.Text.Json.Nodes;
+using Condensa.Data;
+using Condensa.Hosting;
+using Condensa.Hosting.Config;
+using Condensa.Memory;
+using Condensa.Methods.Selection;
+using Condensa.Scenarios.ContinualLearning;
+using Condensa.Tests.Data;
+using Condensa.Training;
+
+namespace Condensa.Tests.Continual;
+
+[TestClass]
+public sealed class ContinualScenarioTests
+{
+    private const string Tiny = "convnet-w32-d1-instancenorm-relu-avgpool";
+
+    private static ContinualOptions Options(params ContinualStrategy[] strategies) => new()
+    {
+        Scenario = "continual", Seed = 7, Steps = 2, Seeds = 1, Arch = Tiny,
+        Builders = [new MethodSpec { Name = "random", Options = new RandomOptions() }],
+        Strategies = [.. strategies],
+        Memory = new MemoryPolicyOptions { PerClass = 8 },
+        Gdumb = new GdumbOptions { Models = 2, Train = new TrainOptions { Epochs = 12, BatchSize = 16, Lr = 0.05 } },
+        Eeil = new EeilOptions { Iterations = 40, FinetuneIterations = 8, BatchSize = 16, Lr = 0.05 },
+    };
+
+    private static JsonNode Results(string dir) => JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "results.json")))!;
+
+    /// <summary>The numbers of every run: per step the accuracy, the model accuracies and the accuracy-matrix row.</summary>
+    private static string Numbers(JsonNode results) =>
+        string.Join("\n", results["runs"]!.AsArray().Select(r => $"{r!["strategy"]}/{r["builder"]}: " +
+            string.Join(" | ", r["steps"]!.AsArray().Select(s => $"{s!["accuracy"]} {s["model_accuracies"]!.ToJsonString()} {s["accuracy_row"]!.ToJsonString()}"))));
+
+    [TestMethod]
+    public void AResumedRunEqualsAnUninterruptedOne()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 1);
+        using var test = ContinualTestData.Patches(4, 10, seed: 2);
+        using var folder = new TempRunFolder();
+        var o = Options(ContinualStrategy.Gdumb, ContinualStrategy.Eeil);
+
+        var straight = folder.PathOf("straight");
+        ContinualScenario.RunStudy(ContinualTestData.Context(straight, new RecordingLogger()), o, train, test, CancellationToken.None);
+
+        // stop the EEIL run right after its first step (as Ctrl+C would), then continue in the same directory
+        var resumed = folder.PathOf("resumed");
+        using var cancel = new CancellationTokenSource();
+        var first = new RecordingLogger(m => { if (m.StartsWith("eeil-random-seed0: step 1/2 done")) cancel.Cancel(); });
+        Assert.ThrowsExactly<OperationCanceledException>(() => ContinualScenario.RunStudy(ContinualTestData.Context(resumed, first), o, train, test, cancel.Token));
+        Assert.AreEqual("cancelled", Results(resumed)["status"]!.GetValue<string>());
+        Assert.IsTrue(File.Exists(Path.Combine(resumed, "checkpoints", "eeil-random-seed0", "step1-model.bin")));
+        Assert.IsFalse(File.Exists(Path.Combine(resumed, "checkpoints", "eeil-random-seed0", "step2.json")));
+
+        var second = new RecordingLogger();
+        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, second), o, train, test, CancellationToken.None);
+        Assert.IsTrue(second.Messages.Any(m => m.StartsWith("gdumb-random-seed0: finished earlier")), "the finished gdumb run is not redone");
+        Assert.IsTrue(second.Messages.Any(m => m.StartsWith("eeil-random-seed0: step 1/2 finished earlier")), "eeil continues from its checkpoint");
+
+        var expected = Results(straight);
+        var actual = Results(resumed);
+        Assert.AreEqual("completed", actual["status"]!.GetValue<string>());
+        Assert.AreEqual(Numbers(expected), Numbers(actual));
+        Assert.AreEqual(WithoutTimes(expected["summary"]!), WithoutTimes(actual["summary"]!));
+    }
+
+    private static string WithoutTimes(JsonNode summary)
+    {
+        var copy = summary.DeepClone().AsArray();
+        foreach (var row in copy) row!.AsObject().Remove("seconds_mean");
+        return copy.ToJsonString();
+    }
+
+    [TestMethod]
+    public void RehearsalKeepsTheFirstStepsClassesThatNaiveFineTuningForgets()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 3);
+        using var test = ContinualTestData.Patches(4, 10, seed: 4);
+        using var folder = new TempRunFolder();
+        double OldClassesAfterStep2(int perClass, string dir)
+        {
+            var o = Options(ContinualStrategy.Eeil);
+            o.Memory = new MemoryPolicyOptions { PerClass = perClass };
+            o.Eeil.Kd = false; // memory alone; without it this is plain fine-tuning on the new classes
+            var run = ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, train, test, CancellationToken.None).Single();
+            Assert.IsGreaterThan(0.9, run.Steps[0].Accuracy, "step 1 is learned");
+            Assert.AreEqual(perClass * 4, run.Steps[1].MemoryImages);
+            return run.AccuracyMatrix[1][0];
+        }
+        double withMemory = OldClassesAfterStep2(8, "memory"), without = OldClassesAfterStep2(0, "none");
+        Assert.IsGreaterThan(0.9, withMemory, $"with 8 images per class the old classes stay at {withMemory}");
+        Assert.IsGreaterThan(without + 0.3, withMemory, $"fine-tuning alone forgets them ({without})");
+    }
+
+    [TestMethod]
+    public void AConfigRunsEndToEndOnAnIdxDatasetAndWritesEveryReport()
+    {
+        using var data = new TempDataFolder();
+        foreach (var (split, perClass, seed) in new[] { ("train", 20, 5), ("t10k", 8, 6) })
+        {
+            var (pixels, labels) = ContinualTestData.PatchBytes(4, perClass, seed);
+            data.Write($"{split}-images-idx3-ubyte", TempDataFolder.IdxImages(labels.Length, 8, 8, pixels));
+            data.Write($"{split}-labels-idx1-ubyte", TempDataFolder.IdxLabels(labels));
+        }
+        var yaml = $$"""
+            scenario: continual
+            seed: 3
+            dataset: { name: idx, path: {{data.Root}} }
+            builders: [random]
+            strategies: [gdumb, eeil]
+            steps: 2
+            classes_per_step: [1, 3]
+            seeds: 2
+            memory: { total: 12, per_class: 5 }
+            arch: {{Tiny}}
+            gdumb: { models: 1, train: { epochs: 5, batch_size: 16, lr: 0.05 } }
+            eeil: { iterations: 10, finetune_iterations: 4, batch_size: 16, teacher: post-training, distill: seen-classes, balanced: memory }
+            """;
+        var registry = ContinualTestData.Registry();
+        var loader = new ConfigLoader(new ScenarioRegistry([new ContinualScenario()]), registry);
+        var (scenario, options) = loader.Bind(YamlConfig.Parse(yaml, "cl.yaml"), "cl.yaml");
+        var o = (ContinualOptions)options;
+        Assert.AreEqual(EeilBalance.Memory, o.Eeil.Balanced);
+        Assert.AreEqual(new MemoryPolicy(5, 12), o.Memory.ToPolicy());
+
+        using var folder = new TempRunFolder();
+        var ctx = ContinualTestData.Context(folder.Root, new RecordingLogger());
+        Assert.AreEqual(0, scenario.Run(ctx, options, CancellationToken.None));
+
+        var results = Results(folder.Root);
+        var runs = results["runs"]!.AsArray();
+        Assert.HasCount(4, runs, "2 strategies x 1 builder x 2 repeats");
+        foreach (var run in runs)
+        {
+            var steps = run!["steps"]!.AsArray();
+            Assert.HasCount(1, steps[0]!["classes"]!.AsArray());
+            // memory: 1 class at min(5, 12/1) = 5, then 4 classes at min(5, 12/4) = 3 each
+            Assert.AreEqual(5, steps[0]!["memory_images"]!.GetValue<int>());
+            Assert.AreEqual(12, steps[1]!["memory_images"]!.GetValue<int>());
+            Assert.AreEqual(12 * 64 * 4, steps[1]!["memory_bytes"]!.GetValue<long>());
+            var matrix = run["accuracy_matrix"]!.AsArray();
+            Assert.HasCount(2, matrix[1]!.AsArray());
+            double bwt = matrix[1]![0]!.GetValue<double>() - matrix[0]![0]!.GetValue<double>();
+            Assert.AreEqual(bwt, run["bwt"]!.GetValue<double>(), 1e-12);
+            Assert.AreEqual(-bwt, run["forgetting"]!.GetValue<double>(), 1e-12, "with one old step, forgetting = A[0][0] - A[1][0] = -BWT");
+            Assert.IsTrue(File.Exists(Path.Combine(folder.Root, "runs", $"{run["strategy"]}-random-seed{run["seed"]}.json")));
+            Assert.IsTrue(File.Exists(Path.Combine(folder.Root, "runs", $"{run["strategy"]}-random-seed{run["seed"]}-accuracy.csv")));
+        }
+        var orders = runs.Select(r => r!["class_order"]!.ToJsonString()).Distinct().ToArray();
+        Assert.HasCount(2, orders, "each repeat has its own class order, shared by the strategies");
+        Assert.HasCount(2, results["summary"]!.AsArray());
+        foreach (var file in new[] { "results.csv", "results.md", "accuracy_vs_classes.png" })
+            Assert.IsTrue(File.Exists(Path.Combine(folder.Root, file)), file);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(folder.Root, "results.md")), "| eeil | random |");
+    }
+
+    public sealed class NoOptions;
+
+    /// <summary>A stand-in synthesizer: each class's first k images, returned as synthetic images.</summary>
+    private sealed class CopySynthesizer : IMemoryBuilder
+    {
+        public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
+        {
+            var picked = request.TargetClasses.SelectMany(c => request.Source.IndicesOfClass(c).Take(request.Budget.Ipc!.Value)).Select(i => (long)i).ToArray();
+            using var subset = request.Source.Subset(picked);
+            return new SyntheticMemory(subset.Images.clone(), subset.Labels.clone());
+        }
+    }
+
+    /// <summary>A stand-in for YOCO that records its requests and keeps the last k images.</summary>
+    private sealed class RecordingPruner(List<(int Held, int Keep, int[] Classes)> calls) : IMemoryBuilder
+    {
+        public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
+        {
+            int n = request.Source.Count, k = request.Budget.Ipc!.Value;
+            calls.Add((n, k, request.TargetClasses));
+            return new SelectedMemory(Enumerable.Range(n - k, k).Select(i => (long)i).ToArray());
+        }
+    }
+
+    [TestMethod]
+    public void ASyntheticMemoryShrinksThroughTheRegisteredYocoSelector()
+    {
+        using var train = ContinualTestData.Patches(4, 12, seed: 8);
+        using var test = ContinualTestData.Patches(4, 4, seed: 9);
+        using var folder = new TempRunFolder();
+        var calls = new List<(int Held, int Keep, int[] Classes)>();
+        var ctx = ContinualTestData.Context(folder.Root, new RecordingLogger());
+        ctx.Builders.Register<NoOptions>("copy", "synthesizer", "test", _ => new CopySynthesizer())
+            .Register<NoOptions>("yoco", "selector", "test", _ => new RecordingPruner(calls));
+        var o = Options(ContinualStrategy.Gdumb);
+        o.Builders = [new MethodSpec { Name = "copy", Options = new NoOptions() }];
+        o.Memory = new MemoryPolicyOptions { Total = 8 };
+        o.Gdumb = new GdumbOptions { Models = 1, Train = new TrainOptions { Epochs = 1, BatchSize = 8 } };
+        var run = ContinualScenario.RunStudy(ctx, o, train, test, CancellationToken.None).Single();
+
+        // step 1: 2 classes x 4; step 2: the old two cut from 4 to 2 by "yoco", one call per class with only that class
+        Assert.HasCount(2, calls);
+        CollectionAssert.AreEquivalent(run.Groups[0], calls.Select(c => c.Classes.Single()).ToArray());
+        Assert.IsTrue(calls.All(c => c.Held == 4 && c.Keep == 2));
+        Assert.AreEqual(8, run.Steps[0].MemoryImages);
+        Assert.AreEqual(8, run.Steps[1].MemoryImages);
+    }
+
+    [TestMethod]
+    public void ContradictoryKeysAreConfigErrors()
+    {
+        var loader = new ConfigLoader(new ScenarioRegistry([new ContinualScenario()]), ContinualTestData.Registry());
+        var e = Assert.ThrowsExactly<ConfigurationException>(() => loader.Bind(YamlConfig.Parse(
+            """
+            scenario: continual
+            builders: [random]
+            steps: 3
+            classes_per_step: [5, 5]
+            memory: {per_class: 0}
+            eeil: {distill: seen-classes}
+            """, "bad.yaml"), "bad.yaml"));
+        StringAssert.Contains(e.Message, "classes_per_step");
+        StringAssert.Contains(e.Message, "gdumb trains on the memory alone");
+        StringAssert.Contains(e.Message, "seen-classes needs teacher: post-training");
+    }
+}
