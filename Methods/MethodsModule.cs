@@ -1,5 +1,6 @@
 using Condensa.Memory;
 using Condensa.Methods.Selection;
+using Condensa.Methods.Selection.Geometry;
 using Condensa.Methods.Selection.Scores;
 
 namespace Condensa.Methods;
@@ -22,5 +23,13 @@ public static class MethodsModule
         registry.Register<TddsOptions>("tdds", "selector", "Largest windowed variability of KL loss differences over epochs (TDDS, Zhang et al.)", o => new TddsSelector(o));
         registry.Register<YocoOptions>("yoco", "selector", "Lowest LBPE over the most accurate epochs, balanced; shrinks any memory (YOCO, He et al.)", o => new YocoSelector(o));
         registry.Register<GradSimCoreOptions>("gradsimcore", "selector", "Samples with the most same-class gradient-similar neighbours over checkpoints", o => new GradSimCoreSelector(o));
+        registry.Register<HerdingOptions>("herding", "selector", "Herding on L2-normalized embeddings per class, argmin as in iCaRL (Welling; Rebuffi et al.)", o => new HerdingSelector(o));
+        registry.Register<KCenterOptions>("kcenter", "selector", "k-center greedy on embeddings per class from the point nearest the mean (Sener & Savarese)", o => new KCenterSelector(o));
+        registry.Register<FacilityLocationOptions>("facility-location", "selector", "Facility location on the last-layer gradient cosine kernel per class", o => new FacilityLocationSelector(o));
+        registry.Register<GraphCutOptions>("graph-cut", "selector", "Graph cut on the last-layer gradient cosine kernel per class", o => new GraphCutSelector(o));
+        registry.Register<LogDeterminantOptions>("log-determinant", "selector", "Log-determinant on the last-layer gradient cosine kernel per class", o => new LogDeterminantSelector(o));
+        registry.Register<CraigOptions>("craig", "selector", "Weighted facility-location medoids of last-layer gradients per class (CRAIG, Mirzasoleiman et al.)", o => new CraigSelector(o));
+        registry.Register<GradMatchOptions>("gradmatch", "selector", "Non-negative OMP matching the class mean last-layer gradient, weighted (GradMatch, Killamsetty et al.)", o => new GradMatchSelector(o));
+        registry.Register<GlisterOptions>("glister", "selector", "Online greedy on validation-gradient alignment with logit-space refresh (Glister-ONLINE)", o => new GlisterSelector(o));
     }
 }
