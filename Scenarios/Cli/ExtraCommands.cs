@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Condensa.Scenarios.Bench;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Condensa.Scenarios.Cli;
 
@@ -14,6 +15,14 @@ internal static class ExtraCommands
         var throughput = new Command("train-throughput", "Training and inference images/s of a ConvNet on Fashion-MNIST (batch 256, no augmentation) vs the PyTorch reference") { epochs, arch };
         throughput.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), _ => TrainThroughput.Run(pr.GetValue(arch)!, pr.GetValue(epochs))));
         bench.Subcommands.Add(throughput);
+
+        var selArch = new Option<string>("--arch") { Description = "Selection-model architecture", DefaultValueFactory = _ => Models.ArchitectureSpec.Default.ToString() };
+        var selEpochs = new Option<int>("--epochs") { Description = "Selection-model epochs recorded (not timed)", DefaultValueFactory = _ => 5 };
+        var only = new Option<string[]>("--only") { Description = "Time only these selectors", AllowMultipleArgumentsPerToken = true };
+        var selectors = new Command("selectors", "Seconds per selector to pick ipc 10 from all 60,000 Fashion-MNIST images, given recorded dynamics") { selArch, selEpochs, only };
+        selectors.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), host =>
+            SelectorsBench.Run(host.Services.GetRequiredService<Memory.MemoryBuilderRegistry>(), pr.GetValue(selArch)!, pr.GetValue(selEpochs), pr.GetValue(only) ?? [])));
+        bench.Subcommands.Add(selectors);
         yield return bench;
         yield return ArchitectureSearch.NasCommands.Create(verbose);
     }

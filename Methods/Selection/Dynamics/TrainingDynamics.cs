@@ -91,8 +91,15 @@ public sealed class TrainingDynamics : IDisposable
     {
         var arch = options.SelectionArch is { } a ? ArchitectureSpec.Parse(a) : request.Architecture;
         var wanted = (checkpoints ?? []).Append(options.SelectionEpochs).Distinct().Order().ToArray();
-        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{arch}|{options.SelectionEpochs}|{options.SelectionLr}|{options.SelectionBatchSize}|{request.Seed}|{string.Join(',', wanted)}";
-        return request.Cache.GetOrAdd(key, () => Record(request.Source, arch, options, wanted, request.Seed, request.Device, request.Progress, cancellationToken));
+        // One list of recordings per selection-model setting: a recording with every wanted checkpoint (or more) is
+        // reused, so selectors asking for fewer checkpoints never train the selection model again.
+        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{arch}|{options.SelectionEpochs}|{options.SelectionLr}|{options.SelectionBatchSize}|{request.Seed}";
+        var recordings = request.Cache.GetOrAdd(key, () => new List<TrainingDynamics>());
+        var found = recordings.FirstOrDefault(r => wanted.All(r.CheckpointEpochs.Contains));
+        if (found is not null) return found;
+        var recorded = Record(request.Source, arch, options, wanted, request.Seed, request.Device, request.Progress, cancellationToken);
+        recordings.Add(recorded);
+        return recorded;
     }
 
     /// <summary>Trains the selection model and records its dynamics.</summary>
