@@ -185,9 +185,11 @@ public sealed class ContinualScenarioTests
         using var test = ContinualTestData.Patches(4, 4, seed: 9);
         using var folder = new TempRunFolder();
         var calls = new List<(int Held, int Keep, int[] Classes)>();
-        var ctx = ContinualTestData.Context(folder.Root, new RecordingLogger());
-        ctx.Builders.Register<NoOptions>("copy", "synthesizer", "test", _ => new CopySynthesizer())
+        // A registry where "yoco" is a recording stand-in, to observe the calls the memory policy makes.
+        var builders = new MemoryBuilderRegistry()
+            .Register<NoOptions>("copy", "synthesizer", "test", _ => new CopySynthesizer())
             .Register<NoOptions>("yoco", "selector", "test", _ => new RecordingPruner(calls));
+        var ctx = ContinualTestData.Context(folder.Root, new RecordingLogger(), builders);
         var o = Options(ContinualStrategy.Gdumb);
         o.Builders = [new MethodSpec { Name = "copy", Options = new NoOptions() }];
         o.Memory = new MemoryPolicyOptions { Total = 8 };

@@ -50,9 +50,10 @@ internal static class ContinualTestData
         return registry;
     }
 
-    public static RunContext Context(string dir, ILogger log) => new()
+    /// <param name="builders">The registry the scenario resolves builders from (default: every registered builder).</param>
+    public static RunContext Context(string dir, ILogger log, MemoryBuilderRegistry? builders = null) => new()
     {
-        Directory = new RunDirectory(dir), Log = log, Device = CPU, Progress = NullProgress.Instance, Builders = Registry(), ConfigPath = "test.yaml",
+        Directory = new RunDirectory(dir), Log = log, Device = CPU, Progress = NullProgress.Instance, Builders = builders ?? Registry(), ConfigPath = "test.yaml",
     };
 }
 
