@@ -246,4 +246,21 @@ public sealed class GeometrySelectorTests
         var memory = Run("glister", Request(data, Budget.ImagesPerClass(k)), dynamics, o => ((GlisterOptions)o).Eta = eta);
         CollectionAssert.AreEqual(online.Select(i => (long)i).ToArray(), memory.Indices);
     }
+
+    [TestMethod]
+    public void GradMatchDropsZeroWeightPicksAndTopsUpInPursuitOrder()
+    {
+        // scalar gradients g = e (C = 1, H = [1]): b = mean = 0.6; the pursuit takes 3, 2, 1 (positive residual), then
+        // -1 whose non-negative weight is 0: dropped; the top-up -2 gets weight 0 too, but the pool is spent, so it stays
+        // with weight 0. The weights of 3, 2, 1 are the ridge solution (g gᵀ + I)⁻¹ g b.
+        using var e = tensor(new double[,] { { 1 }, { 2 }, { 3 }, { -1 }, { -2 } });
+        using var h = ones(5, 1, dtype: ScalarType.Float64);
+        var (order, weights, dropped) = GradMatchSelector.Match(e, h, 4, lambda: 1);
+        CollectionAssert.AreEqual(new long[] { 2, 1, 0, 4 }, order);
+        Assert.AreEqual(1, dropped);
+        // (ggᵀ + I)⁻¹ (g b) = g b / (1 + ‖g‖²) by Sherman–Morrison, ‖g‖² = 14
+        var g = new[] { 3.0, 2, 1 };
+        for (int i = 0; i < 3; i++) Assert.AreEqual(g[i] * 0.6 / 15, weights[i], 1e-9, $"weight of pick {i}");
+        Assert.AreEqual(0, weights[3]);
+    }
 }

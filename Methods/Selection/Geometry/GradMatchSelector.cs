@@ -23,7 +23,7 @@ public sealed class GradMatchOptions : SelectionModelOptions
 /// <c>A_Sᵀ A = (E_S Eᵀ) ∘ (H_S Hᵀ)</c>, <c>Aᵀ b = rowsum((E B) ∘ H)</c> with <c>B = EᵀH / n</c> the mean gradient as a
 /// C x (d+1) matrix: no per-sample gradient vector and no n x n matrix is built. Picks with weight 0 are dropped and
 /// the pursuit continues (never revisiting them) until the budget holds only positive weights (METHODS.md; DeepCore returns
-/// fewer); the number replaced is logged. Only when the class runs out are zero-weight picks kept, with weight 0.
+/// fewer); the number dropped is logged. Only when the class runs out are zero-weight picks kept, with weight 0.
 /// Weights (about 1 in sum: they match the mean) go to <see cref="SelectedMemory.SampleWeights"/>; scores are the weights.
 /// Without a validation set the target is the class's own mean gradient (DeepCore's default).
 /// </summary>
@@ -37,18 +37,20 @@ public sealed class GradMatchSelector(GradMatchOptions options) : GeometrySelect
     {
         var e = view.RequireE.index_select(0, pool).to_type(ScalarType.Float64);
         var h = view.RequireH.index_select(0, pool).to_type(ScalarType.Float64);
-        var (order, weights, replaced) = Match(e, h, k, Options.Lambda);
-        if (replaced > 0)
-            request.Log.LogInformation("gradmatch: {Replaced} zero-weight pick(s) replaced by further OMP picks in a pool of {Count}", replaced, pool.shape[0]);
+        var (order, weights, dropped) = Match(e, h, k, Options.Lambda);
+        if (dropped > 0)
+            request.Log.LogInformation("gradmatch: {Dropped} zero-weight pick(s) dropped and topped up by later OMP picks in a pool of {Count}; {Zero} pick(s) keep weight 0 because the pool ran out",
+                dropped, pool.shape[0], weights.Count(x => x == 0));
         var w = weights.Select(x => (float)x).ToArray();
         return new PoolSelection(order, w, w);
     }
 
     /// <summary>
     /// The pursuit on the factors E (n x C) and H (n x (d+1)) of one pool (float64): the picks in pursuit order, their
-    /// non-negative weights and how many zero-weight picks were replaced.
+    /// non-negative weights and how many zero-weight picks were dropped. When the pool runs out, the zero-weight picks of
+    /// the last fit stay, and the earliest dropped ones fill any remaining budget, all with weight 0.
     /// </summary>
-    internal static (long[] Order, double[] Weights, int Replaced) Match(Tensor e, Tensor h, int k, double lambda)
+    internal static (long[] Order, double[] Weights, int Dropped) Match(Tensor e, Tensor h, int k, double lambda)
     {
         using var scope = NewDisposeScope();
         var n = e.shape[0];
