@@ -31,5 +31,8 @@ public static class MethodsModule
         registry.Register<CraigOptions>("craig", "selector", "Weighted facility-location medoids of last-layer gradients per class (CRAIG, Mirzasoleiman et al.)", o => new CraigSelector(o));
         registry.Register<GradMatchOptions>("gradmatch", "selector", "Non-negative OMP matching the class mean last-layer gradient, weighted (GradMatch, Killamsetty et al.)", o => new GradMatchSelector(o));
         registry.Register<GlisterOptions>("glister", "selector", "Online greedy on validation-gradient alignment with logit-space refresh (Glister-ONLINE)", o => new GlisterSelector(o));
+        registry.Register<Synthesis.DcOptions>("dc", "synthesizer", "Dataset condensation with gradient matching (Zhao et al., ICLR 2021; thesis Alg. 1)", o => new Synthesis.GradientMatching(o));
+        registry.Register<Synthesis.DsaOptions>("dsa", "synthesizer", "Gradient matching with differentiable Siamese augmentation (Zhao and Bilen, ICML 2021; thesis Alg. 2)", o => new Synthesis.GradientMatching(o));
+        registry.Register<Synthesis.DmOptions>("dm", "synthesizer", "Distribution matching: mean embeddings of random networks (Zhao and Bilen, WACV 2023; thesis Alg. 3)", o => new Synthesis.DistributionMatching(o));
     }
 }

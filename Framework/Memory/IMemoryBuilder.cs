@@ -9,7 +9,8 @@ namespace Condensa.Memory;
 /// Everything a builder may use: the source data (real training data, or an existing memory to shrink), the budget,
 /// the classes to build for (a continual-learning step builds only its new classes), the architecture of any model
 /// the method trains, the device, a seed from which the builder derives all its randomness, progress and log sinks,
-/// and a cache for artifacts shared by several builders in one run (e.g. recorded training dynamics).
+/// a cache for artifacts shared by several builders in one run (e.g. recorded training dynamics), and an optional
+/// checkpoint folder.
 /// </summary>
 public sealed class MemoryRequest
 {
@@ -22,6 +23,12 @@ public sealed class MemoryRequest
     public IProgressSink Progress { get; init; } = NullProgress.Instance;
     public ILogger Log { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     public IArtifactCache Cache { get; init; } = new InMemoryArtifactCache();
+
+    /// <summary>
+    /// Where a long-running builder (the synthesizers) keeps its checkpoint, so an interrupted build resumes where it
+    /// stopped; null (the default) keeps none.
+    /// </summary>
+    public string? CheckpointDirectory { get; init; }
 
     /// <summary>The classes to build for: the requested ones, or every class present in the source.</summary>
     public int[] TargetClasses => Classes ?? Source.PresentClasses();

@@ -1,0 +1,117 @@
+using Condensa.Models;
+using Condensa.Training.Augmentation;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace Condensa.Methods.Synthesis;
+
+/// <summary>
+/// Dataset condensation with gradient matching: <c>dc</c> (thesis Alg. 1) and, with differentiable Siamese augmentation,
+/// <c>dsa</c> (Alg. 2), one implementation. Each iteration k draws a fresh network θ₀ ~ P_θ and runs T outer steps; an
+/// outer step matches, for every class c, the gradient of the CE loss on a real batch of class c (<c>batch_real</c>
+/// images) with the gradient on the synthetic images of c, D = <see cref="MatchingDistance"/> (eq. 3.10 by default), and
+/// takes one SGD step on the images (ζ_S = 1, η_S = <c>lr_img</c>, momentum 0.5); then, except after the last outer
+/// step, ζ_θ epochs of plain SGD (η_θ = <c>lr_net</c>) train the network on the synthetic set. DSA applies one shared
+/// augmentation draw to the real and the synthetic batch of a class (Siamese) and per-image draws in the network updates.
+/// Networks with batch norm: before each outer step, 16 real images per class go through the network in training mode
+/// and the batch-norm layers are then frozen in eval mode for the matching (the reference's <c>BN_size</c> step).
+/// Departures from the reference (<c>main.py</c>): seeded generators per (iteration, step, class) instead of time-based
+/// reseeding; the image gradient is taken with <c>autograd.grad</c> w.r.t. the synthetic images only (the reference's
+/// <c>backward</c> also fills the network's gradients, then discards them), and for <c>ours</c> the 1-D parameters, whose
+/// distance is 0, are left out of both gradients.
+/// </summary>
+public sealed class GradientMatching : Synthesizer
+{
+    /// <summary>Real images per class that set the batch-norm statistics (the reference's <c>BN_size</c>).</summary>
+    private const int BatchNormImagesPerClass = 16;
+
+    private readonly GradientMatchingOptions _options;
+
+    public GradientMatching(DcOptions options) : base("dc", options) => _options = options;
+
+    public GradientMatching(DsaOptions options) : base("dsa", options) => _options = options;
+
+    private protected override DiffAugment? Augmentation(string datasetName) => (_options as DsaOptions)?.Augmentation(datasetName);
+
+    private protected override double Iterate(int iteration, SynthesisContext context, SyntheticSet set)
+    {
+        var (outer, inner) = _options.Loops(context.Ipc);
+        using var net = context.Network(iteration);
+        var parameters = net.parameters().ToArray();
+        Tensor[] matched = _options.DisMetric == MatchingMetric.Ours ? parameters.Where(p => p.dim() > 1).ToArray() : parameters;
+        using var optimizer = optim.SGD(parameters, _options.LrNet);
+        double loss = 0;
+        for (int t = 0; t < outer; t++)
+        {
+            if (context.Architecture.HasBatchNorm) FreezeBatchNorm(net, context, iteration, t);
+            for (int j = 0; j < context.Classes.Length; j++)
+                loss += MatchClass(net, matched, context, set, iteration, t, j);
+            set.Step(_options.LrImg);
+            if (t == outer - 1) break;
+            TrainNetwork(net, optimizer, context, set, inner, iteration, t);
+        }
+        return loss / (context.Classes.Length * outer);
+    }
+
+    /// <summary>D(∇θ L(A_ω(S_c)), ∇θ L(A_ω(B_c^T))) for the class at position <paramref name="j"/>; stores its gradient w.r.t. S_c.</summary>
+    private double MatchClass(ClassifierModel net, Tensor[] matched, SynthesisContext context, SyntheticSet set, int k, int t, int j)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = context.Generator("match", k, t, j);
+        var real = context.RealBatch(j, _options.BatchReal, generator);
+        var syn = set.Leaf(j, 1);
+        var synInput = syn;
+        if (context.Augmentation is { } dsa)
+        {
+            using var draw = dsa.DrawShared(context.Shape, generator);
+            real = draw.Apply(real);
+            synInput = draw.Apply(syn);
+        }
+        long c = context.Classes[j];
+        var lossReal = cross_entropy(net.call(real), full(real.shape[0], c, ScalarType.Int64, device: real.device));
+        var gwReal = autograd.grad([lossReal], matched).Select(g => g.detach()).ToArray();
+        var lossSyn = cross_entropy(net.call(synInput), full(syn.shape[0], c, ScalarType.Int64, device: syn.device));
+        var gwSyn = autograd.grad([lossSyn], matched, create_graph: true, retain_graph: true).ToArray();
+        var distance = MatchingDistance.Compute(gwSyn, gwReal, _options.DisMetric);
+        set.SetGradient(j, autograd.grad([distance], [syn])[0]);
+        return distance.item<float>();
+    }
+
+    /// <summary>Sets the batch-norm running statistics from 16 real images per class (training-mode forward), then freezes them (eval mode).</summary>
+    private static void FreezeBatchNorm(ClassifierModel net, SynthesisContext context, int k, int t)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = context.Generator("batchnorm", k, t);
+        var real = cat(Enumerable.Range(0, context.Classes.Length).Select(j => context.RealBatch(j, BatchNormImagesPerClass, generator)).ToArray(), 0);
+        net.train();
+        using (no_grad()) net.call(real);
+        foreach (var module in net.modules())
+            if (module is BatchNorm) module.eval();
+    }
+
+    /// <summary>ζ_θ epochs of SGD on the (fixed, detached) synthetic set in minibatches of <c>batch_train</c>, DSA per image for <c>dsa</c>.</summary>
+    private void TrainNetwork(ClassifierModel net, optim.Optimizer optimizer, SynthesisContext context, SyntheticSet set, int epochs, int k, int t)
+    {
+        net.train();
+        using var generator = context.Generator("train", k, t);
+        long n = set.Images.shape[0];
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            using var scope = NewDisposeScope();
+            var order = randperm(n, generator: generator).to(set.Images.device);
+            for (long start = 0; start < n; start += _options.BatchTrain)
+            {
+                using var step = NewDisposeScope();
+                var batch = order.narrow(0, start, Math.Min(_options.BatchTrain, n - start));
+                var x = set.Images.index_select(0, batch);
+                if (context.Augmentation is { } dsa) x = dsa.Augment(x, generator);
+                var loss = cross_entropy(net.call(x), set.Labels.index_select(0, batch));
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+            }
+        }
+    }
+}
