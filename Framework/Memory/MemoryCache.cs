@@ -5,16 +5,24 @@ using Condensa.Hosting.Config;
 namespace Condensa.Memory;
 
 /// <summary>
-/// Builds a memory once per run directory: a memory saved under <c>dir</c> by an earlier (possibly interrupted) run is
-/// loaded instead of rebuilt, so a re-run only computes what is missing.
+/// Builds a memory once per folder: a memory that an earlier (possibly interrupted) run saved there with
+/// <see cref="MemoryStore"/> is loaded instead of rebuilt, so a re-run only computes what is missing.
 /// </summary>
 public static class MemoryCache
 {
     /// <returns>The memory and the seconds its build took (as recorded when it was built).</returns>
     public static (MemorySet Memory, double BuildSeconds) BuildOrLoad(string dir, LabeledDataset source, Func<MemorySet> build, MethodSpec spec, long seed)
     {
+        if (File.Exists(Path.Combine(dir, MemoryStore.MetadataFile)))
+        {
+            var stored = MemoryStore.Load(dir);
+            if (stored.Metadata.Method == spec.Name && stored.Metadata.Seed == seed)
+                return (stored.Memory, stored.Metadata.Seconds);
+        }
         var clock = Stopwatch.StartNew();
         var memory = build();
-        return (memory, clock.Elapsed.TotalSeconds);
+        double seconds = clock.Elapsed.TotalSeconds;
+        MemoryStore.Save(dir, memory, source, new MemoryInfo(spec.Name, spec.Options, seed, Seconds: seconds));
+        return (memory, seconds);
     }
 }

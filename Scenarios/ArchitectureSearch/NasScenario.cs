@@ -52,6 +52,7 @@ public sealed class NasScenario(IServiceProvider services) : IScenario
                     {
                         Source = train, Budget = Budget.ImagesPerClass(proxy.Ipc), Architecture = ArchitectureSpec.Parse(o.BuildArch),
                         Device = ctx.Device, Seed = Seeds.Derive(o.Seed, "proxy/" + proxy.Name), Progress = ctx.Progress, Log = log,
+                        CheckpointDirectory = ctx.Directory.PathOf($"checkpoints/proxy-{Comparison.CompareScenario.Slug(proxy.Name)}"),
                     }, cancellationToken);
                 }, proxy.Builder!, Seeds.Derive(o.Seed, "proxy/" + proxy.Name));
                 using var proxySet = memory.Materialize(train);

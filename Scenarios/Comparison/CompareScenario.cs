@@ -105,7 +105,7 @@ public sealed class CompareScenario : IScenario
                     return ctx.Builders.Create(spec).Build(new MemoryRequest
                     {
                         Source = train, Budget = budget, Architecture = buildArch, Device = ctx.Device, Seed = buildSeed,
-                        Progress = ctx.Progress, Log = log, Cache = cache,
+                        Progress = ctx.Progress, Log = log, Cache = cache, CheckpointDirectory = ctx.Directory.PathOf($"checkpoints/{slug}"),
                     }, cancellationToken);
                 }, spec, buildSeed);
                 using var memorySet = memory.Materialize(train);
