@@ -23,6 +23,15 @@ internal static class ExtraCommands
         selectors.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), host =>
             SelectorsBench.Run(host.Services.GetRequiredService<Memory.MemoryBuilderRegistry>(), pr.GetValue(selArch)!, pr.GetValue(selEpochs), pr.GetValue(only) ?? [])));
         bench.Subcommands.Add(selectors);
+
+        var method = new Argument<string>("METHOD") { Description = "dm, dsa or dc" };
+        var ipc = new Option<int>("--ipc") { Description = "Images per class", DefaultValueFactory = _ => 10 };
+        var iterations = new Option<int>("--iterations") { Description = "Iterations timed (DM) or outer iterations (DC/DSA)", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = one per core)" };
+        var condense = new Command("condense", "Seconds per DM iteration / DC and DSA outer iteration on Fashion-MNIST vs the original PyTorch code") { method, ipc, iterations, threads };
+        condense.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), _ =>
+            Methods.Synthesis.CondenseBenchmark.Run(pr.GetValue(method)!, pr.GetValue(ipc), pr.GetValue(iterations), Console.Out, pr.GetValue(threads))));
+        bench.Subcommands.Add(condense);
         yield return bench;
         yield return ArchitectureSearch.NasCommands.Create(verbose);
     }

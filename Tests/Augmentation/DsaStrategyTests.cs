@@ -54,3 +54,20 @@ public sealed class DsaStrategyTests
         Assert.ThrowsExactly<CondensaException>(() => new DiffAugment(DsaStrategy.Default, new DiffAugmentOptions(ProbFlip: 1.5)));
     }
 }
+
+[TestClass]
+public sealed class AugmentationOptionTests
+{
+    [TestMethod]
+    [DataRow("mnist/train", true)]
+    [DataRow("mnist", true)]
+    [DataRow("svhn/test", true)]
+    [DataRow("fashion-mnist/train", false)]
+    [DataRow("cifar10/train", false)]
+    public void DigitDataIsRecognizedFromTheCatalogName(string name, bool digits)
+    {
+        Assert.AreEqual(digits, Condensa.Training.Augmentation.AugmentationOption.IsDigitData(name));
+        bool flips = Condensa.Training.Augmentation.AugmentationOption.DefaultStrategy(name).Ops.Contains(Condensa.Training.Augmentation.DsaOp.Flip);
+        Assert.AreEqual(!digits, flips, "the thesis' strategy drops flip for digit data");
+    }
+}

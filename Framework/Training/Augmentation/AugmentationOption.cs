@@ -6,8 +6,12 @@ public static class AugmentationOption
     /// <summary>Datasets of digits, where a horizontal flip changes the class (the DSA paper drops flip for them).</summary>
     private static readonly string[] DigitData = ["mnist", "svhn", "usps"];
 
-    public static bool IsDigitData(string datasetName) =>
-        DigitData.Any(d => datasetName.Equals(d, StringComparison.OrdinalIgnoreCase) || datasetName.StartsWith(d + "-", StringComparison.OrdinalIgnoreCase));
+    /// <param name="datasetName">A dataset name as the catalog gives it (e.g. <c>mnist/train</c>): the part before '/' decides.</param>
+    public static bool IsDigitData(string datasetName)
+    {
+        var baseName = datasetName.Split('/')[0];
+        return DigitData.Any(d => baseName.Equals(d, StringComparison.OrdinalIgnoreCase) || baseName.StartsWith(d + "-", StringComparison.OrdinalIgnoreCase));
+    }
 
     /// <summary>The DSA strategy of the thesis for a dataset: all six ops, without flip for digit data.</summary>
     public static DsaStrategy DefaultStrategy(string datasetName) =>
