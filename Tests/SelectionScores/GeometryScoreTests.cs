@@ -87,12 +87,16 @@ public sealed class GeometryScoreTests
 
         // fixed threshold halfway between two neighbouring cosines, so rounding cannot move a pair across it
         double fixedPhi = (cosines[81] + cosines[82]) / 2; // each pair appears twice: positions 2m, 2m + 1
-        AreClose(Counts(fixedPhi), Floats(GradSimCoreSelector.NeighbourCounts(e, h, fixedPhi, 90)), 0, "fixed Φ");
+        foreach (var block in new[] { 1024, 5 }) // one block; blocks of rows 0–4, 5–9, 10–11
+            AreClose(Counts(fixedPhi), Floats(GradSimCoreSelector.NeighbourCounts(e, h, fixedPhi, 90, block)), 0, $"fixed Φ, block {block}");
 
         // default: Φ = 90th percentile by nearest rank, the ⌈0.9·n(n − 1)⌉-th smallest off-diagonal cosine (counted: ≥)
         double phi = cosines[(int)Math.Ceiling(0.9 * n * (n - 1)) - 1];
         Assert.IsGreaterThan(1e-5, cosines.Where(x => Math.Abs(x - phi) > 1e-12).Min(x => Math.Abs(x - phi)), "no other cosine within rounding of Φ");
-        AreClose(Counts(phi - 1e-7), Floats(GradSimCoreSelector.NeighbourCounts(e, h, null, 90)), 0, "percentile Φ");
+        foreach (var block in new[] { 1024, 5 })
+            AreClose(Counts(phi - 1e-7), Floats(GradSimCoreSelector.NeighbourCounts(e, h, null, 90, block)), 0, $"percentile Φ, block {block}");
+        double low = cosines[(int)Math.Ceiling(0.1 * n * (n - 1)) - 1];
+        AreClose(Counts(low - 1e-7), Floats(GradSimCoreSelector.NeighbourCounts(e, h, null, 10, 5)), 0, "10th percentile Φ");
 
         double[] Counts(double threshold) => Enumerable.Range(0, n).Select(i => (double)Enumerable.Range(0, n).Count(j => j != i && Cos(i, j) >= threshold)).ToArray();
     }
@@ -136,16 +140,22 @@ public sealed class GeometryScoreTests
         using var model = new LinearModel(w, b);
         float[,] points = { { 1, 0.2f }, { -0.3f, 1 }, { -1, -1.5f }, { 0.4f, 0.45f }, { 3, -2 } };
         int n = points.GetLength(0);
-        var expected = new double[n];
+        var nearest = new double[n];
+        var runnerUp = new double[n];
         for (int i = 0; i < n; i++)
         {
             var f = Enumerable.Range(0, 3).Select(k => w[k, 0] * points[i, 0] + w[k, 1] * points[i, 1] + b[k]).ToArray();
-            int top = Array.IndexOf(f, f.Max());
-            expected[i] = Enumerable.Range(0, 3).Where(k => k != top)
-                .Min(k => Math.Pow(f[top] - f[k], 2) / (Math.Pow(w[top, 0] - w[k, 0], 2) + Math.Pow(w[top, 1] - w[k, 1], 2)));
+            var byLogit = Enumerable.Range(0, 3).OrderByDescending(k => f[k]).ToArray();
+            int top = byLogit[0];
+            double Squared(int k) => Math.Pow(f[top] - f[k], 2) / (Math.Pow(w[top, 0] - w[k, 0], 2) + Math.Pow(w[top, 1] - w[k, 1], 2));
+            nearest[i] = byLogit.Skip(1).Min(Squared);
+            runnerUp[i] = Squared(byLogit[1]);
         }
+        Assert.IsTrue(nearest.Zip(runnerUp).Any(t => t.First < t.Second - 1e-3), "some point is nearer a boundary other than its runner-up's");
         using var images = tensor(points).view(n, 1, 1, 2);
-        AreClose(expected, Floats(DeepFoolSelector.Perturbations(model, images, maxIterations: 50, overshoot: 0.02)), 1e-5, "‖r_tot‖²");
+        AreClose(nearest, Floats(DeepFoolSelector.Perturbations(model, images, maxIterations: 50, overshoot: 0.02, candidateClasses: 10)), 1e-5, "‖r_tot‖², every class");
+        // testing only the runner-up class (candidate_classes 2) steps onto its boundary, which also changes the label
+        AreClose(runnerUp, Floats(DeepFoolSelector.Perturbations(model, images, maxIterations: 50, overshoot: 0.02, candidateClasses: 2)), 1e-5, "‖r_tot‖², runner-up only");
     }
 
     [TestMethod]

@@ -58,27 +58,46 @@ public sealed class GradSimCoreSelector(GradSimCoreOptions options) : DynamicsSe
 
     /// <summary>
     /// For every row i of the factors (n samples of one class), the number of j ≠ i with <c>cos(g_i, g_j) ≥ Φ</c>; Φ is
-    /// <paramref name="threshold"/> or the <paramref name="percentile"/> of the n(n − 1) off-diagonal cosines.
+    /// <paramref name="threshold"/> or the <paramref name="percentile"/> of the n(n − 1) off-diagonal cosines. Each
+    /// unordered pair is computed once (row block [r, r + b) against columns [r, n)), which halves the Gram work and makes
+    /// the two copies of a pair equal by construction.
     /// </summary>
-    internal static Tensor NeighbourCounts(Tensor e, Tensor h, double? threshold, double percentile)
+    internal static Tensor NeighbourCounts(Tensor e, Tensor h, double? threshold, double percentile, int block = 1024)
     {
         using var scope = NewDisposeScope();
         long n = e.shape[0];
-        if (n < 2) return zeros(n).MoveToOuterDisposeScope();
+        var counts = zeros(n);
+        if (n < 2) return counts.MoveToOuterDisposeScope();
         var eUnit = e / e.square().sum(1, keepdim: true).sqrt().clamp_min(1e-12);
         var hUnit = h / h.square().sum(1, keepdim: true).sqrt().clamp_min(1e-12);
-        var product = eUnit.matmul(eUnit.T).mul_(hUnit.matmul(hUnit.T));
-        var cosine = product.add(product.T).mul_(0.5); // exactly symmetric: both copies of a pair compare alike with Φ
-        cosine.diagonal().fill_(-2); // below every cosine: excluded from Φ's percentile and from the counts
-        var phi = threshold ?? Percentile(cosine, n, percentile);
-        return cosine.ge(phi).sum(1, type: ScalarType.Float32).MoveToOuterDisposeScope();
+        var blocks = new List<(long Row, Tensor Cosine)>();
+        for (long r = 0; r < n; r += block)
+        {
+            long b = Math.Min(block, n - r);
+            var cosine = eUnit.narrow(0, r, b).matmul(eUnit.narrow(0, r, n - r).T).mul_(hUnit.narrow(0, r, b).matmul(hUnit.narrow(0, r, n - r).T));
+            var rows = arange(b).unsqueeze(1);
+            cosine.narrow(1, 0, b).masked_fill_(rows.ge(rows.T), -2); // pairs (i, j ≤ i): below every cosine, never counted
+            blocks.Add((r, cosine));
+        }
+        var phi = threshold ?? Percentile(blocks, n, percentile);
+        foreach (var (r, cosine) in blocks)
+        {
+            var near = cosine.ge(phi);
+            counts.narrow(0, r, cosine.shape[0]).add_(near.sum(1, type: ScalarType.Float32));
+            counts.narrow(0, r, cosine.shape[1]).add_(near.sum(0, type: ScalarType.Float32));
+        }
+        return counts.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The nearest-rank percentile of the off-diagonal entries (the diagonal holds the n smallest values).</summary>
-    private static double Percentile(Tensor cosine, long n, double percentile)
+    /// <summary>
+    /// The nearest-rank percentile q of the m = n(n − 1) off-diagonal cosines, i.e. the s-th largest with
+    /// s = m − ⌈q·m⌉ + 1. Every pair appears twice among them, so it is the ⌈s/2⌉-th largest pair value.
+    /// </summary>
+    private static double Percentile(List<(long Row, Tensor Cosine)> blocks, long n, double percentile)
     {
         long offDiagonal = n * (n - 1);
-        long rank = Math.Clamp((long)Math.Ceiling(percentile / 100 * offDiagonal), 1, offDiagonal);
-        return cosine.flatten().kthvalue(n + rank, 0).values.item<float>();
+        long s = offDiagonal - Math.Clamp((long)Math.Ceiling(percentile / 100 * offDiagonal), 1, offDiagonal) + 1;
+        using var values = cat(blocks.Select(b => b.Cosine.flatten()).ToArray());
+        return values.kthvalue(values.numel() - (s + 1) / 2 + 1, 0).values.item<float>();
     }
 }
