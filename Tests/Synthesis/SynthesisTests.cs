@@ -66,7 +66,7 @@ public sealed class SynthesisTests
         using var real0 = randn(16, 1, 8, 8);
         using var real1 = randn(12, 1, 8, 8) + 1;
         using var syn = randn(4, 1, 8, 8).requires_grad_(true);
-        var (loss, realMeans) = DistributionMatching.MeanEmbeddingLoss(net, [real0, real1], [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)], classesPerForward: 1);
+        var (loss, realMeans) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)], classesPerForward: 1);
         Assert.IsFalse(realMeans.requires_grad, "the real side must build no autograd graph");
         loss.backward();
         Assert.IsNotNull(syn.grad);
@@ -82,9 +82,31 @@ public sealed class SynthesisTests
             var expected = (net.Embed(real0).mean([0]) - net.Embed(syn.narrow(0, 0, 2)).mean([0])).pow(2).sum()
                            + (net.Embed(real1).mean([0]) - net.Embed(syn.narrow(0, 2, 2)).mean([0])).pow(2).sum();
             Assert.AreEqual(expected.item<float>(), loss.item<float>(), 1e-4 * expected.item<float>());
-            var (grouped, _) = DistributionMatching.MeanEmbeddingLoss(net, [real0, real1], [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)], classesPerForward: 2);
+            var (grouped, _) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)], classesPerForward: 2);
             Assert.AreEqual(expected.item<float>(), grouped.item<float>(), 1e-4 * expected.item<float>());
         }
+    }
+
+    [TestMethod]
+    public void DmRealSideInBFloat16KeepsTheClassMeansAndTheGradient()
+    {
+        using var net = ModelFactory.Create(Tiny, new ImageShape(1, 8, 8), 2, seed: 3);
+        using var twin = ModelFactory.Create(Tiny, new ImageShape(1, 8, 8), 2, seed: 3);
+        DistributionMatching.Freeze(net);
+        twin.to(ScalarType.BFloat16);
+        DistributionMatching.Freeze(twin);
+        using var real0 = randn(64, 1, 8, 8);
+        using var real1 = randn(64, 1, 8, 8) + 1;
+        using var syn = randn(4, 1, 8, 8).requires_grad_(true);
+        Tensor[] syns = [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)];
+        var (exact, exactMeans) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], syns, classesPerForward: 2);
+        var (mixed, mixedMeans) = DistributionMatching.MeanEmbeddingLoss(net, twin, [real0, real1], syns, classesPerForward: 2);
+        Assert.AreEqual(ScalarType.Float32, mixedMeans.dtype);
+        double relative = ((mixedMeans - exactMeans).norm() / exactMeans.norm()).item<float>();
+        Assert.IsTrue(relative is > 0 and < 0.01, $"bfloat16 class means differ by {relative:P3}");
+        Assert.AreEqual(exact.item<float>(), mixed.item<float>(), 0.05 * exact.item<float>() + 1e-3);
+        mixed.backward();
+        Assert.IsTrue(syn.grad is not null && syn.grad.dtype == ScalarType.Float32 && syn.grad.abs().sum().item<float>() > 0);
     }
 
     [TestMethod]
