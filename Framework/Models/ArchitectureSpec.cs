@@ -36,6 +36,13 @@ public abstract record ArchitectureSpec
                 $"the default is {Default}");
     }
 
+    /// <summary>Option validation: reports a text that does not parse as an error of config key <paramref name="key"/>.</summary>
+    public static void Validate(string key, string text, Action<string, string> error)
+    {
+        try { Parse(text); }
+        catch (CondensaException e) { error(key, e.Message); }
+    }
+
     public sealed override string ToString() => Name;
 
     /// <summary>The text form.</summary>

@@ -95,8 +95,7 @@ public sealed class NasOptions : RunOptions, IValidatableOptions
         if (Dataset.ValidationFraction <= 0)
             error("dataset", "nas ranks candidates by validation accuracy: set dataset.validation_fraction (the thesis holds out 0.1)");
         if (Proxies.Count == 0 && !EarlyStopping) error("proxies", "give at least one proxy (or early_stopping: true)");
-        try { ArchitectureSpec.Parse(BuildArch); }
-        catch (CondensaException e) { error("build_arch", e.Message); }
+        ArchitectureSpec.Validate("build_arch", BuildArch, error);
         try
         {
             if (Space.Candidates(Seed).Count < 2) error("space", "needs at least two candidates to rank");

@@ -51,10 +51,7 @@ public sealed class CompareOptions : RunOptions, IValidatableOptions
         if (Ipc.Any(i => i < 1)) error("ipc", "images per class must be at least 1");
         if (Fractions.Any(f => f <= 0 || f > 1)) error("fractions", "fractions must be in (0, 1]");
         foreach (var (key, arch) in EffectiveEvalArchs.Select(a => ("eval_archs", a)).Prepend(("build_arch", BuildArch)))
-        {
-            try { ArchitectureSpec.Parse(arch); }
-            catch (CondensaException e) { error(key, e.Message); }
-        }
+            ArchitectureSpec.Validate(key, arch, error);
         var labels = Builders.GroupBy(b => b.DisplayName).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
         if (labels.Length > 0) error("builders", $"{string.Join(", ", labels)} appear more than once; give each a distinct 'label'");
     }

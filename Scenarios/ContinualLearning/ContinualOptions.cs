@@ -180,11 +180,8 @@ public sealed class ContinualOptions : RunOptions, IValidatableOptions
 
     public void Validate(Action<string, string> error)
     {
-        foreach (var (key, arch) in new[] { ("arch", Arch), ("build_arch", EffectiveBuildArch) })
-        {
-            try { ArchitectureSpec.Parse(arch); }
-            catch (CondensaException e) { error(key, e.Message); }
-        }
+        ArchitectureSpec.Validate("arch", Arch, error);
+        ArchitectureSpec.Validate("build_arch", EffectiveBuildArch, error);
         if (Strategies.Count == 0) error("strategies", "give at least one strategy: gdumb, eeil");
         if (Strategies.Distinct().Count() != Strategies.Count) error("strategies", "a strategy appears more than once");
         if (ClassesPerStep is { } counts)

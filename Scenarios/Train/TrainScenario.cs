@@ -18,11 +18,7 @@ public sealed class TrainScenarioOptions : RunOptions, Hosting.Config.IValidatab
 
     public TrainOptions Train { get; set; } = new();
 
-    public void Validate(Action<string, string> error)
-    {
-        try { ArchitectureSpec.Parse(Arch); }
-        catch (CondensaException e) { error("arch", e.Message); }
-    }
+    public void Validate(Action<string, string> error) => ArchitectureSpec.Validate("arch", Arch, error);
 }
 
 /// <summary>

@@ -33,14 +33,7 @@ public sealed class EndToEndTests
     }
 
     [TestMethod]
-    [DataRow("herding")]
-    [DataRow("kcenter")]
-    [DataRow("facility-location")]
-    [DataRow("graph-cut")]
-    [DataRow("log-determinant")]
-    [DataRow("craig")]
-    [DataRow("gradmatch")]
-    [DataRow("glister")]
+    [DynamicData(nameof(GeometryFixtures.Selectors), typeof(GeometryFixtures))]
     public void SelectsTwoPerClassAfterRecording(string name)
     {
         var registry = new MemoryBuilderRegistry();

@@ -11,6 +11,9 @@ internal static class GeometryFixtures
 {
     public static readonly string[] Names = ["herding", "kcenter", "facility-location", "graph-cut", "log-determinant", "craig", "gradmatch", "glister"];
 
+    /// <summary><see cref="Names"/> as test data rows.</summary>
+    public static IEnumerable<object[]> Selectors => Names.Select(n => new object[] { n });
+
     /// <summary>Runs <paramref name="name"/> on given dynamics; <paramref name="configure"/> may change its options.</summary>
     public static SelectedMemory Run(string name, MemoryRequest request, TrainingDynamics dynamics, Action<SelectionModelOptions>? configure = null)
     {

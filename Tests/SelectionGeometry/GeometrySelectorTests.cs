@@ -14,14 +14,7 @@ public sealed class GeometrySelectorTests
     private static readonly long[] ThreeClasses = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 0];
 
     [TestMethod]
-    [DataRow("herding")]
-    [DataRow("kcenter")]
-    [DataRow("facility-location")]
-    [DataRow("graph-cut")]
-    [DataRow("log-determinant")]
-    [DataRow("craig")]
-    [DataRow("gradmatch")]
-    [DataRow("glister")]
+    [DynamicData(nameof(GeometryFixtures.Selectors), typeof(GeometryFixtures))]
     public void SelectsExactlyTheBudgetPerClassOfValidDistinctIndices(string name)
     {
         using var data = Labels(ThreeClasses);
@@ -49,14 +42,7 @@ public sealed class GeometrySelectorTests
     }
 
     [TestMethod]
-    [DataRow("herding")]
-    [DataRow("kcenter")]
-    [DataRow("facility-location")]
-    [DataRow("graph-cut")]
-    [DataRow("log-determinant")]
-    [DataRow("craig")]
-    [DataRow("gradmatch")]
-    [DataRow("glister")]
+    [DynamicData(nameof(GeometryFixtures.Selectors), typeof(GeometryFixtures))]
     public void TheSameSeedGivesTheSameMemory(string name)
     {
         using var data = Labels(ThreeClasses);
