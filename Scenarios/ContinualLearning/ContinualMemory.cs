@@ -7,8 +7,8 @@ namespace Condensa.Scenarios.ContinualLearning;
 public delegate long[] SyntheticPruner(LabeledDataset images, int cls, int keep, long seed);
 
 /// <summary>
-/// The rehearsal memory of one continual run: for each class seen (and the step that brought it), its images in rank
-/// order. <see cref="Update"/> returns the memory after a step and leaves this one intact, because EEIL trains on the
+/// The rehearsal memory of one continual run: for each class seen and the step that brought it (in a domain stream
+/// the same class comes once per domain, each an entry of its own), its images in rank order. <see cref="Update"/> returns the memory after a step and leaves this one intact, because EEIL trains on the
 /// memory as it was before the step. A selected memory shrinks by keeping each class's first k images (a selector
 /// returns them best first: iCaRL/PyCIL's truncation); a synthetic one has no order, so a <see cref="SyntheticPruner"/>
 /// picks the survivors (YOCO when registered, else a seeded random subset).
@@ -44,7 +44,7 @@ public sealed class ContinualMemory : IDisposable
         try
         {
             foreach (var e in _entries)
-                entries.Add(e with { Images = Shrink(e, share, prune, Seeds.Derive(seed, "class", e.Class)) });
+                entries.Add(e with { Images = Shrink(e, share, prune, Seeds.Derive(seed, $"step{e.Step}/class", e.Class)) });
             using var materialized = built.Materialize(source);
             var stray = materialized.PresentClasses().Except(newClasses).ToArray();
             if (stray.Length > 0)
@@ -74,10 +74,14 @@ public sealed class ContinualMemory : IDisposable
         return e.Images.Subset(kept);
     }
 
-    /// <summary>The memory (or the part of it for <paramref name="classes"/>) as one dataset, or null when that is empty.</summary>
-    public LabeledDataset? Materialize(string name, IReadOnlyCollection<int>? classes = null)
+    /// <summary>
+    /// The memory as one dataset (or the part of it for <paramref name="classes"/>, or brought by the steps before
+    /// <paramref name="beforeStep"/>), or null when that is empty.
+    /// </summary>
+    public LabeledDataset? Materialize(string name, IReadOnlyCollection<int>? classes = null, int? beforeStep = null)
     {
-        var parts = _entries.Where(e => e.Images.Count > 0 && (classes is null || classes.Contains(e.Class))).Select(e => e.Images).ToArray();
+        var parts = _entries.Where(e => e.Images.Count > 0 && (classes is null || classes.Contains(e.Class)) && (beforeStep is null || e.Step < beforeStep))
+            .Select(e => e.Images).ToArray();
         return parts.Length == 0 ? null : LabeledDataset.Concat(name, parts);
     }
 

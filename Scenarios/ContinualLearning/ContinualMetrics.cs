@@ -1,21 +1,19 @@
+using Condensa.Training;
+
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>
 /// Continual-learning metrics over the accuracy matrix A, where A[i][j] (j ≤ i, 0-based) is the accuracy on the test
-/// images of step j's classes after training step i, and T is the last step.
+/// images of step j (its classes, or its domain) after training step i, and T is the last step.
 /// </summary>
 public static class ContinualMetrics
 {
     /// <summary>
-    /// Accuracy on each step's classes, from a confusion matrix (rows true class) over the seen classes' test set:
-    /// A[j] = Σ_{c∈G_j} C[c][c] / Σ_{c∈G_j} Σ_k C[c][k].
+    /// The accuracy on several test sets taken together (one per step so far): Σ_j a_j·n_j / Σ_j n_j, with a_j the
+    /// accuracy on test set j of n_j images; the accuracy on all classes (or domains) seen so far.
     /// </summary>
-    public static double[] AccuracyPerGroup(long[][] confusion, IReadOnlyList<int[]> groups) =>
-        groups.Select(g =>
-        {
-            long correct = g.Sum(c => confusion[c][c]), total = g.Sum(c => confusion[c].Sum());
-            return total == 0 ? double.NaN : (double)correct / total;
-        }).ToArray();
+    public static double Pooled(IReadOnlyList<EvalResult> perStep) =>
+        perStep.Sum(r => r.Accuracy * r.Count) / perStep.Sum(r => r.Count);
 
     /// <summary>Average incremental accuracy (Rebuffi et al. 2017): the mean over steps of the accuracy on all classes seen so far.</summary>
     public static double AverageIncrementalAccuracy(IReadOnlyList<double> seenAccuracy) => seenAccuracy.Average();

@@ -1,3 +1,4 @@
+using Condensa.Data;
 using System.ComponentModel.DataAnnotations;
 using Condensa.Hosting;
 using Condensa.Hosting.Config;
@@ -152,6 +153,13 @@ public sealed class ContinualOptions : RunOptions, IValidatableOptions
     /// <summary>Class-incremental steps S: the dataset's classes split into S disjoint groups learned one after the other.</summary>
     [Range(1, 100_000)] public int Steps { get; set; } = 5;
 
+    /// <summary>
+    /// Domain-incremental stream instead: one dataset per step (each with the keys of <c>dataset</c>), all with the same
+    /// classes and image shape, learned in this order (the thesis: SVHN → MNIST → USPS); <c>dataset</c>, <c>steps</c>,
+    /// <c>classes_per_step</c> and <c>class_order</c> do not apply.
+    /// </summary>
+    public List<DatasetOptions>? Domains { get; set; }
+
     /// <summary>New classes per step (must sum to the number of classes); equal counts when empty.</summary>
     public int[]? ClassesPerStep { get; set; }
 
@@ -190,6 +198,11 @@ public sealed class ContinualOptions : RunOptions, IValidatableOptions
             if (counts.Any(c => c < 1)) error("classes_per_step", "every step needs at least one class");
         }
         if (ClassOrder is { } order && order.Distinct().Count() != order.Length) error("class_order", "a class appears more than once");
+        if (Domains is { } domains)
+        {
+            if (domains.Count < 2) error("domains", "a domain-incremental stream needs at least two datasets");
+            if (ClassesPerStep is not null || ClassOrder is not null) error("domains", "classes_per_step and class_order apply to class-incremental streams only");
+        }
         if (Strategies.Contains(ContinualStrategy.Gdumb) && Memory.ToPolicy().IsEmpty)
             error("memory", "gdumb trains on the memory alone: give per_class or total above 0");
         var labels = Builders.GroupBy(b => b.DisplayName).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();

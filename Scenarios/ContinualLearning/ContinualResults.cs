@@ -72,9 +72,8 @@ public sealed record ContinualSummary(string Strategy, string Builder, int Runs,
         var aia = MemoryEvaluation.MeanStd(runs.Select(r => r.AverageIncrementalAccuracy).ToArray());
         var forgetting = MemoryEvaluation.MeanStd(runs.Select(r => r.Forgetting).ToArray());
         var bwt = MemoryEvaluation.MeanStd(runs.Select(r => r.BackwardTransfer).ToArray());
-        int seen = 0;
         return new ContinualSummary(first.Strategy, first.Builder, runs.Count,
-            first.Groups.Select(g => seen += g.Length).ToArray(),
+            first.Groups.Select((_, t) => first.Groups.Take(t + 1).SelectMany(g => g).Distinct().Count()).ToArray(),
             perStep.Select(p => p.Mean).ToArray(), perStep.Select(p => p.Std).ToArray(),
             perStep[^1].Mean, perStep[^1].Std, aia.Mean, aia.Std, forgetting.Mean, forgetting.Std, bwt.Mean, bwt.Std,
             runs.Average(r => r.Steps.Sum(s => s.Seconds)), runs.Average(r => r.Steps[^1].MemoryImages));

@@ -15,11 +15,12 @@ using Spectre.Console;
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>
-/// Scenario <c>continual</c>: class-incremental learning with a rehearsal memory built by the plugged-in builders. The
-/// dataset's classes are split into S steps (a seeded order per repeat, or a given one); at each step the builder
-/// makes the memory of the new classes from the new step's data alone (as the thesis does for DM, DSA and herding), the
-/// older classes shrink to their share (<see cref="MemoryPolicy"/>), and the strategy (GDumb or EEIL) learns and is
-/// tested on all classes seen so far. Every (strategy, builder, repeat) is one run; every finished step is checkpointed
+/// Scenario <c>continual</c>: class- or domain-incremental learning with a rehearsal memory built by the plugged-in
+/// builders. Class-incremental: the dataset's classes are split into S steps (a seeded order per repeat, or a given one);
+/// domain-incremental: one dataset per step under <c>domains</c>, sharing one label space (<see cref="ContinualStream"/>).
+/// At each step the builder makes the memory of the step's classes from the step's data alone (as the thesis does for
+/// DM, DSA and herding), the older entries shrink to their share (<see cref="MemoryPolicy"/>), and the strategy (GDumb
+/// or EEIL) learns and is tested on every step's test set so far. Every (strategy, builder, repeat) is one run; every finished step is checkpointed
 /// (step metrics, the memory through <see cref="MemoryCache"/>, EEIL's model), so a run stopped by Ctrl+C or a crash
 /// continues from its last finished step when given the same --out directory, and a finished run is not redone.
 /// Writes results.json (runs and summary), results.csv (one row per run and step), runs/NAME.json (one run),
@@ -34,34 +35,47 @@ public sealed class ContinualScenario : IScenario
     public int Run(RunContext ctx, RunOptions runOptions, CancellationToken cancellationToken)
     {
         var o = (ContinualOptions)runOptions;
-        using var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
-        var train = splits.Train.To(ctx.Device);
-        var test = splits.Test.To(ctx.Device);
+        var sources = o.Domains is { Count: > 0 } domains ? domains : [o.Dataset];
+        var splits = new List<DatasetSplits>();
+        var moved = new List<LabeledDataset>();
+        LabeledDataset OnDevice(LabeledDataset data)
+        {
+            var there = data.To(ctx.Device);
+            if (!ReferenceEquals(there, data)) moved.Add(there);
+            return there;
+        }
         try
         {
-            RunStudy(ctx, o, train, test, cancellationToken);
+            // one dataset: the seed of a class-incremental run's data as before; domain d of a stream: its own seed
+            for (int d = 0; d < sources.Count; d++)
+                splits.Add(DatasetCatalog.Load(sources[d], sources.Count == 1 ? Seeds.Derive(o.Seed, "data") : Seeds.Derive(o.Seed, "data", d)));
+            var loaded = splits.Select(s => (Train: OnDevice(s.Train), Test: OnDevice(s.Test))).ToList();
+            var stream = loaded.Count == 1
+                ? ContinualStream.ByClass(loaded[0].Train, loaded[0].Test)
+                : ContinualStream.ByDomain(loaded, Enumerable.Range(0, loaded.Count).Select(d => $"domains[{d}] ({sources[d].Name})").ToArray());
+            RunStudy(ctx, o, stream, cancellationToken);
         }
         finally
         {
-            if (!ReferenceEquals(train, splits.Train)) train.Dispose();
-            if (!ReferenceEquals(test, splits.Test)) test.Dispose();
+            foreach (var data in moved) data.Dispose();
+            foreach (var split in splits) split.Dispose();
         }
         return 0;
     }
 
     /// <summary>Runs every (strategy, builder, repeat) on the given data and writes the reports; returns the runs.</summary>
-    internal static IReadOnlyList<ContinualRun> RunStudy(RunContext ctx, ContinualOptions o, LabeledDataset train, LabeledDataset test, CancellationToken cancellationToken)
+    internal static IReadOnlyList<ContinualRun> RunStudy(RunContext ctx, ContinualOptions o, ContinualStream stream, CancellationToken cancellationToken)
     {
         var log = ctx.Log;
         var policy = o.Memory.ToPolicy();
-        var classes = train.PresentClasses();
-        var setup = new LearnerSetup(ArchitectureSpec.Parse(o.Arch), train.Shape, train.NumClasses, o.Dataset.Name, ctx.Device, ctx.Progress);
+        int steps = stream.DomainCount ?? o.Steps;
+        var setup = new LearnerSetup(ArchitectureSpec.Parse(o.Arch), stream.Shape, stream.NumClasses, stream.DatasetName, ctx.Device, ctx.Progress);
         var buildArch = ArchitectureSpec.Parse(o.EffectiveBuildArch);
-        var shares = policy.Shares(ClassSplit.Split(classes, o.Steps, o.ClassesPerStep, o.ClassOrder, 0).Select(g => g.Length).ToArray());
+        var shares = policy.Shares(stream.Groups(steps, o.ClassesPerStep, o.ClassOrder, 0).Select(g => g.Length).ToArray());
         if (shares[^1] == 0) log.LogWarning("memory {Policy}: by step {Step} the share per class is 0 images", policy, Array.IndexOf(shares, 0) + 1);
-        log.LogInformation("continual: {Classes} classes of {Dataset} in {Steps} steps, memory {Policy} (per-class share by step: {Shares}); strategies {Strategies} x builders {Builders} x {Seeds} repeats",
-            classes.Length, o.Dataset.Name, o.Steps, policy, string.Join(", ", shares), string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s))),
-            string.Join(", ", o.Builders.Select(b => b.DisplayName)), o.Seeds);
+        log.LogInformation("continual: {Kind}, {Classes} classes of {Dataset} in {Steps} steps, memory {Policy} (per-class share by step: {Shares}); strategies {Strategies} x builders {Builders} x {Seeds} repeats",
+            stream.IsDomainIncremental ? "domain-incremental" : "class-incremental", stream.Classes.Length, stream.Name, steps, policy, string.Join(", ", shares),
+            string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s))), string.Join(", ", o.Builders.Select(b => b.DisplayName)), o.Seeds);
         var prune = Pruner(ctx, buildArch, cancellationToken);
 
         var runs = new List<ContinualRun>();
@@ -72,23 +86,23 @@ public sealed class ContinualScenario : IScenario
             for (int k = 0; k < o.Seeds; k++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var groups = ClassSplit.Split(classes, o.Steps, o.ClassesPerStep, o.ClassOrder, Seeds.Derive(o.Seed, "class-order", k));
+                var groups = stream.Groups(steps, o.ClassesPerStep, o.ClassOrder, Seeds.Derive(o.Seed, "class-order", k));
                 var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups);
                 runs.Add(run);
-                RunOne(ctx, o, run, strategy, spec, policy, setup, buildArch, prune, train, test, cancellationToken);
+                RunOne(ctx, o, run, strategy, spec, policy, setup, buildArch, prune, stream, cancellationToken);
             }
         }
         catch (OperationCanceledException)
         {
-            Report(ctx, o, policy, runs, "cancelled");
+            Report(ctx, o, stream, policy, runs, "cancelled");
             throw;
         }
-        Report(ctx, o, policy, runs, "completed");
+        Report(ctx, o, stream, policy, runs, "completed");
         return runs;
     }
 
     private static void RunOne(RunContext ctx, ContinualOptions o, ContinualRun run, ContinualStrategy strategy, MethodSpec spec, MemoryPolicy policy,
-        LearnerSetup setup, ArchitectureSpec buildArch, SyntheticPruner prune, LabeledDataset train, LabeledDataset test, CancellationToken cancellationToken)
+        LearnerSetup setup, ArchitectureSpec buildArch, SyntheticPruner prune, ContinualStream stream, CancellationToken cancellationToken)
     {
         var log = ctx.Log;
         var runFile = $"runs/{run.Name}.json";
@@ -110,7 +124,7 @@ public sealed class ContinualScenario : IScenario
                 cancellationToken.ThrowIfCancellationRequested();
                 var groups = run.Groups[..t];
                 int share = policy.Share(groups.Sum(g => g.Length));
-                using var stepTrain = train.WithClasses(groups[^1], $"{o.Dataset.Name}-seed{run.Seed}-step{t}");
+                using var stepTrain = stream.StepTrain(t, run.Groups, $"{stream.DatasetName}-seed{run.Seed}-step{t}");
                 var (after, buildSeconds) = UpdateMemory(ctx, o, run, spec, buildArch, prune, memory, stepTrain, t, share, cancellationToken);
                 var checkpoint = $"checkpoints/{run.Name}/step{t}";
                 try
@@ -126,16 +140,24 @@ public sealed class ContinualScenario : IScenario
                     {
                         if (restore) learner.Restore(ctx.Directory.PathOf($"checkpoints/{run.Name}/step{t - 1}"));
                         restore = false;
-                        using var stepTest = test.WithClasses(groups.SelectMany(g => g), $"{o.Dataset.Name}-test");
+                        var stepTests = stream.StepTests(t, run.Groups);
+                        EvalResult[][] evaluations;
                         var clock = Stopwatch.StartNew();
-                        var evaluations = learner.Learn(new ContinualStep(t, groups[^1], groups, stepTrain, stepTest, share), memory, after,
-                            Seeds.Derive(o.Seed, $"{run.Strategy}/seed{run.Seed}/step{t}"), cancellationToken);
+                        try
+                        {
+                            evaluations = learner.Learn(new ContinualStep(t, groups[^1], groups, stepTrain, stepTests, share), memory, after,
+                                Seeds.Derive(o.Seed, $"{run.Strategy}/seed{run.Seed}/step{t}"), cancellationToken);
+                        }
+                        finally
+                        {
+                            foreach (var d in stepTests) d.Dispose();
+                        }
                         var result = Result(t, groups, evaluations, buildSeconds + clock.Elapsed.TotalSeconds, buildSeconds, after);
                         learner.Save(ctx.Directory.PathOf(checkpoint));
                         ctx.Directory.WriteJson(checkpoint + ".json", result);
                         run.Steps.Add(result);
-                        log.LogInformation("{Run}: step {Step}/{Steps} done: accuracy on {Seen} seen classes {Accuracy}, per step [{Row}], memory {Images} images ({Seconds:0.0} s)",
-                            run.Name, t, run.Groups.Length, groups.Sum(g => g.Length), Format.Percent(result.Accuracy),
+                        log.LogInformation("{Run}: step {Step}/{Steps} done: accuracy on the test sets of {Seen} steps {Accuracy}, per step [{Row}], memory {Images} images ({Seconds:0.0} s)",
+                            run.Name, t, run.Groups.Length, t, Format.Percent(result.Accuracy),
                             string.Join(", ", result.AccuracyRow.Select(Format.Percent)), result.MemoryImages, result.Seconds);
                     }
                 }
@@ -194,11 +216,14 @@ public sealed class ContinualScenario : IScenario
         }
     }
 
-    /// <summary>A step's record from the evaluations of its models on the seen classes (the accuracy-matrix row is their mean).</summary>
-    private static StepResult Result(int t, int[][] groups, EvalResult[] evaluations, double seconds, double buildSeconds, ContinualMemory after)
+    /// <summary>
+    /// A step's record from the evaluations of its models on each step's test set: per model the accuracy on all of
+    /// them together (<see cref="ContinualMetrics.Pooled"/>); the accuracy-matrix row is the mean over models per test set.
+    /// </summary>
+    private static StepResult Result(int t, int[][] groups, EvalResult[][] evaluations, double seconds, double buildSeconds, ContinualMemory after)
     {
-        var rows = evaluations.Select(e => ContinualMetrics.AccuracyPerGroup(e.Confusion, groups)).ToArray();
-        var accuracies = evaluations.Select(e => e.Accuracy).ToArray();
+        var rows = evaluations.Select(e => e.Select(r => r.Accuracy).ToArray()).ToArray();
+        var accuracies = evaluations.Select(ContinualMetrics.Pooled).ToArray();
         return new StepResult(t, groups[^1], accuracies.Average(), accuracies, Enumerable.Range(0, t).Select(j => rows.Average(r => r[j])).ToArray(),
             seconds, buildSeconds, after.Count, after.Bytes);
     }
@@ -228,7 +253,7 @@ public sealed class ContinualScenario : IScenario
         };
     }
 
-    private static void Report(RunContext ctx, ContinualOptions o, MemoryPolicy policy, List<ContinualRun> runs, string status)
+    private static void Report(RunContext ctx, ContinualOptions o, ContinualStream stream, MemoryPolicy policy, List<ContinualRun> runs, string status)
     {
         var dir = ctx.Directory;
         foreach (var run in runs.Where(r => r.Steps.Count > 0))
@@ -240,8 +265,9 @@ public sealed class ContinualScenario : IScenario
         {
             ["scenario"] = "continual",
             ["status"] = status,
-            ["dataset"] = o.Dataset.Name,
-            ["steps"] = o.Steps,
+            ["dataset"] = stream.Name,
+            ["incremental"] = stream.IsDomainIncremental ? "domain" : "class",
+            ["steps"] = stream.DomainCount ?? o.Steps,
             ["memory"] = policy.ToString(),
             ["arch"] = o.Arch,
             ["build_arch"] = o.EffectiveBuildArch,
@@ -253,9 +279,12 @@ public sealed class ContinualScenario : IScenario
         if (summaries.Count == 0) return;
 
         var classesSeen = summaries[0].ClassesSeen;
-        var header = new[] { "strategy", "builder" }.Concat(classesSeen.Select((c, t) => $"step {t + 1} ({c})")).Concat(["final", "avg. incremental", "forgetting", "BWT"]).ToArray();
+        bool byDomain = stream.IsDomainIncremental;
+        int steps = stream.DomainCount ?? o.Steps;
+        var header = new[] { "strategy", "builder" }.Concat(classesSeen.Select((c, t) => byDomain ? $"step {t + 1}" : $"step {t + 1} ({c})"))
+            .Concat(["final", "avg. incremental", "forgetting", "BWT"]).ToArray();
         var md = new StringBuilder();
-        md.AppendLine($"Accuracy (%) on all classes seen so far, {o.Dataset.Name}, {o.Steps} steps, memory {policy}, mean ± std; per step and final over " +
+        md.AppendLine($"Accuracy (%) on the test sets of all steps so far ({(byDomain ? "domains" : "classes")} seen), {stream.Name}, {steps} steps, memory {policy}, mean ± std; per step and final over " +
             $"{o.Seeds} class orders x the models of each step (gdumb: {o.Gdumb.Models}, eeil: 1), the other columns over class orders. " +
             "Forgetting: mean drop from the best accuracy on a step's classes (Chaudhry et al. 2018); BWT: mean A[T][j] − A[j][j] (Lopez-Paz and Ranzato 2017).");
         md.AppendLine();
@@ -275,9 +304,9 @@ public sealed class ContinualScenario : IScenario
         dir.WriteText("results.md", md.ToString());
         AnsiConsole.Write(table);
 
-        Plots.Line(dir.PathOf("accuracy_vs_classes.png"), $"{o.Dataset.Name}: accuracy on the seen classes ({o.Steps} steps, memory {policy})",
-            "classes seen", "test accuracy (%)",
-            summaries.Select(s => new Series($"{s.Strategy} + {s.Builder}", s.ClassesSeen.Select(c => (double)c).ToArray(),
+        Plots.Line(dir.PathOf("accuracy_vs_classes.png"), $"{stream.Name}: accuracy on the {(byDomain ? "domains" : "classes")} seen ({steps} steps, memory {policy})",
+            byDomain ? "domains seen" : "classes seen", "test accuracy (%)",
+            summaries.Select(s => new Series($"{s.Strategy} + {s.Builder}", s.ClassesSeen.Select((c, t) => byDomain ? t + 1.0 : c).ToArray(),
                 s.StepMean.Select(m => 100 * m).ToArray(), s.StepStd.Select(d => 100 * d).ToArray())).ToList());
     }
 

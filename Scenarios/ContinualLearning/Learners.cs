@@ -7,14 +7,20 @@ using static TorchSharp.torch;
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>
-/// One step of a class-incremental stream: its 1-based index, the new classes, the class groups of every step so far
-/// (the last is <see cref="Classes"/>), the step's training data (new classes only), the test images of all classes
-/// seen so far, and the memory's per-class share after the step.
+/// One step of a stream (<see cref="ContinualStream"/>): its 1-based index, the classes it brings, the class groups of
+/// every step so far (the last is <see cref="Classes"/>), the step's training data, the test set of every step so far
+/// (one accuracy-matrix column each), and the memory's per-class share after the step.
 /// </summary>
-public sealed record ContinualStep(int Index, int[] Classes, IReadOnlyList<int[]> Groups, LabeledDataset Train, LabeledDataset Test, int MemoryShare)
+public sealed record ContinualStep(int Index, int[] Classes, IReadOnlyList<int[]> Groups, LabeledDataset Train, IReadOnlyList<LabeledDataset> Tests, int MemoryShare)
 {
-    public int[] Seen => Groups.SelectMany(g => g).ToArray();
-    public int[] Old => Groups.Take(Groups.Count - 1).SelectMany(g => g).ToArray();
+    /// <summary>The classes seen so far (each once).</summary>
+    public int[] Seen => Groups.SelectMany(g => g).Distinct().ToArray();
+
+    /// <summary>The classes of the earlier steps (each once): in a domain stream every class from step 2 on.</summary>
+    public int[] Old => Groups.Take(Groups.Count - 1).SelectMany(g => g).Distinct().ToArray();
+
+    /// <summary>The model's accuracy on the test set of every step so far.</summary>
+    public EvalResult[] Test(ClassifierModel model) => Tests.Select(t => Evaluator.Evaluate(model, t)).ToArray();
 }
 
 /// <summary>What every learner needs: the model to build (over the dataset's whole class space), where, and how to report.</summary>
@@ -26,8 +32,8 @@ public interface IContinualLearner : IDisposable
     /// <param name="before">The memory before the step (old classes only).</param>
     /// <param name="after">The memory after the step (old classes shrunk, new classes added).</param>
     /// <param name="seed">The step's seed; everything random in the step derives from it.</param>
-    /// <returns>One evaluation on <see cref="ContinualStep.Test"/> per model trained.</returns>
-    EvalResult[] Learn(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed, CancellationToken cancellationToken);
+    /// <returns>Per model trained, its evaluation on each of <see cref="ContinualStep.Tests"/>.</returns>
+    EvalResult[][] Learn(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed, CancellationToken cancellationToken);
 
     /// <summary>Saves what the next step needs (files named from <paramref name="pathPrefix"/>).</summary>
     void Save(string pathPrefix);
@@ -52,19 +58,19 @@ public interface IContinualLearner : IDisposable
 /// </summary>
 public sealed class GdumbLearner(GdumbOptions options, LearnerSetup setup) : IContinualLearner
 {
-    public EvalResult[] Learn(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed, CancellationToken cancellationToken)
+    public EvalResult[][] Learn(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed, CancellationToken cancellationToken)
     {
         using var memory = after.Materialize(setup.DatasetName)
             ?? throw new CondensaException($"gdumb: the memory is empty after step {step.Index}; give memory.per_class or memory.total above the number of classes");
         var trainer = new Trainer(options.Train, setup.DatasetName);
-        var results = new EvalResult[options.Models];
+        var results = new EvalResult[options.Models][];
         for (int i = 0; i < options.Models; i++)
         {
             long s = Seeds.Derive(seed, "model", i);
             using var model = ModelFactory.Create(setup.Arch, setup.Shape, setup.NumClasses, s);
             model.to(setup.Device);
             trainer.Train(model, memory, s, cancellationToken, progress: setup.Progress);
-            results[i] = Evaluator.Evaluate(model, step.Test);
+            results[i] = step.Test(model);
         }
         return results;
     }
@@ -91,7 +97,7 @@ public sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICont
 {
     private ClassifierModel? _model;
 
-    public EvalResult[] Learn(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed, CancellationToken cancellationToken)
+    public EvalResult[][] Learn(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed, CancellationToken cancellationToken)
     {
         if (_model is null)
         {
@@ -119,7 +125,7 @@ public sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICont
                     Seeds.Derive(seed, "finetune"), teacher, classes, cancellationToken);
             }
         }
-        return [Evaluator.Evaluate(_model, step.Test)];
+        return [step.Test(_model)];
     }
 
     /// <summary>The fine-tuning set (see <see cref="EeilBalance"/>), or null when it would be empty (no memory).</summary>
@@ -133,7 +139,7 @@ public sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICont
             case EeilBalance.PerClass:
             {
                 if (step.MemoryShare == 0) return null;
-                using var oldPart = after.Materialize(name, step.Old);
+                using var oldPart = after.Materialize(name, beforeStep: step.Index);
                 using var newPart = DatasetSampling.SamplePerClass(step.Train, step.MemoryShare, seed);
                 return oldPart is null ? LabeledDataset.Concat(name, newPart) : LabeledDataset.Concat(name, oldPart, newPart);
             }

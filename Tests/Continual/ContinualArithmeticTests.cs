@@ -1,3 +1,4 @@
+using Condensa.Training;
 using Condensa.Scenarios.ContinualLearning;
 
 namespace Condensa.Tests.Continual;
@@ -122,18 +123,11 @@ public sealed class ContinualMetricsTests
     }
 
     [TestMethod]
-    public void AccuracyPerStepComesFromTheConfusionRowsOfThatStepsClasses()
+    public void PooledAccuracyWeighsEachStepsTestSetByItsSize()
     {
-        // 4 classes; step groups {2, 0} and {3}; class 1 unseen (empty row)
-        long[][] confusion =
-        [
-            [8, 0, 2, 0],   // class 0: 8 of 10
-            [0, 0, 0, 0],
-            [1, 0, 3, 1],   // class 2: 3 of 5
-            [0, 0, 5, 15],  // class 3: 15 of 20
-        ];
-        var row = ContinualMetrics.AccuracyPerGroup(confusion, [[2, 0], [3]]);
-        Assert.AreEqual(11.0 / 15, row[0], 1e-12);
-        Assert.AreEqual(0.75, row[1], 1e-12);
+        // step test sets of 15 images (11 right) and 20 images (15 right): 26 of 35 over both
+        EvalResult Of(int right, int count) => new((double)right / count, [], [], 0, count);
+        Assert.AreEqual(26.0 / 35, ContinualMetrics.Pooled([Of(11, 15), Of(15, 20)]), 1e-12);
+        Assert.AreEqual(0.75, ContinualMetrics.Pooled([Of(15, 20)]), 1e-12);
     }
 }

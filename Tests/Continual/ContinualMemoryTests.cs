@@ -43,7 +43,7 @@ public sealed class ContinualMemoryTests
     }
 
     [TestMethod]
-    public void ASyntheticMemoryIsPrunedByThePrunerWithAPerClassSeed()
+    public void ASyntheticMemoryIsPrunedByThePrunerWithASeedPerStepAndClass()
     {
         using var step1 = Numbered(0, 0, 0, 0, 1, 1, 1, 1);
         using var empty = ContinualMemory.Empty();
@@ -60,8 +60,8 @@ public sealed class ContinualMemoryTests
         using var step2 = Numbered(2, 2);
         using var m2 = m1.Update(2, new SelectedMemory([0, 1]), step2, [2], share: 2, prune, seed: 42);
         Assert.HasCount(2, calls);
-        Assert.AreEqual((0, 2, Seeds.Derive(42, "class", 0), 4), calls[0]);
-        Assert.AreEqual((1, 2, Seeds.Derive(42, "class", 1), 4), calls[1]);
+        Assert.AreEqual((0, 2, Seeds.Derive(42, "step1/class", 0), 4), calls[0]);
+        Assert.AreEqual((1, 2, Seeds.Derive(42, "step1/class", 1), 4), calls[1]);
         using var kept = m2.Materialize("m", [0, 1])!;
         CollectionAssert.AreEqual(new float[] { 13, 11, 14, 16 }, Ids(kept));
 

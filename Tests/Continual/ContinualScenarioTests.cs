@@ -8,6 +8,8 @@ using Condensa.Scenarios.ContinualLearning;
 using Condensa.Tests.Data;
 using Condensa.Training;
 
+using static TorchSharp.torch;
+
 namespace Condensa.Tests.Continual;
 
 [TestClass]
@@ -41,19 +43,19 @@ public sealed class ContinualScenarioTests
         var o = Options(ContinualStrategy.Gdumb, ContinualStrategy.Eeil);
 
         var straight = folder.PathOf("straight");
-        ContinualScenario.RunStudy(ContinualTestData.Context(straight, new RecordingLogger()), o, train, test, CancellationToken.None);
+        ContinualScenario.RunStudy(ContinualTestData.Context(straight, new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
 
         // stop the EEIL run right after its first step (as Ctrl+C would), then continue in the same directory
         var resumed = folder.PathOf("resumed");
         using var cancel = new CancellationTokenSource();
         var first = new RecordingLogger(m => { if (m.StartsWith("eeil-random-seed0: step 1/2 done")) cancel.Cancel(); });
-        Assert.ThrowsExactly<OperationCanceledException>(() => ContinualScenario.RunStudy(ContinualTestData.Context(resumed, first), o, train, test, cancel.Token));
+        Assert.ThrowsExactly<OperationCanceledException>(() => ContinualScenario.RunStudy(ContinualTestData.Context(resumed, first), o, ContinualStream.ByClass(train, test), cancel.Token));
         Assert.AreEqual("cancelled", Results(resumed)["status"]!.GetValue<string>());
         Assert.IsTrue(File.Exists(Path.Combine(resumed, "checkpoints", "eeil-random-seed0", "step1-model.bin")));
         Assert.IsFalse(File.Exists(Path.Combine(resumed, "checkpoints", "eeil-random-seed0", "step2.json")));
 
         var second = new RecordingLogger();
-        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, second), o, train, test, CancellationToken.None);
+        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, second), o, ContinualStream.ByClass(train, test), CancellationToken.None);
         Assert.IsTrue(second.Messages.Any(m => m.StartsWith("gdumb-random-seed0: finished earlier")), "the finished gdumb run is not redone");
         Assert.IsTrue(second.Messages.Any(m => m.StartsWith("eeil-random-seed0: step 1/2 finished earlier")), "eeil continues from its checkpoint");
 
@@ -82,7 +84,7 @@ public sealed class ContinualScenarioTests
             var o = Options(ContinualStrategy.Eeil);
             o.Memory = new MemoryPolicyOptions { PerClass = perClass };
             o.Eeil.Kd = false; // memory alone; without it this is plain fine-tuning on the new classes
-            var run = ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, train, test, CancellationToken.None).Single();
+            var run = ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None).Single();
             Assert.IsGreaterThan(0.9, run.Steps[0].Accuracy, "step 1 is learned");
             Assert.AreEqual(perClass * 4, run.Steps[1].MemoryImages);
             return run.AccuracyMatrix[1][0];
@@ -194,7 +196,7 @@ public sealed class ContinualScenarioTests
         o.Builders = [new MethodSpec { Name = "copy", Options = new NoOptions() }];
         o.Memory = new MemoryPolicyOptions { Total = 8 };
         o.Gdumb = new GdumbOptions { Models = 1, Train = new TrainOptions { Epochs = 1, BatchSize = 8 } };
-        var run = ContinualScenario.RunStudy(ctx, o, train, test, CancellationToken.None).Single();
+        var run = ContinualScenario.RunStudy(ctx, o, ContinualStream.ByClass(train, test), CancellationToken.None).Single();
 
         // step 1: 2 classes x 4; step 2: the old two cut from 4 to 2 by "yoco", one call per class with only that class
         Assert.HasCount(2, calls);
@@ -202,6 +204,51 @@ public sealed class ContinualScenarioTests
         Assert.IsTrue(calls.All(c => c.Held == 4 && c.Keep == 2));
         Assert.AreEqual(8, run.Steps[0].MemoryImages);
         Assert.AreEqual(8, run.Steps[1].MemoryImages);
+    }
+
+    /// <summary>The patch data as another domain: the same classes, inverted (a dark patch on bright noise).</summary>
+    private static LabeledDataset Inverted(LabeledDataset d) => d.WithImages(1 - d.Images, d.Normalization, "inverted");
+
+    [TestMethod]
+    public void ADomainStreamBringsEveryClassPerDomainAndTestsOnEachDomainSeen()
+    {
+        using var trainA = ContinualTestData.Patches(4, 24, seed: 11);
+        using var testA = ContinualTestData.Patches(4, 10, seed: 12);
+        using var trainB = Inverted(trainA);
+        using var testB = Inverted(testA);
+        var stream = ContinualStream.ByDomain([(trainA, testA), (trainB, testB)], ["domains[0]", "domains[1]"]);
+        using var folder = new TempRunFolder();
+        double FirstDomainAfterStep2(int perClass, string dir)
+        {
+            var o = Options(ContinualStrategy.Eeil);
+            o.Memory = new MemoryPolicyOptions { PerClass = perClass };
+            o.Eeil.Kd = false;
+            var run = ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, stream, CancellationToken.None).Single();
+            Assert.HasCount(2, run.Groups, "one step per domain");
+            Assert.IsTrue(run.Groups.All(g => g.Order().SequenceEqual([0, 1, 2, 3])), "every domain brings every class");
+            Assert.AreEqual(perClass * 4, run.Steps[0].MemoryImages);
+            Assert.AreEqual(perClass * 8, run.Steps[1].MemoryImages, "the same class of two domains holds two shares");
+            Assert.HasCount(2, run.AccuracyMatrix[1]);
+            Assert.IsGreaterThan(0.9, run.AccuracyMatrix[0][0], "domain 1 is learned");
+            // the step's accuracy pools both domains' test sets, which are of equal size here
+            Assert.AreEqual((run.AccuracyMatrix[1][0] + run.AccuracyMatrix[1][1]) / 2, run.Steps[1].Accuracy, 1e-9);
+            return run.AccuracyMatrix[1][0];
+        }
+        double withMemory = FirstDomainAfterStep2(8, "memory"), without = FirstDomainAfterStep2(0, "none");
+        Assert.IsGreaterThan(0.85, withMemory, $"with 8 images per class and domain, domain 1 stays at {withMemory}");
+        Assert.IsGreaterThan(without + 0.2, withMemory, $"fine-tuning on domain 2 alone forgets domain 1 ({without})");
+    }
+
+    [TestMethod]
+    public void DomainsMustShareClassesAndShape()
+    {
+        using var four = ContinualTestData.Patches(4, 4, seed: 1);
+        using var three = ContinualTestData.Patches(3, 4, seed: 2);
+        var e = Assert.ThrowsExactly<CondensaException>(() => ContinualStream.ByDomain([(four, four), (three, three)], ["domains[0] (a)", "domains[1] (b)"]));
+        StringAssert.Contains(e.Message, "domains[1] (b): 3 classes");
+        using var padded = four.WithImages(nn.functional.pad(four.Images, [1, 1, 1, 1]), four.Normalization);
+        e = Assert.ThrowsExactly<CondensaException>(() => ContinualStream.ByDomain([(four, four), (padded, padded)], ["domains[0]", "domains[1]"]));
+        StringAssert.Contains(e.Message, "one input shape");
     }
 
     [TestMethod]
@@ -216,9 +263,11 @@ public sealed class ContinualScenarioTests
             classes_per_step: [5, 5]
             memory: {per_class: 0}
             eeil: {distill: seen-classes}
+            domains: [{name: mnist}]
             """, "bad.yaml"), "bad.yaml"));
         StringAssert.Contains(e.Message, "classes_per_step");
         StringAssert.Contains(e.Message, "gdumb trains on the memory alone");
         StringAssert.Contains(e.Message, "seen-classes needs teacher: post-training");
+        StringAssert.Contains(e.Message, "needs at least two datasets");
     }
 }
