@@ -6,7 +6,9 @@ namespace Condensa.Memory;
 
 /// <summary>
 /// Builds a memory once per folder: a memory that an earlier (possibly interrupted) run saved there with
-/// <see cref="MemoryStore"/> is loaded instead of rebuilt, so a re-run only computes what is missing.
+/// <see cref="MemoryStore"/> is loaded instead of rebuilt, so a re-run only computes what is missing. It is reused only
+/// when the same builder with the same options and seed built it from a source of the same name; otherwise it is
+/// rebuilt and overwritten (a changed config never reads a stale memory).
 /// </summary>
 public static class MemoryCache
 {
@@ -16,8 +18,10 @@ public static class MemoryCache
         if (File.Exists(Path.Combine(dir, MemoryStore.MetadataFile)))
         {
             var stored = MemoryStore.Load(dir);
-            if (stored.Metadata.Method == spec.Name && stored.Metadata.Seed == seed)
-                return (stored.Memory, stored.Metadata.Seconds);
+            var meta = stored.Metadata;
+            if (meta.Method == spec.Name && meta.Seed == seed && meta.Source == source.Name
+                && meta.Options?.ToJsonString() == MemoryStore.OptionsJson(spec.Options).ToJsonString())
+                return (stored.Memory, meta.Seconds);
         }
         var clock = Stopwatch.StartNew();
         var memory = build();

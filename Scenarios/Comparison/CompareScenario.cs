@@ -83,6 +83,8 @@ public sealed class CompareScenario : IScenario
             .Concat(o.Fractions.Select(f => (Label: $"fraction {f}", Budget: new Budget(Fraction: f, Balanced: o.Balanced)))).ToList();
         var cache = new InMemoryArtifactCache();
         var cells = new List<Cell>();
+        // a finished evaluation is reused only under the same evaluation settings and test set
+        var evaluation = EvaluationKey(o, test);
         int total = o.Builders.Count * budgets.Count * o.Seeds;
         log.LogInformation("compare: {Builders} builders x {Budgets} budgets x {Seeds} seeds, evaluated on {Archs} with {Models} models each ({Epochs} epochs, augmentation {Aug})",
             o.Builders.Count, budgets.Count, o.Seeds, string.Join(", ", o.EffectiveEvalArchs), o.Models, o.Eval.Epochs, o.Eval.Augmentation);
@@ -109,7 +111,7 @@ public sealed class CompareScenario : IScenario
                 foreach (var archText in o.EffectiveEvalArchs)
                 {
                     var arch = ArchitectureSpec.Parse(archText);
-                    var cellFile = $"cells/{slug}/{Slug(archText)}.json";
+                    var cellFile = $"cells/{slug}/{Slug(archText)}-{evaluation}.json";
                     double[] accuracies;
                     if (ctx.Directory.Exists(cellFile))
                         accuracies = JsonSerializer.Deserialize<double[]>(File.ReadAllText(ctx.Directory.PathOf(cellFile)))!;
@@ -135,6 +137,10 @@ public sealed class CompareScenario : IScenario
         Report(ctx, o, buildArch, cells, "completed");
         return 0;
     }
+
+    /// <summary>A short hash of what an evaluation's accuracies depend on besides the memory and the architecture.</summary>
+    private static string EvaluationKey(CompareOptions o, LabeledDataset test) =>
+        ((ulong)Condensa.Seeds.Derive(o.Seed, $"{MemoryStore.OptionsJson(o.Eval).ToJsonString()}|models {o.Models}|test {test.Name} {test.Count}")).ToString("x16")[..8];
 
     private static void Report(RunContext ctx, CompareOptions o, ArchitectureSpec buildArch, List<Cell> cells, string status)
     {

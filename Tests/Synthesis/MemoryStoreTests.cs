@@ -88,4 +88,33 @@ public sealed class MemoryStoreTests
         var e = Assert.ThrowsExactly<CondensaException>(() => MemoryStore.Load(folder));
         StringAssert.Contains(e.Message, MemoryStore.MetadataFile);
     }
+
+    [TestMethod]
+    public void ACachedMemoryIsReusedOnlyUnderTheSameBuilderOptionsSeedAndSource()
+    {
+        var folder = TempFolder();
+        try
+        {
+            using var source = Source();
+            int builds = 0;
+            MemorySet Build() { builds++; return new SelectedMemory([builds % 6]); }
+            var dm7 = new Condensa.Hosting.Config.MethodSpec { Name = "dm", Options = new DmOptions { Iterations = 7 } };
+            var dm8 = new Condensa.Hosting.Config.MethodSpec { Name = "dm", Options = new DmOptions { Iterations = 8 } };
+            MemoryCache.BuildOrLoad(folder, source, Build, dm7, seed: 1);
+            var (again, _) = MemoryCache.BuildOrLoad(folder, source, Build, dm7, seed: 1);
+            Assert.AreEqual(1, builds, "same builder, options, seed and source: loaded");
+            CollectionAssert.AreEqual(new long[] { 1 }, ((SelectedMemory)again).Indices);
+            MemoryCache.BuildOrLoad(folder, source, Build, dm8, seed: 1);
+            Assert.AreEqual(2, builds, "other options: rebuilt");
+            MemoryCache.BuildOrLoad(folder, source, Build, dm8, seed: 2);
+            Assert.AreEqual(3, builds, "other seed: rebuilt");
+            var (last, _) = MemoryCache.BuildOrLoad(folder, source, Build, dm8, seed: 2);
+            Assert.AreEqual(3, builds);
+            CollectionAssert.AreEqual(new long[] { 3 }, ((SelectedMemory)last).Indices, "the rebuilt memory replaced the stale one");
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
 }
