@@ -73,6 +73,15 @@ public sealed class ContinualScenarioTests
         return copy.ToJsonString();
     }
 
+    /// <summary>One EEIL run without distillation: the memory alone; without a memory it is plain fine-tuning step after step.</summary>
+    private static ContinualRun RehearsalOnly(ContinualStream stream, int perClass, string dir)
+    {
+        var o = Options(ContinualStrategy.Eeil);
+        o.Memory = new MemoryPolicyOptions { PerClass = perClass };
+        o.Eeil.Kd = false;
+        return ContinualScenario.RunStudy(ContinualTestData.Context(dir, new RecordingLogger()), o, stream, CancellationToken.None).Single();
+    }
+
     [TestMethod]
     public void RehearsalKeepsTheFirstStepsClassesThatNaiveFineTuningForgets()
     {
@@ -81,10 +90,7 @@ public sealed class ContinualScenarioTests
         using var folder = new TempRunFolder();
         double OldClassesAfterStep2(int perClass, string dir)
         {
-            var o = Options(ContinualStrategy.Eeil);
-            o.Memory = new MemoryPolicyOptions { PerClass = perClass };
-            o.Eeil.Kd = false; // memory alone; without it this is plain fine-tuning on the new classes
-            var run = ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None).Single();
+            var run = RehearsalOnly(ContinualStream.ByClass(train, test), perClass, folder.PathOf(dir));
             Assert.IsGreaterThan(0.9, run.Steps[0].Accuracy, "step 1 is learned");
             Assert.AreEqual(perClass * 4, run.Steps[1].MemoryImages);
             return run.AccuracyMatrix[1][0];
@@ -220,10 +226,7 @@ public sealed class ContinualScenarioTests
         using var folder = new TempRunFolder();
         double FirstDomainAfterStep2(int perClass, string dir)
         {
-            var o = Options(ContinualStrategy.Eeil);
-            o.Memory = new MemoryPolicyOptions { PerClass = perClass };
-            o.Eeil.Kd = false;
-            var run = ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, stream, CancellationToken.None).Single();
+            var run = RehearsalOnly(stream, perClass, folder.PathOf(dir));
             Assert.HasCount(2, run.Groups, "one step per domain");
             Assert.IsTrue(run.Groups.All(g => g.Order().SequenceEqual([0, 1, 2, 3])), "every domain brings every class");
             Assert.AreEqual(perClass * 4, run.Steps[0].MemoryImages);
