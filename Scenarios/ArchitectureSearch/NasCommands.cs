@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using Condensa.Hosting;
 using Condensa.Scenarios.Cli;
@@ -21,13 +22,15 @@ internal static class NasCommands
         var heartbeat = new Option<double>("--heartbeat") { Description = "Seconds between heartbeats (use the study's setting)", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads (0 = one per core)" };
         var device = new Option<DeviceKind>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => DeviceKind.Auto };
-        var worker = new Command("worker", "Run trials of a study until none is waiting (Ctrl+C puts the running trial back)") { storage, study, maxTrials, heartbeat, threads, device };
+        var worker = new Command("worker", "Run trials of a study until none is waiting (Ctrl+C or SIGTERM puts the running trial back)") { storage, study, maxTrials, heartbeat, threads, device };
         worker.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), host =>
         {
             if (pr.GetValue(threads) is > 0 and var t) torch.set_num_threads(t);
             var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("worker");
             using var cancel = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { if (!cancel.IsCancellationRequested) { e.Cancel = true; cancel.Cancel(); } };
+            // a service manager (systemd, Kubernetes) stops a worker with SIGTERM: put the running trial back as Ctrl+C does
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
             using var store = StudyStorage.Open(pr.GetValue(storage)!);
             var s = SearchStudy.Load(store, pr.GetValue(study)!);
             using var context = NasStudies.Context(s, host.Services.GetRequiredService<ConfigLoader>(), DeviceResolver.Resolve(pr.GetValue(device)));

@@ -123,6 +123,36 @@ public sealed class NasWorkerProcessTests
     }
 
     [TestMethod]
+    public void AWorkerStoppedWithSigtermPutsItsTrialBackAtOnce()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "condensa-tests-nas", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var url = "sqlite:" + Path.Combine(dir, "study.db");
+        using var data = TinyIdx();
+        var study = CreateStudy(url, data.Root);
+        var worker = StartWorker(url, study);
+        var running = WaitForRunningTrial(url, study);
+        Process.Start("kill", ["-TERM", worker.Id.ToString()])!.WaitForExit();
+        Assert.IsTrue(worker.WaitForExit(TimeSpan.FromMinutes(2)), "the worker did not stop on SIGTERM");
+        Assert.AreEqual(130, worker.ExitCode, "the cancelled exit code");
+        var back = Trials(url, study).Single(t => t.Number == running.Number);
+        Assert.AreEqual(TrialState.Waiting, back.State, "the trial is waiting again, not left running until it goes stale");
+    }
+
+    private static FrozenTrial WaitForRunningTrial(string url, string study)
+    {
+        FrozenTrial? running = null;
+        var clock = Stopwatch.StartNew();
+        while (running is null && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Thread.Sleep(50);
+            running = Trials(url, study).FirstOrDefault(t => t.State == TrialState.Running);
+        }
+        Assert.IsNotNull(running, "the worker never started a trial");
+        return running;
+    }
+
+    [TestMethod]
     public void AWorkerKilledMidTrialLeavesAStaleTrialThatAnotherWorkerReruns()
     {
         var dir = Path.Combine(Path.GetTempPath(), "condensa-tests-nas", Guid.NewGuid().ToString("N"));
@@ -132,14 +162,7 @@ public sealed class NasWorkerProcessTests
         var study = CreateStudy(url, data.Root);
 
         var victim = StartWorker(url, study);
-        FrozenTrial? running = null;
-        var clock = Stopwatch.StartNew();
-        while (running is null && clock.Elapsed < TimeSpan.FromMinutes(2))
-        {
-            Thread.Sleep(50);
-            running = Trials(url, study).FirstOrDefault(t => t.State == TrialState.Running);
-        }
-        Assert.IsNotNull(running, "the worker never started a trial");
+        var running = WaitForRunningTrial(url, study);
         victim.Kill(); // SIGKILL: no cleanup, the trial stays Running
         victim.WaitForExit();
         Assert.AreEqual(TrialState.Running, Trials(url, study).Single(t => t.Number == running.Number).State);
