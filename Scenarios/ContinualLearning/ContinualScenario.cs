@@ -94,10 +94,10 @@ public sealed class ContinualScenario : IScenario
         }
         catch (OperationCanceledException)
         {
-            Report(ctx, o, stream, policy, runs, "cancelled");
+            Report(ctx, o, stream, steps, policy, runs, "cancelled");
             throw;
         }
-        Report(ctx, o, stream, policy, runs, "completed");
+        Report(ctx, o, stream, steps, policy, runs, "completed");
         return runs;
     }
 
@@ -253,7 +253,7 @@ public sealed class ContinualScenario : IScenario
         };
     }
 
-    private static void Report(RunContext ctx, ContinualOptions o, ContinualStream stream, MemoryPolicy policy, List<ContinualRun> runs, string status)
+    private static void Report(RunContext ctx, ContinualOptions o, ContinualStream stream, int steps, MemoryPolicy policy, List<ContinualRun> runs, string status)
     {
         var dir = ctx.Directory;
         foreach (var run in runs.Where(r => r.Steps.Count > 0))
@@ -267,7 +267,7 @@ public sealed class ContinualScenario : IScenario
             ["status"] = status,
             ["dataset"] = stream.Name,
             ["incremental"] = stream.IsDomainIncremental ? "domain" : "class",
-            ["steps"] = stream.DomainCount ?? o.Steps,
+            ["steps"] = steps,
             ["memory"] = policy.ToString(),
             ["arch"] = o.Arch,
             ["build_arch"] = o.EffectiveBuildArch,
@@ -280,7 +280,6 @@ public sealed class ContinualScenario : IScenario
 
         var classesSeen = summaries[0].ClassesSeen;
         bool byDomain = stream.IsDomainIncremental;
-        int steps = stream.DomainCount ?? o.Steps;
         var header = new[] { "strategy", "builder" }.Concat(classesSeen.Select((c, t) => byDomain ? $"step {t + 1}" : $"step {t + 1} ({c})"))
             .Concat(["final", "avg. incremental", "forgetting", "BWT"]).ToArray();
         var md = new StringBuilder();

@@ -75,7 +75,9 @@ public sealed class ContinualStream
         (IsDomainIncremental ? _train[t - 1] : _train[0]).WithClasses(groups[t - 1], name);
 
     /// <summary>The test sets of steps 1..<paramref name="t"/>, one per accuracy-matrix column (copies the caller disposes).</summary>
-    public LabeledDataset[] StepTests(int t, int[][] groups) => Enumerable.Range(0, t)
-        .Select(j => (IsDomainIncremental ? _test[j] : _test[0]).WithClasses(groups[j], $"{(IsDomainIncremental ? _test[j].Name : _test[0].Name)}-step{j + 1}"))
-        .ToArray();
+    public LabeledDataset[] StepTests(int t, int[][] groups) => Enumerable.Range(0, t).Select(j =>
+    {
+        var test = IsDomainIncremental ? _test[j] : _test[0];
+        return test.WithClasses(groups[j], $"{test.Name}-step{j + 1}");
+    }).ToArray();
 }

@@ -109,9 +109,7 @@ public sealed class NasWorkerProcessTests
     [TestMethod]
     public void TwoWorkerProcessesOnOneSqliteStudyCompleteEveryTrialOnce()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "condensa-tests-nas", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        RunConcurrentWorkers("sqlite:" + Path.Combine(dir, "study.db"), workers: 2);
+        RunConcurrentWorkers(NewSqliteUrl(), workers: 2);
     }
 
     [TestMethod]
@@ -125,9 +123,7 @@ public sealed class NasWorkerProcessTests
     [TestMethod]
     public void AWorkerStoppedWithSigtermPutsItsTrialBackAtOnce()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "condensa-tests-nas", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        var url = "sqlite:" + Path.Combine(dir, "study.db");
+        var url = NewSqliteUrl();
         using var data = TinyIdx();
         var study = CreateStudy(url, data.Root);
         var worker = StartWorker(url, study);
@@ -137,6 +133,14 @@ public sealed class NasWorkerProcessTests
         Assert.AreEqual(130, worker.ExitCode, "the cancelled exit code");
         var back = Trials(url, study).Single(t => t.Number == running.Number);
         Assert.AreEqual(TrialState.Waiting, back.State, "the trial is waiting again, not left running until it goes stale");
+    }
+
+    /// <summary>A SQLite store in a fresh folder.</summary>
+    private static string NewSqliteUrl()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "condensa-tests-nas", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return "sqlite:" + Path.Combine(dir, "study.db");
     }
 
     private static FrozenTrial WaitForRunningTrial(string url, string study)
@@ -155,9 +159,7 @@ public sealed class NasWorkerProcessTests
     [TestMethod]
     public void AWorkerKilledMidTrialLeavesAStaleTrialThatAnotherWorkerReruns()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "condensa-tests-nas", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        var url = "sqlite:" + Path.Combine(dir, "study.db");
+        var url = NewSqliteUrl();
         using var data = TinyIdx();
         var study = CreateStudy(url, data.Root);
 

@@ -33,13 +33,7 @@ public sealed class CompareScenarioTests
     [TestMethod]
     public void WritesTheTableAndTheMemoriesAndARerunOnlyComputesWhatIsNew()
     {
-        using var data = new TempDataFolder();
-        foreach (var (split, perClass, seed) in new[] { ("train", 12, 1), ("t10k", 6, 2) })
-        {
-            var (pixels, labels) = ContinualTestData.PatchBytes(4, perClass, seed);
-            data.Write($"{split}-images-idx3-ubyte", TempDataFolder.IdxImages(labels.Length, 8, 8, pixels));
-            data.Write($"{split}-labels-idx1-ubyte", TempDataFolder.IdxLabels(labels));
-        }
+        using var data = ContinualTestData.IdxPatches(train: (12, 1), test: (6, 2));
         using var folder = new TempRunFolder();
         var first = new RecordingLogger();
         Assert.AreEqual(0, Run(Yaml(data.Root, "[random]", 6), folder.Root, first));

@@ -103,13 +103,7 @@ public sealed class ContinualScenarioTests
     [TestMethod]
     public void AConfigRunsEndToEndOnAnIdxDatasetAndWritesEveryReport()
     {
-        using var data = new TempDataFolder();
-        foreach (var (split, perClass, seed) in new[] { ("train", 20, 5), ("t10k", 8, 6) })
-        {
-            var (pixels, labels) = ContinualTestData.PatchBytes(4, perClass, seed);
-            data.Write($"{split}-images-idx3-ubyte", TempDataFolder.IdxImages(labels.Length, 8, 8, pixels));
-            data.Write($"{split}-labels-idx1-ubyte", TempDataFolder.IdxLabels(labels));
-        }
+        using var data = ContinualTestData.IdxPatches(train: (20, 5), test: (8, 6));
         var yaml = $$"""
             scenario: continual
             seed: 3

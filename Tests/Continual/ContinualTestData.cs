@@ -1,4 +1,5 @@
 using Condensa.Data;
+using Condensa.Tests.Data;
 using Condensa.Hosting;
 using Condensa.Memory;
 using Condensa.Reporting;
@@ -32,6 +33,19 @@ internal static class ContinualTestData
                     image[(row + dy) * Side + col + dx] = (byte)random.Next(180, 256);
         }
         return (pixels, labels);
+    }
+
+    /// <summary>A folder of IDX files (train and t10k) holding patch data of 4 classes, as the IDX reader expects.</summary>
+    public static TempDataFolder IdxPatches((int PerClass, int Seed) train, (int PerClass, int Seed) test)
+    {
+        var data = new TempDataFolder();
+        foreach (var (split, (perClass, seed)) in new[] { ("train", train), ("t10k", test) })
+        {
+            var (pixels, labels) = PatchBytes(4, perClass, seed);
+            data.Write($"{split}-images-idx3-ubyte", TempDataFolder.IdxImages(labels.Length, Side, Side, pixels));
+            data.Write($"{split}-labels-idx1-ubyte", TempDataFolder.IdxLabels(labels));
+        }
+        return data;
     }
 
     public static LabeledDataset Patches(int classes, int perClass, int seed, string name = "patches")
