@@ -29,4 +29,11 @@ public static class MemoryCache
         MemoryStore.Save(dir, memory, source, new MemoryInfo(spec.Name, spec.Options, seed, Seconds: seconds));
         return (memory, seconds);
     }
+
+    /// <summary>
+    /// A short hash of what decides a memory built by <see cref="BuildOrLoad"/> (builder, options, seed, source), so that
+    /// results derived from a memory (e.g. its evaluations) can be keyed by it and are never read for a rebuilt one.
+    /// </summary>
+    public static string Identity(MethodSpec spec, long seed, LabeledDataset source) =>
+        ((ulong)Seeds.Derive(seed, $"{spec.Name}|{MemoryStore.OptionsJson(spec.Options).ToJsonString()}|{source.Name}")).ToString("x16")[..8];
 }

@@ -83,7 +83,6 @@ public sealed class CompareScenario : IScenario
             .Concat(o.Fractions.Select(f => (Label: $"fraction {f}", Budget: new Budget(Fraction: f, Balanced: o.Balanced)))).ToList();
         var cache = new InMemoryArtifactCache();
         var cells = new List<Cell>();
-        // a finished evaluation is reused only under the same evaluation settings and test set
         var evaluation = EvaluationKey(o, test);
         int total = o.Builders.Count * budgets.Count * o.Seeds;
         log.LogInformation("compare: {Builders} builders x {Budgets} budgets x {Seeds} seeds, evaluated on {Archs} with {Models} models each ({Epochs} epochs, augmentation {Aug})",
@@ -111,7 +110,8 @@ public sealed class CompareScenario : IScenario
                 foreach (var archText in o.EffectiveEvalArchs)
                 {
                     var arch = ArchitectureSpec.Parse(archText);
-                    var cellFile = $"cells/{slug}/{Slug(archText)}-{evaluation}.json";
+                    // keyed by the evaluation settings and the memory's identity: a rebuilt memory is evaluated afresh
+                    var cellFile = $"cells/{slug}/{Slug(archText)}-{evaluation}-{MemoryCache.Identity(spec, buildSeed, train)}.json";
                     double[] accuracies;
                     if (ctx.Directory.Exists(cellFile))
                         accuracies = JsonSerializer.Deserialize<double[]>(File.ReadAllText(ctx.Directory.PathOf(cellFile)))!;

@@ -15,8 +15,11 @@ public sealed record StepResult(int Step, int[] Classes, double Accuracy, double
     double Seconds, double BuildSeconds, int MemoryImages, long MemoryBytes);
 
 /// <summary>One (strategy, builder, repeat) run: its class split and the steps finished so far.</summary>
-public sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups)
+public sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups, string settings = "")
 {
+    /// <summary>A hash of the settings the results depend on; a stored run is reused only when it matches.</summary>
+    public string Settings { get; } = settings;
+
     public string Strategy { get; } = strategy;
     public string Builder { get; } = builder;
     public int Seed { get; } = seed;
@@ -36,6 +39,7 @@ public sealed class ContinualRun(string strategy, string builder, int seed, int[
         ["strategy"] = Strategy,
         ["builder"] = Builder,
         ["seed"] = Seed,
+        ["settings"] = Settings,
         ["complete"] = Complete,
         ["class_order"] = new JsonArray(Groups.Select(g => (JsonNode)new JsonArray(g.Select(c => (JsonNode)c).ToArray())).ToArray()),
         ["steps"] = JsonSerializer.SerializeToNode(Steps, RunDirectory.Json),
@@ -49,6 +53,9 @@ public sealed class ContinualRun(string strategy, string builder, int seed, int[
     /// <summary>The steps of a run file written by <see cref="ToJson"/>.</summary>
     public static List<StepResult> ReadSteps(string path) =>
         JsonNode.Parse(File.ReadAllText(path))!["steps"].Deserialize<List<StepResult>>(RunDirectory.Json)!;
+
+    /// <summary>The settings hash of a run file written by <see cref="ToJson"/> (null for files without one).</summary>
+    public static string? ReadSettings(string path) => JsonNode.Parse(File.ReadAllText(path))!["settings"]?.GetValue<string>();
 
     internal static JsonNode? Number(double v) => double.IsNaN(v) ? null : JsonValue.Create(v);
 

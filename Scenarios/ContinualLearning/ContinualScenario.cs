@@ -87,7 +87,7 @@ public sealed class ContinualScenario : IScenario
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var groups = stream.Groups(steps, o.ClassesPerStep, o.ClassOrder, Seeds.Derive(o.Seed, "class-order", k));
-                var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups);
+                var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups, RunSettings(o, strategy, spec));
                 runs.Add(run);
                 RunOne(ctx, o, run, strategy, spec, policy, setup, buildArch, prune, stream, cancellationToken);
             }
@@ -101,18 +101,43 @@ public sealed class ContinualScenario : IScenario
         return runs;
     }
 
+    /// <summary>
+    /// A short hash of every setting a (strategy, builder, repeat) run's results depend on: the config without the keys that
+    /// only concern other runs (the other builders and strategies, the repeat count) or the thread count, plus the
+    /// strategy's own block and the builder's options. A finished run or a step checkpoint is reused only under the same settings.
+    /// </summary>
+    private static string RunSettings(ContinualOptions o, ContinualStrategy strategy, MethodSpec spec)
+    {
+        var json = MemoryStore.OptionsJson(o);
+        foreach (var key in new[] { "builders", "strategies", "seeds", "name", "threads", "gdumb", "eeil" }) json.Remove(key);
+        var own = MemoryStore.OptionsJson(strategy == ContinualStrategy.Gdumb ? o.Gdumb : o.Eeil);
+        return ((ulong)Seeds.Derive(o.Seed, $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}"))
+            .ToString("x16")[..8];
+    }
+
     private static void RunOne(RunContext ctx, ContinualOptions o, ContinualRun run, ContinualStrategy strategy, MethodSpec spec, MemoryPolicy policy,
         LearnerSetup setup, ArchitectureSpec buildArch, SyntheticPruner prune, ContinualStream stream, CancellationToken cancellationToken)
     {
         var log = ctx.Log;
         var runFile = $"runs/{run.Name}.json";
-        if (ctx.Directory.Exists(runFile))
+        if (ctx.Directory.Exists(runFile) && ContinualRun.ReadSettings(ctx.Directory.PathOf(runFile)) == run.Settings)
         {
             run.Steps.AddRange(ContinualRun.ReadSteps(ctx.Directory.PathOf(runFile)));
             CheckClasses(run, runFile);
             log.LogInformation("{Run}: finished earlier, final accuracy {Accuracy}", run.Name, Format.Percent(run.FinalAccuracy));
             return;
         }
+        // step checkpoints of other settings (or of a run file with other settings) are dropped, never resumed from
+        var checkpoints = ctx.Directory.PathOf($"checkpoints/{run.Name}");
+        var settingsFile = $"checkpoints/{run.Name}/settings.txt";
+        bool stale = ctx.Directory.Exists(runFile)
+            || (Directory.Exists(checkpoints) && (!ctx.Directory.Exists(settingsFile) || File.ReadAllText(ctx.Directory.PathOf(settingsFile)) != run.Settings));
+        if (stale)
+        {
+            log.LogWarning("{Run}: its settings changed since its results in {Dir} were written; computing it again", run.Name, ctx.Directory.Path);
+            if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
+        }
+        ctx.Directory.WriteText(settingsFile, run.Settings);
         log.LogInformation("{Run}: class order {Order}", run.Name, string.Join(" | ", run.Groups.Select(g => string.Join(" ", g))));
         using var learner = IContinualLearner.Create(strategy, o, setup);
         var memory = ContinualMemory.Empty();

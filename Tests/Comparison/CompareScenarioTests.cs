@@ -72,5 +72,12 @@ public sealed class CompareScenarioTests
         Assert.AreEqual(0, third.Messages.Count(m => m.StartsWith("building")));
         foreach (var cellFolder in Directory.EnumerateDirectories(folder.PathOf("cells/random"), "seed*", SearchOption.AllDirectories))
             Assert.HasCount(2, Directory.GetFiles(cellFolder, "*.json"), $"{cellFolder}: one evaluation per schedule, the 6-epoch one is not reused");
+
+        // the same label now names another builder: its memories are rebuilt and evaluated afresh, never read from the old cells
+        var fourth = new RecordingLogger();
+        Assert.AreEqual(0, Run(Yaml(data.Root, "[{name: herding, label: random, selection_epochs: 1}]", 7), folder.Root, fourth));
+        Assert.AreEqual(4, fourth.Messages.Count(m => m.StartsWith("building random")));
+        foreach (var cellFolder in Directory.EnumerateDirectories(folder.PathOf("cells/random"), "seed*", SearchOption.AllDirectories))
+            Assert.HasCount(3, Directory.GetFiles(cellFolder, "*.json"), $"{cellFolder}: the rebuilt memory got its own 7-epoch evaluation");
     }
 }

@@ -64,6 +64,14 @@ public sealed class ContinualScenarioTests
         Assert.AreEqual("completed", actual["status"]!.GetValue<string>());
         Assert.AreEqual(Numbers(expected), Numbers(actual));
         Assert.AreEqual(WithoutTimes(expected["summary"]!), WithoutTimes(actual["summary"]!));
+
+        // a changed gdumb setting: the gdumb run is computed again from scratch, the eeil run is still reused
+        o.Gdumb.Train.Epochs = 13;
+        var third = new RecordingLogger();
+        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, third), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+        Assert.IsTrue(third.Messages.Any(m => m.StartsWith("gdumb-random-seed0: its settings changed")), string.Join("\n", third.Messages));
+        Assert.IsTrue(third.Messages.Any(m => m.StartsWith("gdumb-random-seed0: step 2/2 done")), "both gdumb steps are trained again");
+        Assert.IsTrue(third.Messages.Any(m => m.StartsWith("eeil-random-seed0: finished earlier")));
     }
 
     private static string WithoutTimes(JsonNode summary)
