@@ -55,14 +55,16 @@ public sealed class GeometrySelectorTests
     }
 
     [TestMethod]
-    public void HerdingFollowsABruteForceArgminOnNormalizedEmbeddings()
+    [DataRow(true)]
+    [DataRow(false)]
+    public void HerdingFollowsABruteForceArgminOnTheEmbeddings(bool normalize)
     {
         float[,] points = { { 3, 0 }, { 0, 1 }, { 1, 1 }, { -2, 0.5f }, { 0.2f, -1 }, { 2, 2 }, { -1, -1 } };
         long[] labels = [0, 0, 0, 0, 0, 0, 0];
         using var data = Labels(labels);
         using var embeddings = tensor(points);
         using var dynamics = FinalOnly(RandomProbabilities(7, 2, 1), embeddings, tensor(labels));
-        var x = Rows(embeddings).Select(r => { var n = Math.Sqrt(Dot(r, r)); return r.Select(v => v / n).ToArray(); }).ToArray();
+        var x = Rows(embeddings).Select(r => { var n = normalize ? Math.Sqrt(Dot(r, r)) : 1; return r.Select(v => v / n).ToArray(); }).ToArray();
         var mu = Mean(x);
         var order = new List<int>();
         var sum = new double[2];
@@ -73,7 +75,7 @@ public sealed class GeometrySelectorTests
             order.Add(best);
             sum = sum.Select((s, j) => s + x[best][j]).ToArray();
         }
-        var memory = Run("herding", Request(data, Budget.ImagesPerClass(5)), dynamics);
+        var memory = Run("herding", Request(data, Budget.ImagesPerClass(5)), dynamics, o => ((HerdingOptions)o).Normalize = normalize);
         CollectionAssert.AreEqual(order.Select(i => (long)i).ToArray(), memory.Indices);
     }
 
