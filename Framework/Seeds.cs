@@ -15,6 +15,9 @@ public static class Seeds
 
     public static long Derive(long master, string stream, int index) => Derive(master, $"{stream}/{index}");
 
+    /// <summary>An 8-hex-digit key of <paramref name="text"/> under <paramref name="master"/>, for names of files that cache results of these settings.</summary>
+    public static string Key(long master, string text) => ((ulong)Derive(master, text)).ToString("x16")[..8];
+
     private static ulong SplitMix64(ulong x)
     {
         x += 0x9E3779B97F4A7C15UL;

@@ -35,5 +35,5 @@ public static class MemoryCache
     /// results derived from a memory (e.g. its evaluations) can be keyed by it and are never read for a rebuilt one.
     /// </summary>
     public static string Identity(MethodSpec spec, long seed, LabeledDataset source) =>
-        ((ulong)Seeds.Derive(seed, $"{spec.Name}|{MemoryStore.OptionsJson(spec.Options).ToJsonString()}|{source.Name}")).ToString("x16")[..8];
+        Seeds.Key(seed, $"{spec.Name}|{MemoryStore.OptionsJson(spec.Options).ToJsonString()}|{source.Name}");
 }

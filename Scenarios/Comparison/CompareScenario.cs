@@ -140,7 +140,7 @@ public sealed class CompareScenario : IScenario
 
     /// <summary>A short hash of what an evaluation's accuracies depend on besides the memory and the architecture.</summary>
     private static string EvaluationKey(CompareOptions o, LabeledDataset test) =>
-        ((ulong)Condensa.Seeds.Derive(o.Seed, $"{MemoryStore.OptionsJson(o.Eval).ToJsonString()}|models {o.Models}|test {test.Name} {test.Count}")).ToString("x16")[..8];
+        Condensa.Seeds.Key(o.Seed, $"{MemoryStore.OptionsJson(o.Eval).ToJsonString()}|models {o.Models}|test {test.Name} {test.Count}");
 
     private static void Report(RunContext ctx, CompareOptions o, ArchitectureSpec buildArch, List<Cell> cells, string status)
     {

@@ -111,8 +111,7 @@ public sealed class ContinualScenario : IScenario
         var json = MemoryStore.OptionsJson(o);
         foreach (var key in new[] { "builders", "strategies", "seeds", "name", "threads", "gdumb", "eeil" }) json.Remove(key);
         var own = MemoryStore.OptionsJson(strategy == ContinualStrategy.Gdumb ? o.Gdumb : o.Eeil);
-        return ((ulong)Seeds.Derive(o.Seed, $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}"))
-            .ToString("x16")[..8];
+        return Seeds.Key(o.Seed, $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}");
     }
 
     private static void RunOne(RunContext ctx, ContinualOptions o, ContinualRun run, ContinualStrategy strategy, MethodSpec spec, MemoryPolicy policy,
