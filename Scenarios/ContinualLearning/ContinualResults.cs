@@ -15,7 +15,7 @@ public sealed record StepResult(int Step, int[] Classes, double Accuracy, double
     double Seconds, double BuildSeconds, int MemoryImages, long MemoryBytes);
 
 /// <summary>One (strategy, builder, repeat) run: its class split and the steps finished so far.</summary>
-public sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups, string settings = "")
+public sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups, string settings)
 {
     /// <summary>A hash of the settings the results depend on; a stored run is reused only when it matches.</summary>
     public string Settings { get; } = settings;
