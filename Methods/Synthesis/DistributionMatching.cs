@@ -15,7 +15,7 @@ namespace Condensa.Methods.Synthesis;
 /// with batch norm embed all real images in one forward too (batch statistics over the mix of classes), as the
 /// reference's BN branch (<c>main_DM.py</c>); otherwise a sample's embedding does not depend on its batch, so the
 /// grouping changes nothing but speed. On a CPU with native bfloat16 the real side runs through a bfloat16 copy of the
-/// same network (<see cref="DmOptions.RealPrecision"/>): it is about 90 % of an iteration's arithmetic. Departures from
+/// same network (<see cref="SynthesisOptions.RealPrecision"/>): it is about 90 % of an iteration's arithmetic. Departures from
 /// the reference: seeded generators per (iteration, class) instead of time-based reseeding, so each class's draws are
 /// independent of the others; the real side's number format.
 /// </summary>

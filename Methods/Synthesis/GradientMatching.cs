@@ -20,7 +20,9 @@ namespace Condensa.Methods.Synthesis;
 /// Departures from the reference (<c>main.py</c>): seeded generators per (iteration, step, class) instead of time-based
 /// reseeding; the image gradient is taken with <c>autograd.grad</c> w.r.t. the synthetic images only (the reference's
 /// <c>backward</c> also fills the network's gradients, then discards them), and for <c>ours</c> the 1-D parameters, whose
-/// distance is 0, are left out of both gradients.
+/// distance is 0, are left out of both gradients. On a CPU with native bfloat16 the real-batch gradients, a constant target
+/// of the matching and about a third of an iteration's arithmetic, come from a bfloat16 copy of the network refreshed
+/// before every outer step (<see cref="SynthesisOptions.RealPrecision"/>); the logits are cast back to float32 for the loss.
 /// </summary>
 public sealed class GradientMatching : Synthesizer
 {
@@ -40,14 +42,18 @@ public sealed class GradientMatching : Synthesizer
         var (outer, inner) = _options.Loops(context.Ipc);
         using var net = context.Network(iteration);
         var parameters = net.parameters().ToArray();
-        Tensor[] matched = _options.DisMetric == MatchingMetric.Ours ? parameters.Where(p => p.dim() > 1).ToArray() : parameters;
+        var matched = Matched(net);
         using var optimizer = optim.SGD(parameters, _options.LrNet);
+        using var realCopy = _options.RealInBFloat16(context.Device) ? context.Network(iteration) : null;
+        realCopy?.to(ScalarType.BFloat16);
+        var real = realCopy is null ? (net, matched) : (realCopy, Matched(realCopy));
         double loss = 0;
         for (int t = 0; t < outer; t++)
         {
             if (context.Architecture.HasBatchNorm) FreezeBatchNorm(net, context, iteration, t);
+            if (realCopy is not null) CopyState(net, realCopy);
             for (int j = 0; j < context.Classes.Length; j++)
-                loss += MatchClass(net, matched, context, set, iteration, t, j);
+                loss += MatchClass(net, matched, real, context, set, iteration, t, j);
             set.Step(_options.LrImg);
             if (t == outer - 1) break;
             TrainNetwork(net, optimizer, context, set, inner, iteration, t);
@@ -55,23 +61,46 @@ public sealed class GradientMatching : Synthesizer
         return loss / (context.Classes.Length * outer);
     }
 
-    /// <summary>D(∇θ L(A_ω(S_c)), ∇θ L(A_ω(B_c^T))) for the class at position <paramref name="j"/>; stores its gradient w.r.t. S_c.</summary>
-    private double MatchClass(ClassifierModel net, Tensor[] matched, SynthesisContext context, SyntheticSet set, int k, int t, int j)
+    /// <summary>The parameters whose gradients are matched: all, or for <c>ours</c> those with more than one dimension.</summary>
+    private Tensor[] Matched(ClassifierModel net)
+    {
+        var parameters = net.parameters().ToArray();
+        return _options.DisMetric == MatchingMetric.Ours ? parameters.Where(p => p.dim() > 1).ToArray() : parameters;
+    }
+
+    /// <summary>Copies the parameters, buffers and train/eval modes of <paramref name="from"/> into a network of the same architecture (any number format).</summary>
+    private static void CopyState(ClassifierModel from, ClassifierModel to)
+    {
+        using (no_grad())
+        {
+            foreach (var (target, source) in to.parameters().Zip(from.parameters())) target.copy_(source);
+            foreach (var (target, source) in to.buffers().Zip(from.buffers())) target.copy_(source);
+        }
+        foreach (var (target, source) in to.modules().Zip(from.modules()))
+            if (source.training) target.train(); else target.eval();
+    }
+
+    /// <summary>
+    /// D(∇θ L(A_ω(S_c)), ∇θ L(A_ω(B_c^T))) for the class at position <paramref name="j"/>; stores its gradient w.r.t. S_c.
+    /// The real gradient is taken on <paramref name="real"/>: the network itself or its copy in another number format.
+    /// </summary>
+    private double MatchClass(ClassifierModel net, Tensor[] matched, (ClassifierModel Net, Tensor[] Matched) real, SynthesisContext context, SyntheticSet set, int k, int t, int j)
     {
         using var scope = NewDisposeScope();
         using var generator = context.Generator("match", k, t, j);
-        var real = context.RealBatch(j, _options.BatchReal, generator);
+        var realInput = context.RealBatch(j, _options.BatchReal, generator);
         var syn = set.Leaf(j, 1);
         var synInput = syn;
         if (context.Augmentation is { } dsa)
         {
             using var draw = dsa.DrawShared(context.Shape, generator);
-            real = draw.Apply(real);
+            realInput = draw.Apply(realInput);
             synInput = draw.Apply(syn);
         }
         long c = context.Classes[j];
-        var lossReal = cross_entropy(net.call(real), full(real.shape[0], c, ScalarType.Int64, device: real.device));
-        var gwReal = autograd.grad([lossReal], matched).Select(g => g.detach()).ToArray();
+        var logitsReal = real.Net.call(realInput.to(real.Matched[0].dtype)).to(ScalarType.Float32);
+        var lossReal = cross_entropy(logitsReal, full(realInput.shape[0], c, ScalarType.Int64, device: realInput.device));
+        var gwReal = autograd.grad([lossReal], real.Matched).Select(g => g.detach().to(ScalarType.Float32)).ToArray();
         var lossSyn = cross_entropy(net.call(synInput), full(syn.shape[0], c, ScalarType.Int64, device: syn.device));
         var gwSyn = autograd.grad([lossSyn], matched, create_graph: true, retain_graph: true).ToArray();
         var distance = MatchingDistance.Compute(gwSyn, gwReal, _options.DisMetric);

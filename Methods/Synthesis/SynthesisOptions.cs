@@ -9,7 +9,7 @@ namespace Condensa.Methods.Synthesis;
 public enum SyntheticInit { Real, Noise }
 
 /// <summary>
-/// The number format of DM's real-side forward (the embeddings of the real batches, computed without a graph).
+/// The number format of a synthesizer's real side (DM: the real embeddings; DC/DSA: the real-batch gradients).
 /// <c>auto</c>: bfloat16 on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), float32 elsewhere.
 /// </summary>
 public enum RealPrecision { Auto, Float32, BFloat16 }
@@ -48,6 +48,22 @@ public abstract class SynthesisOptions : IValidatableOptions
 
     /// <summary>Log the loss every N iterations.</summary>
     [Range(1, 10_000_000)] public int LogEvery { get; set; }
+
+    /// <summary>
+    /// Number format of the real side, the part computed without a graph into the synthetic images: auto, float32 or
+    /// bfloat16 (DM: the real embeddings; DC/DSA: the real-batch gradients). The synthetic side, the loss and the image
+    /// updates stay float32. On a CPU with AVX512-BF16 bfloat16 makes that part about 1.4 to 2 times faster; the real
+    /// class means and gradients change by well under 1 % (relative), far below the sampling noise of a 256-image batch.
+    /// </summary>
+    public RealPrecision RealPrecision { get; set; } = RealPrecision.Auto;
+
+    /// <summary>The real side's number format on <paramref name="device"/>, auto resolved.</summary>
+    internal bool RealInBFloat16(torch.Device device) => RealPrecision switch
+    {
+        RealPrecision.BFloat16 => true,
+        RealPrecision.Float32 => false,
+        _ => device.type == DeviceType.CPU && Hosting.CpuFeatures.HasNativeBFloat16,
+    };
 
     /// <summary>The image optimizer's momentum (the reference's <c>SGD(image_syn, lr_img, momentum=0.5)</c>).</summary>
     internal const double ImageMomentum = 0.5;
@@ -168,22 +184,7 @@ public sealed class DmOptions : SynthesisOptions
     /// <summary>DSA strategy; default: all six ops, no flip for digit data; none: no augmentation.</summary>
     public string? DsaStrategy { get; set; }
 
-    /// <summary>
-    /// Number format of the real-side embedding: auto, float32 or bfloat16. The synthetic side, the loss and the image
-    /// updates stay float32. bfloat16 changes each real class mean by about 0.1 % (relative), far below the sampling
-    /// noise of a 256-image mean, and makes that forward about 1.4 to 2 times faster on a CPU with AVX512-BF16.
-    /// </summary>
-    public RealPrecision RealPrecision { get; set; } = RealPrecision.Auto;
-
     public override void Validate(Action<string, string> error) => ValidateStrategy(DsaStrategy, allowNone: true, error);
 
     internal DiffAugment? Augmentation(string datasetName) => Augmentation(DsaStrategy, datasetName);
-
-    /// <summary>The real side's number format on <paramref name="device"/>, auto resolved.</summary>
-    internal bool RealInBFloat16(torch.Device device) => RealPrecision switch
-    {
-        RealPrecision.BFloat16 => true,
-        RealPrecision.Float32 => false,
-        _ => device.type == DeviceType.CPU && Hosting.CpuFeatures.HasNativeBFloat16,
-    };
 }
