@@ -35,12 +35,8 @@ public sealed class DistributionMatching(DmOptions options) : Synthesizer("dm", 
     {
         using var net = context.Network(iteration);
         Freeze(net);
-        using var realNet = Options.RealInBFloat16(context.Device) ? context.Network(iteration) : null;
-        if (realNet is not null)
-        {
-            realNet.to(ScalarType.BFloat16);
-            Freeze(realNet);
-        }
+        using var realNet = context.RealSideNetwork(iteration, Options);
+        if (realNet is not null) Freeze(realNet);
         int classes = context.Classes.Length;
         var syn = set.Leaf(0, classes);
         var reals = new Tensor[classes];

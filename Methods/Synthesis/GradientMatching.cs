@@ -44,8 +44,7 @@ public sealed class GradientMatching : Synthesizer
         var parameters = net.parameters().ToArray();
         var matched = Matched(net);
         using var optimizer = optim.SGD(parameters, _options.LrNet);
-        using var realCopy = _options.RealInBFloat16(context.Device) ? context.Network(iteration) : null;
-        realCopy?.to(ScalarType.BFloat16);
+        using var realCopy = context.RealSideNetwork(iteration, _options);
         var real = realCopy is null ? (net, matched) : (realCopy, Matched(realCopy));
         double loss = 0;
         for (int t = 0; t < outer; t++)

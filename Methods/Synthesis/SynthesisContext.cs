@@ -52,6 +52,18 @@ internal sealed class SynthesisContext : IDisposable
         return net;
     }
 
+    /// <summary>
+    /// The network of iteration <paramref name="iteration"/> in bfloat16, for the real side, when <paramref name="options"/>
+    /// resolve <see cref="SynthesisOptions.RealPrecision"/> to bfloat16 on the device; null when the real side stays float32.
+    /// </summary>
+    public ClassifierModel? RealSideNetwork(int iteration, SynthesisOptions options)
+    {
+        if (!options.RealInBFloat16(Device)) return null;
+        var net = Network(iteration);
+        net.to(ScalarType.BFloat16);
+        return net;
+    }
+
     /// <summary>Up to <paramref name="count"/> distinct random real images of the class at position <paramref name="j"/> (all of them when it has fewer).</summary>
     public Tensor RealBatch(int j, int count, Generator generator)
     {
