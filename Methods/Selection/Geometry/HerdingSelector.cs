@@ -16,7 +16,7 @@ public sealed class HerdingOptions : SelectionModelOptions
 }
 
 /// <summary>
-/// Herding (Welling 2009) as iCaRL's exemplar selection (Rebuffi et al. 2017): per class, on the L2-normalized
+/// Herding (Welling 2009) as iCaRL's exemplar selection (Rebuffi et al. 2017): per class, on the (by default L2-normalized)
 /// embeddings of the selection model after its last epoch, pick <c>argmin_x ‖(t+1)·μ − Σ_{S} x_j − x‖</c> until the budget
 /// is spent (<see cref="Herding"/>). Departures from DeepCore's <c>herding.py</c>: argmin (the paper; DeepCore takes the
 /// argmax, §1.8 #1), normalized embeddings by default (iCaRL; <c>normalize: false</c> herds the raw ones as DeepCore and
