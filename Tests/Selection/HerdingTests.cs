@@ -59,6 +59,22 @@ public sealed class HerdingTests
     }
 
     [TestMethod]
+    public void ClosestToCenter_KeepsTheKNearestToTheMean_AndReportsTheirRunningMeanError()
+    {
+        using var scope = NewDisposeScope();
+        var points = Points(30, 4, seed: 15);
+        var mean = Mean(points);
+        var expected = Enumerable.Range(0, 30).OrderBy(i => SquaredDistance(points[i], mean)).Take(8).Select(i => (long)i).ToArray();
+        var result = Herding.ClosestToCenter(ToTensor(points), 8);
+        CollectionAssert.AreEqual(expected, result.Order);
+        for (var t = 0; t < 8; t++)
+            Assert.AreEqual(Math.Sqrt(SquaredDistance(mean, Mean(expected.Take(t + 1).Select(i => points[i])))), result.MeanError[t], 1e-12, $"after pick {t + 1}");
+        Assert.AreEqual(Herding.Select(ToTensor(points), 1).Order[0], result.Order[0], "the first pick is herding's");
+        var herded = Herding.Select(ToTensor(points), 8);
+        Assert.IsLessThan(result.MeanError[^1], herded.MeanError[^1], "without the running-mean correction the picks track the mean worse");
+    }
+
+    [TestMethod]
     public void BudgetLargerThanTheSet_IsAUserError()
     {
         using var scope = NewDisposeScope();

@@ -80,6 +80,29 @@ public sealed class GeometrySelectorTests
     }
 
     [TestMethod]
+    public void HerdingClosestToCenterKeepsTheNearestToEachClassMean()
+    {
+        float[,] points = { { 3, 0 }, { 0, 1 }, { 1, 1 }, { -2, 0.5f }, { 0.2f, -1 }, { 2, 2 }, { -1, -1 }, { 5, 5 }, { 4, 6 }, { 7, 5 }, { 5, 4.5f } };
+        long[] labels = [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
+        using var data = Labels(labels);
+        using var embeddings = tensor(points);
+        using var dynamics = FinalOnly(RandomProbabilities(11, 2, 1), embeddings, tensor(labels));
+        var x = Rows(embeddings);
+        long[] Nearest(int c, int k)
+        {
+            var members = Enumerable.Range(0, 11).Where(i => labels[i] == c).ToArray();
+            var mu = Mean(members.Select(i => x[i]).ToArray());
+            return members.OrderBy(i => Distance(x[i], mu)).Take(k).Select(i => (long)i).ToArray();
+        }
+        var memory = Run("herding", Request(data, Budget.ImagesPerClass(2)), dynamics, o =>
+        {
+            ((HerdingOptions)o).Rule = HerdingRule.ClosestToCenter;
+            ((HerdingOptions)o).Normalize = false;
+        });
+        CollectionAssert.AreEquivalent(Nearest(0, 2).Concat(Nearest(1, 2)).ToArray(), memory.Indices);
+    }
+
+    [TestMethod]
     public void KCenterCoveringRadiusMatchesBruteForce()
     {
         long[] labels = Enumerable.Repeat(0L, 12).ToArray();

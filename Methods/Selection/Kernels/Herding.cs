@@ -22,14 +22,12 @@ public static class Herding
     /// <summary>Herds <paramref name="k"/> rows of <paramref name="features"/> (n x d). Cost: one n x d product per pick.</summary>
     public static HerdingResult Select(Tensor features, int k)
     {
-        if (features.dim() != 2) throw new ArgumentException($"features must be n x d, got shape [{string.Join(", ", features.shape)}]");
-        Budget.Check("herding", k, features.shape[0]);
+        Check(features, k);
         using var scope = NewDisposeScope();
         var mean = features.mean([0]);
         var squaredNorms = Pairwise.SquaredNorms(features);
         var pickedSum = zeros_like(mean);
         var order = new long[k];
-        var meanError = new double[k];
         for (var t = 0; t < k; t++)
         {
             using var step = NewDisposeScope();
@@ -38,8 +36,35 @@ public static class Herding
             if (t > 0) distance.index_fill_(0, tensor(order[..t], device: features.device), double.PositiveInfinity);
             order[t] = distance.argmin().item<long>();
             pickedSum.add_(features.select(0, order[t]));
-            meanError[t] = (mean - pickedSum / (t + 1)).square().sum().sqrt().to_type(ScalarType.Float64).item<double>();
         }
-        return new HerdingResult(order, meanError);
+        return new HerdingResult(order, MeanErrors(features, mean, order));
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> rows nearest the mean μ, nearest first: herding's first pick repeated without the
+    /// running-mean correction (Avalanche's closest-to-center exemplar selection). One n x d pass.
+    /// </summary>
+    public static HerdingResult ClosestToCenter(Tensor features, int k)
+    {
+        Check(features, k);
+        using var scope = NewDisposeScope();
+        var mean = features.mean([0]);
+        var order = (features - mean).square().sum(1).argsort().narrow(0, 0, k).cpu().data<long>().ToArray();
+        return new HerdingResult(order, MeanErrors(features, mean, order));
+    }
+
+    private static void Check(Tensor features, int k)
+    {
+        if (features.dim() != 2) throw new ArgumentException($"features must be n x d, got shape [{string.Join(", ", features.shape)}]");
+        Budget.Check("herding", k, features.shape[0]);
+    }
+
+    /// <summary><c>‖μ − (1/t) Σ_{j≤t} x_{p_j}‖</c> for every prefix t of <paramref name="order"/>.</summary>
+    private static double[] MeanErrors(Tensor features, Tensor mean, long[] order)
+    {
+        using var scope = NewDisposeScope();
+        var picked = features.index_select(0, tensor(order, device: features.device));
+        var prefixMeans = picked.cumsum(0) / arange(1, order.Length + 1, dtype: features.dtype, device: features.device).unsqueeze(1);
+        return (prefixMeans - mean).square().sum(1).sqrt().to_type(ScalarType.Float64).cpu().data<double>().ToArray();
     }
 }
