@@ -28,16 +28,17 @@ public static class SelectorsBench
 
         var table = new Table().AddColumns("selector", "seconds", "images", "under 60 s");
         var line = new List<string>();
-        (MemorySet? Memory, double Seconds) Time(string name, object options)
+        (MemorySet? Memory, double Seconds) Time(string method, object options, string? label = null)
         {
-            var builder = registry.Create(new Hosting.Config.MethodSpec { Name = name.Split(' ')[0], Options = options });
+            var name = label ?? method;
+            var builder = registry.Create(new Hosting.Config.MethodSpec { Name = method, Options = options });
             clock.Restart();
             MemorySet memory;
             try { memory = builder.Build(request, CancellationToken.None); }
             catch (CondensaException e)
             {
                 // a selector that cannot run on this recording (e.g. tdds needs 3 epochs) is reported, and the others still run
-                table.AddRow(name, "-", "-", Markup.Escape(e.Message));
+                table.AddRow(Markup.Escape(name), "-", "-", Markup.Escape(e.Message));
                 Console.WriteLine($"{name}: skipped: {e.Message}");
                 return (null, 0);
             }
@@ -58,7 +59,7 @@ public static class SelectorsBench
             if (options is Methods.Selection.Scores.DeepFoolOptions deepFool)
             {
                 deepFool.CandidateClasses = train.NumClasses;
-                var (every, everySeconds) = Time("deepfool (every class)", deepFool);
+                var (every, everySeconds) = Time(r.Name, deepFool, "deepfool (every class)");
                 var shared = ((SelectedMemory)memory).Indices.Intersect(((SelectedMemory)every!).Indices).Count();
                 Console.WriteLine($"deepfool: {shared} of {memory.Count} picks shared with testing every class ({everySeconds:0.00} s)");
             }
