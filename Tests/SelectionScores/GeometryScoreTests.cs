@@ -1,5 +1,6 @@
 using Condensa.Data;
 using Condensa.Memory;
+using Condensa.Models;
 using Condensa.Methods.Selection.Dynamics;
 using Condensa.Methods.Selection.Scores;
 using static Condensa.Tests.SelectionScores.ScoreFixtures;
@@ -169,5 +170,47 @@ public sealed class GeometryScoreTests
         var memory = new DeepFoolSelector(new DeepFoolOptions { AttackBatchSize = 3 }).Select(Request(data, Budget.ImagesPerClass(2)), dynamics, default);
         CollectionAssert.AreEqual(new long[] { 1, 3 }, memory.Indices, "distances² .005, .02 are the smallest (then .5, 2)");
         AreClose([0.005, 0.02], memory.Scores!, 1e-6, "‖r_tot‖²");
+    }
+
+    /// <summary>
+    /// On a nonlinear ConvNet, where samples need different numbers of steps, the batched attack (finished samples leave
+    /// the batch; the label test's graph is reused while at least half go on) equals DeepFool run on one sample at a time.
+    /// </summary>
+    [TestMethod]
+    public void BatchedDeepFoolEqualsTheAttackOnOneSampleAtATime()
+    {
+        const int n = 40, maxIterations = 50;
+        const double overshoot = 0.02;
+        manual_seed(7);
+        using var model = ModelFactory.Create(ArchitectureSpec.Parse("convnet-w32-d2-instancenorm-relu-avgpool"), new ImageShape(1, 8, 8), 4, 1);
+        model.eval();
+        using var images = randn(n, 1, 8, 8);
+        var expected = new double[n];
+        var steps = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            using var scope = NewDisposeScope();
+            using var grad = enable_grad();
+            var x0 = images[i..(i + 1)];
+            var rTot = zeros_like(x0);
+            var logits = model.call(x0).detach();
+            long label = logits.argmax(1).item<long>(), runnerUp = logits.topk(2, 1).indexes[0, 1].item<long>();
+            while (steps[i] < maxIterations)
+            {
+                var x = (x0 + (1 + overshoot) * rTot).requires_grad_(true);
+                var f = model.call(x);
+                if (steps[i] > 0 && f.argmax(1).item<long>() != label) break;
+                var fPrime = f[0, runnerUp] - f[0, label];
+                var w = autograd.grad([fPrime], [x])[0];
+                rTot += (fPrime.abs() / w.square().sum()).detach() * w;
+                steps[i]++;
+            }
+            expected[i] = rTot.square().sum().item<float>();
+        }
+        // both ways of taking the gradients happen in this batch
+        var sizes = Enumerable.Range(1, steps.Max()).Select(t => (InGraph: steps.Count(s => s >= t), Left: steps.Count(s => s > t))).ToArray();
+        Assert.IsTrue(sizes.Any(z => z.Left < z.InGraph && 2 * z.Left >= z.InGraph), "an iteration reuses the label test's graph");
+        Assert.IsTrue(sizes.Any(z => z.Left > 0 && 2 * z.Left < z.InGraph), "an iteration runs a second forward pass");
+        AreClose(expected, Floats(DeepFoolSelector.Perturbations(model, images, maxIterations, overshoot, candidateClasses: 2)), 1e-4, "‖r_tot‖²");
     }
 }

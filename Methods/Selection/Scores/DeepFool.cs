@@ -35,8 +35,9 @@ public sealed class DeepFoolOptions : SelectionModelOptions
 /// boundary <c>l = argmin_{k≠k̂} |f'_k| / ‖w'_k‖</c>, until argmax f(x₀ + (1 + η)·r_tot) ≠ k̂ or <c>max_iterations</c>
 /// (50). The classes k are the top <c>candidate_classes</c> by the clean logits, the restriction of the paper's reference
 /// code (there 10 of ImageNet's 1,000). Vectorized over a batch: one input-gradient pass per tested class and iteration,
-/// finished samples leave the batch. Each iteration costs a forward pass, candidate_classes − 1 input-gradient passes and
-/// the forward pass that tests the label; most samples stop after 1 or 2 iterations.
+/// finished samples leave the batch. Each iteration's forward pass also tests the label of the previous step; its graph
+/// gives the candidate_classes − 1 input-gradient passes while at least half the samples go on (else the survivors run a
+/// second forward pass). On Fashion-MNIST most samples stop after 2 or 3 iterations.
 /// Departure from DeepCore (which tests every class): the default tests the runner-up class only
 /// (<c>candidate_classes: 2</c>). On Fashion-MNIST (w32 selection ConvNet, 20,000 images) it leaves 90 % of the
 /// scores unchanged and picks exactly the same samples as all 10 classes at ipc 1, 10 and 50, at a quarter of the
@@ -77,13 +78,17 @@ public sealed class DeepFoolSelector(DeepFoolOptions options) : DynamicsSelector
         var device = model.parameters().First().device;
         var x0 = images.to(device);
         var rTot = zeros_like(x0);
-        var active = arange(x0.shape[0], device: device);
+        var active = arange(x0.shape[0], device: device); // the samples whose label has not changed (yet)
         Tensor label = null!, others = null!;
-        for (int iteration = 0; iteration < maxIterations && active.numel() > 0; iteration++)
+        (Tensor X, Tensor F) Forward(Tensor rows)
+        {
+            var x = (x0.index_select(0, rows) + (1 + overshoot) * rTot.index_select(0, rows)).requires_grad_(true);
+            return (x, model.call(x));
+        }
+        for (int iteration = 0; iteration < maxIterations; iteration++)
         {
             using var step = NewDisposeScope();
-            var x = (x0.index_select(0, active) + (1 + overshoot) * rTot.index_select(0, active)).requires_grad_(true);
-            var f = model.call(x);
+            var (x, f) = Forward(active);
             if (iteration == 0)
             {
                 // k̂ and the classes tested against it, from the clean logits (x = x₀ in the first iteration)
@@ -91,22 +96,30 @@ public sealed class DeepFoolSelector(DeepFoolOptions options) : DynamicsSelector
                 label = top[.., 0].MoveToOuterDisposeScope();
                 others = top[.., 1..].MoveToOuterDisposeScope();
             }
+            // The label test of the previous step. While at least half the samples go on, the gradients come from this
+            // forward pass's graph (backpropagating through the finished rows is cheaper than a second forward pass).
+            var still = f.detach().argmax(1).eq(label.index_select(0, active)).nonzero().squeeze(1);
+            long inGraph = active.numel(), left = still.numel();
+            if (left == 0) break;
+            active = active.index_select(0, still).MoveToOuterDisposeScope();
+            Tensor? rowsOfX = null; // the active rows of x when the check's graph is reused with finished rows in it
+            if (2 * left < inGraph) (x, f) = Forward(active);
+            else if (left < inGraph) (rowsOfX, f) = (still, f.index_select(0, still));
             var k = label.index_select(0, active);
             var fPrime = f.gather(1, others.index_select(0, active)) - f.gather(1, k.unsqueeze(1)); // f'_k, one column per tested class
             long tested = fPrime.shape[1];
             if (tested == 0) break;
-            var w = stack(Enumerable.Range(0, (int)tested).Select(j =>
-                autograd.grad([fPrime[.., j].sum()], [x], retain_graph: j < tested - 1)[0].flatten(1)), 1); // w'_k, one input-gradient pass each
+            Tensor Gradient(int j) // ∇f'_j, one input-gradient pass
+            {
+                var g = autograd.grad([fPrime[.., j].sum()], [x], retain_graph: j < tested - 1)[0];
+                return (rowsOfX is null ? g : g.index_select(0, rowsOfX)).flatten(1);
+            }
+            var w = stack(Enumerable.Range(0, (int)tested).Select(Gradient), 1); // w'_k
             var wNorm = w.square().sum(-1).sqrt().clamp_min(1e-12);
             var distance = fPrime.detach().abs() / wNorm;
             var l = distance.argmin(1, keepdim: true);
             var r = (distance.gather(1, l) / wNorm.gather(1, l)) * w.gather(1, l.unsqueeze(2).expand(-1, 1, w.shape[2])).squeeze(1);
-            rTot.index_add_(0, active, r.view_as(x).detach(), 1);
-            using (no_grad())
-            {
-                var moved = model.call(x0.index_select(0, active) + (1 + overshoot) * rTot.index_select(0, active)).argmax(1);
-                active = active.masked_select(moved.eq(k)).MoveToOuterDisposeScope();
-            }
+            rTot.index_add_(0, active, r.view([left, .. x0.shape[1..]]).detach(), 1);
         }
         return rTot.flatten(1).square().sum(1).MoveToOuterDisposeScope();
     }
