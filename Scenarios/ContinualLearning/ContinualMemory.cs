@@ -3,15 +3,18 @@ using Condensa.Memory;
 
 namespace Condensa.Scenarios.ContinualLearning;
 
-/// <summary>Picks <paramref name="keep"/> of a class's synthetic images (indices into <paramref name="images"/>, best first).</summary>
-public delegate long[] SyntheticPruner(LabeledDataset images, int cls, int keep, long seed);
+/// <summary>Picks <paramref name="keep"/> synthetic images of every class in <paramref name="images"/> (indices into it).</summary>
+public delegate long[] SyntheticPruner(LabeledDataset images, int keep, long seed);
 
 /// <summary>
 /// The rehearsal memory of one continual run: for each class seen and the step that brought it (in a domain stream
 /// the same class comes once per domain, each an entry of its own), its images in rank order. <see cref="Update"/> returns the memory after a step and leaves this one intact, because EEIL trains on the
 /// memory as it was before the step. A selected memory shrinks by keeping each class's first k images (a selector
 /// returns them best first: iCaRL/PyCIL's truncation); a synthetic one has no order, so a <see cref="SyntheticPruner"/>
-/// picks the survivors (YOCO when registered, else a seeded random subset).
+/// picks the survivors (YOCO when registered, else a seeded random subset). The pruner sees every synthetic class that
+/// shrinks at once, as YOCO prunes a whole condensed set: its selection model learns to tell the classes apart, which
+/// a single class's images cannot teach. In a domain stream a class held twice is pruned in a second call (one call per
+/// occurrence), so that each entry keeps its own share.
 /// </summary>
 public sealed class ContinualMemory : IDisposable
 {
@@ -43,8 +46,7 @@ public sealed class ContinualMemory : IDisposable
         var entries = new List<Entry>();
         try
         {
-            foreach (var e in _entries)
-                entries.Add(e with { Images = Shrink(e, share, prune, Seeds.Derive(seed, $"step{e.Step}/class", e.Class)) });
+            entries.AddRange(Shrink(share, prune, seed));
             using var materialized = built.Materialize(source);
             var stray = materialized.PresentClasses().Except(newClasses).ToArray();
             if (stray.Length > 0)
@@ -63,15 +65,48 @@ public sealed class ContinualMemory : IDisposable
         }
     }
 
-    private static LabeledDataset Shrink(Entry e, int share, SyntheticPruner prune, long seed)
+    /// <summary>Every entry cut to <paramref name="share"/> images: ranked ones keep their first, synthetic ones are pruned together.</summary>
+    private List<Entry> Shrink(int share, SyntheticPruner prune, long seed)
     {
-        int n = e.Images.Count;
-        if (share >= n) return e.Images.Subset(Enumerable.Range(0, n).Select(i => (long)i).ToArray());
-        if (e.Ranked) return e.Images.Subset(Enumerable.Range(0, share).Select(i => (long)i).ToArray());
-        var kept = prune(e.Images, e.Class, share, seed);
-        if (kept.Length != share || kept.Distinct().Count() != share || kept.Any(i => i < 0 || i >= n))
-            throw new CondensaException($"pruning class {e.Class}'s {n} synthetic images to {share} returned {kept.Length} indices, not {share} distinct ones");
-        return e.Images.Subset(kept);
+        var kept = _entries.Select(e => e.Ranked || e.Images.Count <= share
+            ? e with { Images = e.Images.Subset(Enumerable.Range(0, Math.Min(share, e.Images.Count)).Select(i => (long)i).ToArray()) }
+            : null).ToList();
+        try
+        {
+            // one pruner call per round: the first synthetic entry of each class that shrinks, then the second, ...
+            var rounds = new List<List<int>>();
+            var held = new Dictionary<int, int>();
+            foreach (int i in Enumerable.Range(0, _entries.Count).Where(i => kept[i] is null))
+            {
+                int round = held[_entries[i].Class] = held.GetValueOrDefault(_entries[i].Class) + 1;
+                if (round > rounds.Count) rounds.Add([]);
+                rounds[round - 1].Add(i);
+            }
+            for (int r = 0; r < rounds.Count; r++)
+            {
+                using var images = LabeledDataset.Concat("synthetic memory", rounds[r].Select(i => _entries[i].Images).ToArray());
+                var picked = prune(images, share, Seeds.Derive(seed, "prune", r));
+                if (picked.Distinct().Count() != picked.Length || picked.Any(j => j < 0 || j >= images.Count))
+                    throw new CondensaException($"pruning the synthetic memory ({images.Count} images) to {share} per class returned repeated indices or indices outside it");
+                long offset = 0;
+                foreach (int i in rounds[r])
+                {
+                    var e = _entries[i];
+                    long end = offset + e.Images.Count;
+                    var own = picked.Where(j => j >= offset && j < end).Select(j => j - offset).ToArray();
+                    if (own.Length != share)
+                        throw new CondensaException($"pruning the synthetic memory to {share} images per class kept {own.Length} of class {e.Class}'s {e.Images.Count}, not {share}");
+                    kept[i] = e with { Images = e.Images.Subset(own) };
+                    offset = end;
+                }
+            }
+            return kept.Select(e => e!).ToList();
+        }
+        catch
+        {
+            foreach (var e in kept) e?.Images.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

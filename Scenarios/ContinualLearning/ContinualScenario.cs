@@ -261,14 +261,18 @@ public sealed class ContinualScenario : IScenario
                     "use a new --out directory for a changed config");
     }
 
-    /// <summary>Shrinks a class's synthetic images with the registered <c>yoco</c> selector, or a seeded random subset without it.</summary>
+    /// <summary>Shrinks synthetic images (every class in them to keep) with the registered <c>yoco</c> selector, or a seeded random subset per class without it.</summary>
     private static SyntheticPruner Pruner(RunContext ctx, ArchitectureSpec buildArch, CancellationToken cancellationToken)
     {
         if (!ctx.Builders.Names.Contains("yoco"))
-            return (images, _, keep, seed) => Trainer.Permutation(images.Count, new Random(unchecked((int)seed))).Take(keep).ToArray();
-        return (images, cls, keep, seed) => ctx.Builders.Create("yoco").Build(new MemoryRequest
+            return (images, keep, seed) => images.PresentClasses().SelectMany(c =>
+            {
+                var members = images.IndicesOfClass(c);
+                return Trainer.Permutation(members.Length, new Random(unchecked((int)Seeds.Derive(seed, "class", c)))).Take(keep).Select(i => (long)members[i]);
+            }).ToArray();
+        return (images, keep, seed) => ctx.Builders.Create("yoco").Build(new MemoryRequest
         {
-            Source = images, Budget = Budget.ImagesPerClass(keep), Classes = [cls], Architecture = buildArch, Device = ctx.Device, Seed = seed,
+            Source = images, Budget = Budget.ImagesPerClass(keep), Architecture = buildArch, Device = ctx.Device, Seed = seed,
             Progress = ctx.Progress, Log = ctx.Log,
         }, cancellationToken) switch
         {

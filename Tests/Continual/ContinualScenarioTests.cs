@@ -177,14 +177,14 @@ public sealed class ContinualScenarioTests
         }
     }
 
-    /// <summary>A stand-in for YOCO that records its requests and keeps the last k images.</summary>
+    /// <summary>A stand-in for YOCO that records its requests and keeps the last k images of each class.</summary>
     private sealed class RecordingPruner(List<(int Held, int Keep, int[] Classes)> calls) : IMemoryBuilder
     {
         public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
         {
-            int n = request.Source.Count, k = request.Budget.Ipc!.Value;
-            calls.Add((n, k, request.TargetClasses));
-            return new SelectedMemory(Enumerable.Range(n - k, k).Select(i => (long)i).ToArray());
+            int k = request.Budget.Ipc!.Value;
+            calls.Add((request.Source.Count, k, request.TargetClasses));
+            return new SelectedMemory(request.TargetClasses.SelectMany(c => request.Source.IndicesOfClass(c).TakeLast(k)).Select(i => (long)i).ToArray());
         }
     }
 
@@ -206,10 +206,10 @@ public sealed class ContinualScenarioTests
         o.Gdumb = new GdumbOptions { Models = 1, Train = new TrainOptions { Epochs = 1, BatchSize = 8 } };
         var run = ContinualScenario.RunStudy(ctx, o, ContinualStream.ByClass(train, test), CancellationToken.None).Single();
 
-        // step 1: 2 classes x 4; step 2: the old two cut from 4 to 2 by "yoco", one call per class with only that class
-        Assert.HasCount(2, calls);
-        CollectionAssert.AreEquivalent(run.Groups[0], calls.Select(c => c.Classes.Single()).ToArray());
-        Assert.IsTrue(calls.All(c => c.Held == 4 && c.Keep == 2));
+        // step 1: 2 classes x 4; step 2: the old two cut from 4 to 2 by "yoco", in one call that holds both classes
+        Assert.HasCount(1, calls);
+        CollectionAssert.AreEquivalent(run.Groups[0], calls[0].Classes);
+        Assert.AreEqual((8, 2), (calls[0].Held, calls[0].Keep));
         Assert.AreEqual(8, run.Steps[0].MemoryImages);
         Assert.AreEqual(8, run.Steps[1].MemoryImages);
     }
