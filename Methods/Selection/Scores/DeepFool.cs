@@ -37,7 +37,7 @@ public sealed class DeepFoolOptions : SelectionModelOptions
 /// code (there 10 of ImageNet's 1,000). Vectorized over a batch: one input-gradient pass per tested class and iteration,
 /// finished samples leave the batch. Each iteration's forward pass also tests the label of the previous step; its graph
 /// gives the candidate_classes − 1 input-gradient passes while at least half the samples go on (else the survivors run a
-/// second forward pass). On Fashion-MNIST most samples stop after 2 or 3 iterations.
+/// second forward pass). On Fashion-MNIST (w32 selection ConvNet) 80 % of the samples need a second step, 30 % a third.
 /// Departure from DeepCore (which tests every class): the default tests the runner-up class only
 /// (<c>candidate_classes: 2</c>). On Fashion-MNIST (w32 selection ConvNet, 20,000 images) it leaves 90 % of the
 /// scores unchanged and picks exactly the same samples as all 10 classes at ipc 1, 10 and 50, at a quarter of the
