@@ -265,11 +265,7 @@ public sealed class ContinualScenario : IScenario
     private static SyntheticPruner Pruner(RunContext ctx, ArchitectureSpec buildArch, CancellationToken cancellationToken)
     {
         if (!ctx.Builders.Names.Contains("yoco"))
-            return (images, keep, seed) => images.PresentClasses().SelectMany(c =>
-            {
-                var members = images.IndicesOfClass(c);
-                return Trainer.Permutation(members.Length, new Random(unchecked((int)Seeds.Derive(seed, "class", c)))).Take(keep).Select(i => (long)members[i]);
-            }).ToArray();
+            return (images, keep, seed) => DatasetSampling.PerClassIndices(images, keep, seed);
         return (images, keep, seed) => ctx.Builders.Create("yoco").Build(new MemoryRequest
         {
             Source = images, Budget = Budget.ImagesPerClass(keep), Architecture = buildArch, Device = ctx.Device, Seed = seed,
