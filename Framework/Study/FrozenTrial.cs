@@ -7,7 +7,8 @@ namespace Condensa.Study;
 /// for Pruned ones (their last intermediate value, as Optuna). <see cref="Attempts"/> counts the times a worker
 /// started the trial (a worker that stopped on Ctrl+C gives its attempt back). <see cref="Error"/> holds a Failed
 /// trial's error, or why a Waiting trial went back to the queue. <see cref="HeartbeatAge"/> is measured by the
-/// store's own clock at read time, so readers on other machines need no synchronized clock.
+/// store's own clock at read time, so readers on other machines need no synchronized clock. A work unit also has its
+/// <see cref="UnitKey"/> and, when it waits for another trial of its study, that trial's number (<see cref="After"/>).
 /// </summary>
 public sealed record FrozenTrial(
     long Id,
@@ -24,7 +25,9 @@ public sealed record FrozenTrial(
     string? Error,
     IReadOnlyDictionary<string, JsonElement> UserAttrs,
     IReadOnlyDictionary<string, JsonElement> SystemAttrs,
-    IReadOnlyDictionary<int, double> IntermediateValues)
+    IReadOnlyDictionary<int, double> IntermediateValues,
+    string? UnitKey = null,
+    int? After = null)
 {
     public int? LastStep => IntermediateValues.Count == 0 ? null : IntermediateValues.Keys.Max();
 

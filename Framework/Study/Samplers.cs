@@ -15,10 +15,14 @@ namespace Condensa.Study;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(GridSampler), "grid")]
 [JsonDerivedType(typeof(RandomSampler), "random")]
+[JsonDerivedType(typeof(UnitSampler), "units")]
 public abstract record Sampler
 {
     /// <summary>The parameters of the trials enqueued when the study is created, trial number = position.</summary>
     internal abstract IReadOnlyList<Dictionary<string, JsonElement>> EnqueuedPoints();
+
+    /// <summary>The trials enqueued when the study is created: parameters, and for work units their key and prerequisite.</summary>
+    internal virtual IReadOnlyList<EnqueuedTrial> Enqueued() => EnqueuedPoints().Select(p => new EnqueuedTrial(StudyJson.SerializeMap(p))).ToList();
 
     /// <summary>The value of parameter <paramref name="name"/> for trial <paramref name="trialNumber"/>, which its point does not fix.</summary>
     internal abstract JsonElement SampleMissing(int trialNumber, string name, ParamDistribution distribution);
@@ -90,4 +94,41 @@ public sealed record RandomSampler : Sampler
 
     internal override JsonElement SampleMissing(int trialNumber, string name, ParamDistribution distribution) =>
         distribution.Sample(new Random(unchecked((int)Seeds.Derive(Seed, $"trial/{trialNumber}/{name}"))));
+}
+
+/// <summary>
+/// One unit of a scenario's work (a memory build, an evaluation, a continual run, a NAS candidate): its
+/// <see cref="Key"/>, a hash of everything its result depends on; its parameters (what a worker needs to run it, and a
+/// <c>label</c> for people); and the position in the plan of the unit it waits for, if any (an evaluation waits for
+/// its memory's build).
+/// </summary>
+public sealed record WorkUnit(string Key, IReadOnlyDictionary<string, JsonElement> Params, int? After = null);
+
+/// <summary>
+/// The work units a coordinator planned, one trial each, trial number = position. A unit whose key a Complete unit of
+/// the store already has starts Complete with that result (a re-run computes only what is new); a unit with a
+/// prerequisite is claimed only once that one is Complete. Units take no parameter they do not fix.
+/// </summary>
+public sealed record UnitSampler : Sampler
+{
+    public UnitSampler(IReadOnlyList<WorkUnit> units)
+    {
+        var keys = new HashSet<string>();
+        for (int i = 0; i < units.Count; i++)
+        {
+            if (!keys.Add(units[i].Key)) throw new ArgumentException($"work unit {i} repeats the key {units[i].Key}", nameof(units));
+            if (units[i].After is int after && (after < 0 || after >= i))
+                throw new ArgumentException($"work unit {i} waits for unit {after}; a unit can only wait for an earlier one", nameof(units));
+        }
+        Units = units;
+    }
+
+    public IReadOnlyList<WorkUnit> Units { get; }
+
+    internal override IReadOnlyList<Dictionary<string, JsonElement>> EnqueuedPoints() => Units.Select(u => new Dictionary<string, JsonElement>(u.Params)).ToList();
+
+    internal override IReadOnlyList<EnqueuedTrial> Enqueued() => Units.Select(u => new EnqueuedTrial(StudyJson.SerializeMap(u.Params), u.Key, u.After)).ToList();
+
+    internal override JsonElement SampleMissing(int trialNumber, string name, ParamDistribution distribution) =>
+        throw new CondensaException($"Work unit {trialNumber} asks for parameter '{name}', which its plan does not give ({string.Join(", ", Units[trialNumber].Params.Keys)}).");
 }

@@ -54,9 +54,8 @@ public sealed class SearchStudy
         {
             throw new CondensaException($"Pruner {pruner.GetType().Name} cannot be stored with a study (allowed: nop, median, successiveHalving).", inner: e);
         }
-        var points = sampler.EnqueuedPoints().Select(StudyJson.SerializeMap).ToList();
         var stored = storage.CreateOrLoadStudy(name, StudyText.Of(direction), samplerJson, prunerJson,
-            StudyJson.SerializeMap(userAttrs ?? new Dictionary<string, JsonElement>()), points);
+            StudyJson.SerializeMap(userAttrs ?? new Dictionary<string, JsonElement>()), sampler.Enqueued());
 
         var mismatches = new List<string>();
         if (stored.Direction != StudyText.Of(direction)) mismatches.Add($"direction {stored.Direction} (asked: {StudyText.Of(direction)})");

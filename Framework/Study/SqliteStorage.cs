@@ -72,6 +72,8 @@ public class SqliteStorage : StudyStorage
 
     private protected override string IdColumn => "INTEGER PRIMARY KEY";
 
+    private protected override string BlobColumn => "BLOB";
+
     private protected override string Now => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
 
     private protected override string SchemaTableCountSql => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'condensa_schema'";

@@ -18,16 +18,24 @@ namespace Condensa.Study;
 /// WAL readers and PostgreSQL plain SELECTs never block writers): watching a live study is safe.
 /// </para>
 /// <para>
-/// Tables (schema version 1, created when missing): <c>condensa_studies</c> (name unique, direction, sampler and
-/// pruner JSON, user attributes JSON, created_at), <c>condensa_trials</c> (study, number unique per study, state,
-/// params JSON, value, attempts, worker, started_at, heartbeat_at, finished_at, error, user and system attributes
-/// JSON) and <c>condensa_trial_values</c> (trial, step, value; NULL stands for NaN, which SQLite cannot store).
+/// Tables (schema version 2, created when missing; a version-1 store is upgraded in place): <c>condensa_studies</c>
+/// (name unique, direction, sampler and pruner JSON, user attributes JSON, created_at), <c>condensa_trials</c> (study,
+/// number unique per study, state, params JSON, value, attempts, worker, started_at, heartbeat_at, finished_at, error,
+/// user and system attributes JSON, and for work units their key and the number of the trial they wait for),
+/// <c>condensa_trial_values</c> (trial, step, value; NULL stands for NaN, which SQLite cannot store) and
+/// <c>condensa_files</c> (a run folder's files that workers on other machines share: run id, path, bytes).
 /// Times are Unix milliseconds from the database's clock.
+/// </para>
+/// <para>
+/// Work units (<see cref="UnitSampler"/>): a trial may wait for another trial of its study (<c>after_number</c>); a
+/// claim takes only trials whose prerequisite is Complete, and a trial whose prerequisite failed fails with it. A unit
+/// created with a key that a Complete unit of the store already has is created Complete, with that unit's value and
+/// attributes (its result is reused, not recomputed).
 /// </para>
 /// </summary>
 public abstract partial class StudyStorage : IDisposable
 {
-    internal const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
 
     /// <summary>How long a write keeps retrying while the database is busy (locked by another writer).</summary>
     private static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(60);
@@ -103,6 +111,9 @@ public abstract partial class StudyStorage : IDisposable
     /// <summary>The row-lock clause of a read-then-write inside a write transaction.</summary>
     private protected abstract string ForUpdateClause { get; }
 
+    /// <summary>The column type of raw bytes (SQLite <c>BLOB</c>, PostgreSQL <c>BYTEA</c>).</summary>
+    private protected abstract string BlobColumn { get; }
+
     /// <summary>A query counting the tables named condensa_schema (0 or 1) visible to this connection.</summary>
     private protected abstract string SchemaTableCountSql { get; }
 
@@ -165,8 +176,9 @@ public abstract partial class StudyStorage : IDisposable
     // ---- schema --------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Checks the schema version with a plain read and, only when the tables are missing, creates them in a write
-    /// transaction (so opening a live store to watch it takes no write lock). Every subclass constructor calls it.
+    /// Checks the schema version with a plain read and, only when the tables are missing or of version 1, creates or
+    /// upgrades them in a write transaction (so opening a live store to watch it takes no write lock). Every subclass
+    /// constructor calls it.
     /// </summary>
     private protected void EnsureSchema()
     {
@@ -174,14 +186,20 @@ public abstract partial class StudyStorage : IDisposable
             Convert.ToInt64(Scalar(c, tx, SchemaTableCountSql)) == 0 ? null : Scalar(c, tx, "SELECT MAX(version) FROM condensa_schema");
 
         var version = Read("opening the store", ReadVersion, OpenHint);
-        if (version is null or DBNull)
+        if (version is null or DBNull || Convert.ToInt32(version) < SchemaVersion)
             version = Write("creating the schema", (c, tx) =>
             {
                 LockSchema(c, tx);
-                foreach (string ddl in Ddl()) Execute(c, tx, ddl);
-                var existing = Scalar(c, tx, "SELECT MAX(version) FROM condensa_schema");
-                if (existing is not (null or DBNull)) return existing;
-                Execute(c, tx, $"INSERT INTO condensa_schema (version) VALUES ({SchemaVersion})");
+                var existing = ReadVersion(c, tx);
+                if (existing is null or DBNull)
+                {
+                    foreach (string ddl in Ddl()) Execute(c, tx, ddl);
+                    Execute(c, tx, $"INSERT INTO condensa_schema (version) VALUES ({SchemaVersion})");
+                    return SchemaVersion;
+                }
+                if (Convert.ToInt32(existing) != 1) return existing;
+                foreach (string ddl in UpgradeFrom1()) Execute(c, tx, ddl);
+                Execute(c, tx, $"UPDATE condensa_schema SET version = {SchemaVersion}");
                 return SchemaVersion;
             });
         if (Convert.ToInt32(version) != SchemaVersion)
@@ -189,6 +207,26 @@ public abstract partial class StudyStorage : IDisposable
                 $"Study store {Url} has schema version {version}; this Condensa reads version {SchemaVersion}.",
                 "Use the Condensa version that created the store, or a new store.");
     }
+
+    /// <summary>What version 2 adds to version 1: work units (key, prerequisite) and shared run files.</summary>
+    private IEnumerable<string> UpgradeFrom1() =>
+    [
+        "ALTER TABLE condensa_trials ADD COLUMN unit_key TEXT",
+        "ALTER TABLE condensa_trials ADD COLUMN after_number INTEGER",
+        .. UnitDdl(),
+    ];
+
+    private IEnumerable<string> UnitDdl() =>
+    [
+        "CREATE INDEX IF NOT EXISTS condensa_trials_by_unit_key ON condensa_trials (unit_key)",
+        $"""
+        CREATE TABLE IF NOT EXISTS condensa_files (
+            run_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            bytes {BlobColumn} NOT NULL,
+            PRIMARY KEY (run_id, path))
+        """,
+    ];
 
     private IEnumerable<string> Ddl() =>
     [
@@ -219,6 +257,8 @@ public abstract partial class StudyStorage : IDisposable
             error TEXT,
             user_attrs TEXT NOT NULL,
             system_attrs TEXT NOT NULL,
+            unit_key TEXT,
+            after_number INTEGER,
             UNIQUE (study_id, number))
         """,
         "CREATE INDEX IF NOT EXISTS condensa_trials_by_state ON condensa_trials (study_id, state, number)",
@@ -229,6 +269,7 @@ public abstract partial class StudyStorage : IDisposable
             value DOUBLE PRECISION,
             PRIMARY KEY (trial_id, step))
         """,
+        .. UnitDdl(),
     ];
 
     // ---- studies -------------------------------------------------------------------------------------------------
@@ -236,7 +277,7 @@ public abstract partial class StudyStorage : IDisposable
     private const string StudyColumns = "id, name, direction, sampler, pruner, user_attrs";
 
     internal StoredStudy CreateOrLoadStudy(string name, string direction, string samplerJson, string prunerJson, string userAttrsJson,
-        IReadOnlyList<string> enqueuedParams) => Write($"creating study '{name}'", (c, tx) =>
+        IReadOnlyList<EnqueuedTrial> enqueued) => Write($"creating study '{name}'", (c, tx) =>
     {
         var id = Scalar(c, tx,
             $"INSERT INTO condensa_studies (name, direction, sampler, pruner, user_attrs, created_at) VALUES (@name, @direction, @sampler, @pruner, @attrs, {Now}) " +
@@ -244,19 +285,37 @@ public abstract partial class StudyStorage : IDisposable
             ("@name", name), ("@direction", direction), ("@sampler", samplerJson), ("@pruner", prunerJson), ("@attrs", userAttrsJson));
         if (id is not null and not DBNull)
         {
-            using var insert = Command(c, tx,
-                "INSERT INTO condensa_trials (study_id, number, state, params, attempts, user_attrs, system_attrs) " +
-                "VALUES (@study, @number, 'waiting', @params, 0, '{}', '{}')",
-                ("@study", Convert.ToInt64(id)), ("@number", 0), ("@params", ""));
-            for (int number = 0; number < enqueuedParams.Count; number++)
+            long studyId = Convert.ToInt64(id);
+            for (int number = 0; number < enqueued.Count; number++)
             {
-                insert.Parameters["@number"].Value = number;
-                insert.Parameters["@params"].Value = enqueuedParams[number];
-                insert.ExecuteNonQuery();
+                var (parameters, key, after) = enqueued[number];
+                var reused = key is null ? null : CompleteUnit(c, tx, key);
+                long trialId = Convert.ToInt64(Scalar(c, tx,
+                    "INSERT INTO condensa_trials (study_id, number, state, params, value, attempts, user_attrs, system_attrs, unit_key, after_number, finished_at) " +
+                    $"VALUES (@study, @number, @state, @params, @value, 0, @user, @system, @key, @after, {(reused is null ? "NULL" : Now)}) RETURNING id",
+                    ("@study", studyId), ("@number", number), ("@state", reused is null ? "waiting" : "complete"), ("@params", parameters),
+                    ("@value", reused?.Value ?? double.NaN), ("@user", reused?.UserAttrs ?? "{}"), ("@system", reused?.SystemAttrs ?? "{}"), ("@key", key),
+                    ("@after", after is int a ? a : new TypedNull(DbType.Int32))));
+                if (reused is not null)
+                    Execute(c, tx, "INSERT INTO condensa_trial_values (trial_id, step, value) SELECT @id, step, value FROM condensa_trial_values WHERE trial_id = @from",
+                        ("@id", trialId), ("@from", reused.Id));
             }
         }
         return QueryStudy(c, tx, name)!;
     });
+
+    private sealed record ReusedUnit(long Id, double? Value, string UserAttrs, string SystemAttrs);
+
+    /// <summary>A Complete unit with this key anywhere in the store (the oldest), whose result a new unit reuses.</summary>
+    private static ReusedUnit? CompleteUnit(DbConnection c, DbTransaction tx, string key)
+    {
+        using var command = Command(c, tx,
+            "SELECT id, value, user_attrs, system_attrs FROM condensa_trials WHERE unit_key = @key AND state = 'complete' ORDER BY id LIMIT 1", ("@key", key));
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new ReusedUnit(Convert.ToInt64(reader.GetValue(0)), reader.IsDBNull(1) ? null : Convert.ToDouble(reader.GetValue(1)), reader.GetString(2), reader.GetString(3))
+            : null;
+    }
 
     internal StoredStudy? LoadStudy(string name) => Read($"reading study '{name}'", (c, tx) => QueryStudy(c, tx, name));
 
@@ -298,8 +357,9 @@ public abstract partial class StudyStorage : IDisposable
     /// <summary>
     /// In one write transaction: re-queues the Running trials of the study whose heartbeat is older than
     /// <paramref name="grace"/> (back to Waiting with their parameters, intermediate values and attributes cleared;
-    /// those already started <paramref name="maxAttempts"/> times become Failed instead), then claims the Waiting trial
-    /// with the lowest number for <paramref name="worker"/> (Running, attempts + 1, heartbeat now).
+    /// those already started <paramref name="maxAttempts"/> times become Failed instead), fails the Waiting trials whose
+    /// prerequisite failed, then claims for <paramref name="worker"/> the Waiting trial with the lowest number whose
+    /// prerequisite (if any) is Complete (Running, attempts + 1, heartbeat now).
     /// </summary>
     internal ClaimResult Claim(long studyId, string worker, TimeSpan grace, int maxAttempts) => Write("claiming a trial", (c, tx) =>
     {
@@ -314,11 +374,19 @@ public abstract partial class StudyStorage : IDisposable
             $"UPDATE condensa_trials SET state = 'failed', finished_at = {Now}, " +
             "error = 'worker ' || worker || ' stopped sending heartbeats during attempt ' || attempts || ' (the last allowed)' " +
             $"WHERE {string.Format(stale, Now)} AND attempts >= @max", staleArgs);
+        // a failure reaches every unit that waits for it, directly or through others
+        while (Execute(c, tx,
+                   $"UPDATE condensa_trials SET state = 'failed', finished_at = {Now}, error = 'waits for unit ' || after_number || ', which failed' " +
+                   "WHERE study_id = @study AND state = 'waiting' AND after_number IN " +
+                   "(SELECT number FROM condensa_trials WHERE study_id = @study AND state IN ('failed', 'pruned'))", ("@study", studyId)) > 0)
+        {
+        }
 
         using var command = Command(c, tx,
             $"UPDATE condensa_trials SET state = 'running', worker = @worker, attempts = attempts + 1, started_at = {Now}, heartbeat_at = {Now} " +
-            "WHERE state = 'waiting' AND id = (SELECT id FROM condensa_trials WHERE study_id = @study AND state = 'waiting' " +
-            $"ORDER BY number LIMIT 1{SkipLockedClause}) RETURNING id, number, attempts, params",
+            "WHERE state = 'waiting' AND id = (SELECT t.id FROM condensa_trials t WHERE t.study_id = @study AND t.state = 'waiting' " +
+            "AND (t.after_number IS NULL OR EXISTS (SELECT 1 FROM condensa_trials p WHERE p.study_id = t.study_id AND p.number = t.after_number AND p.state = 'complete')) " +
+            $"ORDER BY t.number LIMIT 1{SkipLockedClause}) RETURNING id, number, attempts, params",
             ("@worker", worker), ("@study", studyId));
         using var reader = command.ExecuteReader();
         var claimed = reader.Read()
@@ -400,7 +468,7 @@ public abstract partial class StudyStorage : IDisposable
         var trials = new List<FrozenTrial>();
         using (var command = Command(c, tx,
             "SELECT t.id, t.number, t.state, t.params, t.value, t.attempts, t.worker, t.started_at, t.heartbeat_at, t.finished_at, " +
-            $"{Now} - t.heartbeat_at, t.error, t.user_attrs, t.system_attrs FROM condensa_trials t WHERE t.study_id = @study{filter} ORDER BY t.number", args))
+            $"{Now} - t.heartbeat_at, t.error, t.user_attrs, t.system_attrs, t.unit_key, t.after_number FROM condensa_trials t WHERE t.study_id = @study{filter} ORDER BY t.number", args))
         using (var reader = command.ExecuteReader())
             while (reader.Read())
             {
@@ -418,9 +486,32 @@ public abstract partial class StudyStorage : IDisposable
                     reader.IsDBNull(11) ? null : reader.GetString(11),
                     StudyJson.DeserializeMap(reader.GetString(12), $"user attributes of trial {number}"),
                     StudyJson.DeserializeMap(reader.GetString(13), $"system attributes of trial {number}"),
-                    values.TryGetValue(id, out var series) ? series : new SortedDictionary<int, double>()));
+                    values.TryGetValue(id, out var series) ? series : new SortedDictionary<int, double>(),
+                    reader.IsDBNull(14) ? null : reader.GetString(14), reader.IsDBNull(15) ? null : Convert.ToInt32(reader.GetValue(15))));
             }
         return trials;
+    });
+
+    // ---- run files -----------------------------------------------------------------------------------------------
+
+    /// <summary>Stores (or replaces) files of the run <paramref name="runId"/> in one transaction: all of them or none.</summary>
+    internal void PutFiles(string runId, IReadOnlyList<(string Path, byte[] Bytes)> files) => Write("storing run files", (c, tx) =>
+    {
+        foreach (var (path, bytes) in files)
+            Execute(c, tx, "INSERT INTO condensa_files (run_id, path, bytes) VALUES (@run, @path, @bytes) " +
+                           "ON CONFLICT (run_id, path) DO UPDATE SET bytes = excluded.bytes", ("@run", runId), ("@path", path), ("@bytes", bytes));
+        return 0;
+    });
+
+    /// <summary>The files of run <paramref name="runId"/> under <paramref name="folder"/> (a relative path with '/' separators).</summary>
+    internal IReadOnlyList<(string Path, byte[] Bytes)> GetFiles(string runId, string folder) => Read("reading run files", (c, tx) =>
+    {
+        using var command = Command(c, tx, "SELECT path, bytes FROM condensa_files WHERE run_id = @run AND (path = @path OR substr(path, 1, @length) = @prefix) ORDER BY path",
+            ("@run", runId), ("@path", folder), ("@length", folder.Length + 1), ("@prefix", folder + "/"));
+        using var reader = command.ExecuteReader();
+        var files = new List<(string, byte[])>();
+        while (reader.Read()) files.Add((reader.GetString(0), (byte[])reader.GetValue(1)));
+        return files;
     });
 
     // ---- commands ------------------------------------------------------------------------------------------------
@@ -441,6 +532,8 @@ public abstract partial class StudyStorage : IDisposable
                 double d when double.IsNaN(d) => (DbType.Double, DBNull.Value), // NULL stands for NaN (SQLite cannot store it)
                 double d => (DbType.Double, d),
                 string s => (DbType.String, s),
+                byte[] b => (DbType.Binary, b),
+                TypedNull n => (n.Type, DBNull.Value),
                 null => (DbType.String, DBNull.Value),
                 _ => throw new ArgumentException($"Unsupported SQL parameter type {value.GetType()}", nameof(args)),
             };
@@ -472,6 +565,12 @@ public abstract partial class StudyStorage : IDisposable
 }
 
 internal sealed record StoredStudy(long Id, string Name, string Direction, string SamplerJson, string PrunerJson, string UserAttrsJson);
+
+/// <summary>A trial enqueued with a new study: its parameters JSON, its unit key and the number of the trial it waits for.</summary>
+internal sealed record EnqueuedTrial(string ParamsJson, string? UnitKey = null, int? After = null);
+
+/// <summary>An SQL NULL of a given column type (PostgreSQL does not turn an untyped text NULL into a number).</summary>
+internal readonly record struct TypedNull(DbType Type);
 
 internal sealed record ClaimedTrial(long Id, int Number, int Attempts, string ParamsJson);
 
