@@ -39,29 +39,20 @@ public sealed class ShrinkBuilder(ShrinkOptions options, MemoryBuilderRegistry r
         var from = options.From ?? throw new CondensaException("shrink: 'from' is required (the builder of the larger memory)");
         if (request.Budget.Ipc is int ipc && ipc > options.FromIpc)
             throw new CondensaException($"shrink: the budget of {ipc} images per class exceeds from_ipc = {options.FromIpc}", "raise from_ipc or lower the budget");
-        var larger = registry.Create(from).Build(With(request, request.Source, Budget.ImagesPerClass(options.FromIpc), "from"), cancellationToken);
-        try
+        using var larger = registry.Create(from).Build(With(request, from.Name, request.Source, Budget.ImagesPerClass(options.FromIpc), "from"), cancellationToken);
+        using var source = larger.Materialize(request.Source);
+        var by = options.By ?? new MethodSpec { Name = "yoco", Options = registry.DefaultOptions("yoco") };
+        // a fresh cache: the inner selector's recordings belong to the larger memory, not to the request's data
+        using var cache = new InMemoryArtifactCache();
+        using var built = registry.Create(by).Build(With(request, by.Name, source, request.Budget, "by", cache), cancellationToken);
+        var picked = built as SelectedMemory
+                     ?? throw new CondensaException($"shrink: by = '{by.Name}' must be a selector (it returned learned images)");
+        return larger switch
         {
-            using var source = larger.Materialize(request.Source);
-            var by = options.By is { } spec ? registry.Create(spec) : registry.Create("yoco");
-            // a fresh cache: the inner selector's recordings belong to the larger memory, not to the request's data
-            var picked = by.Build(With(request, source, request.Budget, "by", new InMemoryArtifactCache()), cancellationToken) as SelectedMemory
-                         ?? throw new CondensaException($"shrink: by = '{options.By?.Name ?? "yoco"}' must be a selector (it returned learned images)");
-            return larger switch
-            {
-                SelectedMemory selection => picked with { Indices = picked.Indices.Select(i => selection.Indices[i]).ToArray() },
-                SyntheticMemory synthetic => Subset(synthetic, picked.Indices),
-                _ => throw new InvalidOperationException($"unknown memory kind {larger.GetType().Name}"),
-            };
-        }
-        finally
-        {
-            if (larger is SyntheticMemory s)
-            {
-                s.Images.Dispose();
-                s.Labels.Dispose();
-            }
-        }
+            SelectedMemory selection => picked with { Indices = picked.Indices.Select(i => selection.Indices[i]).ToArray() },
+            SyntheticMemory synthetic => Subset(synthetic, picked.Indices),
+            _ => throw new InvalidOperationException($"unknown memory kind {larger.GetType().Name}"),
+        };
     }
 
     private static SyntheticMemory Subset(SyntheticMemory synthetic, long[] indices)
@@ -70,9 +61,9 @@ public sealed class ShrinkBuilder(ShrinkOptions options, MemoryBuilderRegistry r
         return new SyntheticMemory(synthetic.Images.index_select(0, idx).DetachFromDisposeScope(), synthetic.Labels.index_select(0, idx).DetachFromDisposeScope());
     }
 
-    private static MemoryRequest With(MemoryRequest request, Data.LabeledDataset source, Budget budget, string stage, IArtifactCache? cache = null) => new()
+    private static MemoryRequest With(MemoryRequest request, string method, Data.LabeledDataset source, Budget budget, string stage, IArtifactCache? cache = null) => new()
     {
-        Source = source, Budget = budget, Classes = request.Classes, Architecture = request.Architecture, Device = request.Device,
+        Method = method, Source = source, Budget = budget, Classes = request.Classes, Architecture = request.Architecture, Device = request.Device,
         Seed = Seeds.Derive(request.Seed, stage), Progress = request.Progress, Log = request.Log, Cache = cache ?? request.Cache,
         CheckpointDirectory = request.CheckpointDirectory is { } dir ? Path.Combine(dir, stage) : null,
     };

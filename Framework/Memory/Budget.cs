@@ -19,5 +19,5 @@ public sealed record Budget(int? Ipc = null, double? Fraction = null, bool Balan
     /// <summary>Total images for an unbalanced selection over <paramref name="total"/> samples in <paramref name="classes"/> classes.</summary>
     public int Total(int total, int classes) => Math.Min(total, Ipc is { } ipc ? ipc * classes : (int)Math.Round(Fraction!.Value * total));
 
-    public override string ToString() => Ipc is { } i ? $"ipc {i}" : $"fraction {Fraction}";
+    public override string ToString() => Ipc is { } i ? $"ipc {i}" : FormattableString.Invariant($"fraction {Fraction}");
 }

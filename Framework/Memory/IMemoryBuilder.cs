@@ -14,6 +14,9 @@ namespace Condensa.Memory;
 /// </summary>
 public sealed class MemoryRequest
 {
+    /// <summary>The name the builder is registered under: it names the builder in logs and checkpoints and keys its random streams.</summary>
+    public required string Method { get; init; }
+
     public required LabeledDataset Source { get; init; }
     public required Budget Budget { get; init; }
     public int[]? Classes { get; init; }
@@ -46,7 +49,8 @@ public interface IArtifactCache
     T GetOrAdd<T>(string key, Func<T> create) where T : class;
 }
 
-public sealed class InMemoryArtifactCache : IArtifactCache
+/// <summary>Artifacts held in this process; disposing the cache disposes them (and the disposable items of cached lists).</summary>
+public sealed class InMemoryArtifactCache : IArtifactCache, IDisposable
 {
     private readonly Dictionary<string, object> _items = new();
 
@@ -56,5 +60,13 @@ public sealed class InMemoryArtifactCache : IArtifactCache
         var created = create();
         _items[key] = created;
         return created;
+    }
+
+    public void Dispose()
+    {
+        foreach (var item in _items.Values)
+            foreach (var disposable in item is System.Collections.IEnumerable many ? many.OfType<IDisposable>() : new[] { item }.OfType<IDisposable>())
+                disposable.Dispose();
+        _items.Clear();
     }
 }

@@ -6,28 +6,24 @@ using TorchSharp;
 namespace Condensa.Memory;
 
 /// <summary>
-/// The DC papers' evaluation of a memory (<c>evaluate_synset</c>): train N freshly initialized models on the memory
-/// alone (with its per-sample weights, if any) and test each on the real test set. Shared by compare, continual
-/// (GDumb) and architecture search.
+/// The DC papers' evaluation of a memory (<c>evaluate_synset</c>): a freshly initialized model trained on the memory
+/// alone (with its per-sample weights, if any), then tested. The one train-and-test of compare's evaluations, GDumb's
+/// models and the architecture search's candidates.
 /// </summary>
 public static class MemoryEvaluation
 {
-    /// <summary>Test accuracies (fractions) of <paramref name="models"/> fresh models trained on <paramref name="memory"/>.</summary>
-    /// <param name="seed">Seeds model i's initialization and shuffling as <c>Derive(seed, "model", i)</c>.</param>
-    public static double[] TrainAndTest(LabeledDataset memory, float[]? weights, ArchitectureSpec arch, TrainOptions options, LabeledDataset test,
-        int models, long seed, torch.Device device, CancellationToken cancellationToken, IProgressSink? progress = null)
+    /// <summary>
+    /// Trains one fresh <paramref name="arch"/> model on <paramref name="train"/> and tests it on each of
+    /// <paramref name="tests"/>, in order. <paramref name="seed"/> seeds the model's initialization and the shuffling
+    /// (and augmentation), so a model is defined by its seed, whichever process trains it.
+    /// </summary>
+    public static EvalResult[] TrainAndTest(LabeledDataset train, float[]? weights, ArchitectureSpec arch, TrainOptions options,
+        IReadOnlyList<LabeledDataset> tests, long seed, torch.Device device, CancellationToken cancellationToken, IProgressSink? progress = null)
     {
-        var accuracies = new double[models];
-        var trainer = new Trainer(options, memory.Name);
-        for (int i = 0; i < models; i++)
-        {
-            long s = Seeds.Derive(seed, "model", i);
-            using var model = ModelFactory.Create(arch, memory.Shape, memory.NumClasses, s);
-            model.to(device);
-            trainer.Train(model, memory, s, cancellationToken, weights, progress: progress);
-            accuracies[i] = Evaluator.Evaluate(model, test).Accuracy;
-        }
-        return accuracies;
+        using var model = ModelFactory.Create(arch, train.Shape, train.NumClasses, seed);
+        model.to(device);
+        new Trainer(options, train.Name).Train(model, train, seed, cancellationToken, weights, progress: progress);
+        return tests.Select(t => Evaluator.Evaluate(model, t)).ToArray();
     }
 
     /// <summary>Mean and population standard deviation (the reference code's np.std).</summary>

@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 
 namespace Condensa.Memory;
 
-/// <summary>What every memory builder returns and every scenario consumes: selected real samples or synthesized images.</summary>
-public abstract record MemorySet
+/// <summary>
+/// What every memory builder returns and every scenario consumes: selected real samples or synthesized images. Whoever
+/// holds a memory set owns it and disposes it (a synthetic set holds tensors).
+/// </summary>
+public abstract record MemorySet : IDisposable
 {
     /// <summary>Number of images in the memory.</summary>
     public abstract int Count { get; }
@@ -15,6 +18,8 @@ public abstract record MemorySet
 
     /// <summary>The memory as a labeled dataset in the source's class space and normalization.</summary>
     public abstract LabeledDataset Materialize(LabeledDataset source);
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
 /// <summary>A coreset: indices into the source dataset (in selection order), optional weights and per-item scores.</summary>
@@ -32,4 +37,11 @@ public sealed record SyntheticMemory(Tensor Images, Tensor Labels) : MemorySet
 
     public override LabeledDataset Materialize(LabeledDataset source) =>
         new(source.Name + "-synthetic", Images.detach().clone(), Labels.clone(), source.ClassNames, source.Normalization);
+
+    public override void Dispose()
+    {
+        Images.Dispose();
+        Labels.Dispose();
+        base.Dispose();
+    }
 }

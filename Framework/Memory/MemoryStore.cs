@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 
 namespace Condensa.Memory;
 
-/// <summary>Who made a memory and how, recorded beside it: the builder name, its options, the seed, iterations and time.</summary>
-public sealed record MemoryInfo(string Method, object? Options, long Seed, int? Iterations = null, double Seconds = 0);
+/// <summary>Who made a memory and how, recorded beside it: the builder name, its options, the seed, iterations, time and identity (<see cref="MemorySpec.Identity(string)"/>).</summary>
+public sealed record MemoryInfo(string Method, object? Options, long Seed, int? Iterations = null, double Seconds = 0, string? Identity = null);
 
 /// <summary>The <c>memory.json</c> of a stored memory. <see cref="Counts"/> holds the images per class, in the order of <see cref="Classes"/> (ascending).</summary>
 public sealed record MemoryMetadata
@@ -22,6 +22,8 @@ public sealed record MemoryMetadata
     public long Seed { get; init; }
     public int? Iterations { get; init; }
     public double Seconds { get; init; }
+    /// <summary>What the memory depends on (<see cref="MemorySpec.Identity(string)"/>); the pipeline loads it only under the same identity.</summary>
+    public string? Identity { get; init; }
     public required string Source { get; init; }
     public required IReadOnlyList<string> ClassNames { get; init; }
     public required int[] Classes { get; init; }
@@ -81,6 +83,7 @@ public static class MemoryStore
             Seed = info.Seed,
             Iterations = info.Iterations,
             Seconds = info.Seconds,
+            Identity = info.Identity,
             Source = source.Name,
             ClassNames = source.ClassNames,
             Classes = classes.Select(c => (int)c).ToArray(),
@@ -102,6 +105,15 @@ public static class MemoryStore
             _ => throw new CondensaException($"{Path.Combine(folder, MetadataFile)}: unknown kind '{metadata.Kind}'; allowed: {Selected}, {Synthetic}"),
         };
         return new StoredMemory(memory, metadata);
+    }
+
+    /// <summary>The memory stored in <paramref name="folder"/> when it is complete and has <paramref name="identity"/>, else null.</summary>
+    public static StoredMemory? TryLoad(string folder, string identity)
+    {
+        var path = Path.Combine(folder, MetadataFile);
+        if (!File.Exists(path)) return null;
+        var metadata = JsonSerializer.Deserialize<MemoryMetadata>(File.ReadAllText(path), RunDirectory.Json);
+        return metadata?.Identity == identity ? Load(folder) : null;
     }
 
     /// <summary>Options as config JSON: public settable properties under their snake_case keys, enums as their kebab-case values.</summary>

@@ -43,10 +43,9 @@ public static class CondenseBenchmark
         output.WriteLine(FormattableString.Invariant(
             $"condense {method}: ipc {ipc}, {iterations} iteration(s), {splits.Train.Name} ({splits.Train.Count} images), {get_num_threads()} threads, allocator: {(tuned ? "tuned GLIBC_TUNABLES" : "glibc default")}, load average {LoadAverage()}"));
         var printer = new IterationPrinter(output);
-        var request = new MemoryRequest { Source = splits.Train, Budget = Budget.ImagesPerClass(ipc), Seed = 0, Progress = printer };
+        var request = new MemoryRequest { Method = method, Source = splits.Train, Budget = Budget.ImagesPerClass(ipc), Seed = 0, Progress = printer };
         var result = synthesizer.Condense(request, CancellationToken.None);
-        result.Memory.Images.Dispose();
-        result.Memory.Labels.Dispose();
+        result.Memory.Dispose();
         // The first DM iteration also pays for allocator and kernel warm-up; it is left out when there are others.
         int skip = method == "dm" && iterations > 1 ? 1 : 0;
         double[] wall = [.. result.IterationSeconds.Skip(skip)], cpu = [.. printer.CpuSeconds.Skip(skip)];

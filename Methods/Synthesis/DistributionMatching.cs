@@ -19,7 +19,7 @@ namespace Condensa.Methods.Synthesis;
 /// the reference: seeded generators per (iteration, class) instead of time-based reseeding, so each class's draws are
 /// independent of the others; the real side's number format.
 /// </summary>
-public sealed class DistributionMatching(DmOptions options) : Synthesizer("dm", options)
+public sealed class DistributionMatching(DmOptions options) : Synthesizer(options)
 {
     /// <summary>
     /// Real images per forward for networks without batch norm: whole classes, about this many images (2 classes of 256);

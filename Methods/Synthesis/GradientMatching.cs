@@ -31,9 +31,9 @@ public sealed class GradientMatching : Synthesizer
 
     private readonly GradientMatchingOptions _options;
 
-    public GradientMatching(DcOptions options) : base("dc", options) => _options = options;
+    public GradientMatching(DcOptions options) : base(options) => _options = options;
 
-    public GradientMatching(DsaOptions options) : base("dsa", options) => _options = options;
+    public GradientMatching(DsaOptions options) : base(options) => _options = options;
 
     private protected override DiffAugment? Augmentation(string datasetName) => (_options as DsaOptions)?.Augmentation(datasetName);
 

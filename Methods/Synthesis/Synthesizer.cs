@@ -24,14 +24,7 @@ public abstract class Synthesizer : IMemoryBuilder
 {
     private readonly SynthesisOptions _options;
 
-    private protected Synthesizer(string name, SynthesisOptions options)
-    {
-        Name = name;
-        _options = options;
-    }
-
-    /// <summary>The registered name (<c>dc</c>, <c>dsa</c>, <c>dm</c>).</summary>
-    public string Name { get; }
+    private protected Synthesizer(SynthesisOptions options) => _options = options;
 
     public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken) => Condense(request, cancellationToken).Memory;
 
@@ -41,22 +34,23 @@ public abstract class Synthesizer : IMemoryBuilder
     public CondensationResult Condense(MemoryRequest request, CancellationToken cancellationToken)
     {
         int ipc = CheckRequest(request);
+        string name = request.Method;
         using var context = new SynthesisContext(request, ipc, Augmentation(request.Source.Name.Split('/')[0]));
-        var checkpoint = request.CheckpointDirectory is { } folder ? new SynthesisCheckpoint(folder, Name, CheckpointKey(context)) : null;
+        var checkpoint = request.CheckpointDirectory is { } folder ? new SynthesisCheckpoint(folder, name, CheckpointKey(name, context)) : null;
         var saved = checkpoint?.TryLoad(context.Device);
         using var set = saved is { } state
             ? new SyntheticSet(state.Images, state.Momentum, context.Classes, ipc)
             : Initialize(context);
         int start = saved?.Iteration ?? 0, total = _options.Iterations;
         if (start > total)
-            throw new CondensaException($"{Name}: the checkpoint '{checkpoint!.Path}' is at iteration {start}, beyond iterations = {total}",
+            throw new CondensaException($"{name}: the checkpoint '{checkpoint!.Path}' is at iteration {start}, beyond iterations = {total}",
                 "raise iterations to continue it, or give the run another checkpoint folder");
         double seconds = saved?.Seconds ?? 0;
         var losses = new List<double>();
         var times = new List<double>();
-        using var task = request.Progress.Start($"{Name} ipc {ipc}", total);
+        using var task = request.Progress.Start($"{name} ipc {ipc}", total);
         task.Increment(start);
-        if (start > 0) request.Log.LogInformation("{Method}: resuming at iteration {Iteration} from {Path}", Name, start, checkpoint!.Path);
+        if (start > 0) request.Log.LogInformation("{Method}: resuming at iteration {Iteration} from {Path}", name, start, checkpoint!.Path);
         for (int k = start; k < total; k++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -74,7 +68,7 @@ public abstract class Synthesizer : IMemoryBuilder
             task.Increment();
             if ((k + 1) % _options.LogEvery == 0 || k == start || k == total - 1)
                 request.Log.LogInformation("{Method} iteration {Iteration}/{Total}: loss {Loss:0.0000}, {Seconds:0.00} s/iteration",
-                    Name, k + 1, total, loss, times[^1]);
+                    name, k + 1, total, loss, times[^1]);
             if (checkpoint is not null && _options.CheckpointEvery > 0 && (k + 1) % _options.CheckpointEvery == 0)
                 checkpoint.Save(set, k + 1, seconds);
         }
@@ -111,30 +105,31 @@ public abstract class Synthesizer : IMemoryBuilder
 
     private int CheckRequest(MemoryRequest request)
     {
+        string name = request.Method;
         var problems = new List<string>();
         _options.Validate((key, message) => problems.Add($"{key}: {message}"));
-        if (problems.Count > 0) throw new CondensaException($"{Name} options: {string.Join("; ", problems)}");
+        if (problems.Count > 0) throw new CondensaException($"{name} options: {string.Join("; ", problems)}");
         if (request.Budget.Ipc is not ({ } ipc and > 0))
-            throw new CondensaException($"{Name} needs a budget in images per class (ipc), got {request.Budget}", "set ipc instead of fraction");
+            throw new CondensaException($"{name} needs a budget in images per class (ipc), got {request.Budget}", "set ipc instead of fraction");
         var classes = request.TargetClasses;
-        if (classes.Length == 0) throw new CondensaException($"{Name}: no classes to synthesize in '{request.Source.Name}'");
+        if (classes.Length == 0) throw new CondensaException($"{name}: no classes to synthesize in '{request.Source.Name}'");
         foreach (var c in classes)
         {
             if (c < 0 || c >= request.Source.NumClasses)
-                throw new CondensaException($"{Name}: class {c} is not a class of '{request.Source.Name}' (0..{request.Source.NumClasses - 1})");
+                throw new CondensaException($"{name}: class {c} is not a class of '{request.Source.Name}' (0..{request.Source.NumClasses - 1})");
             int n = request.Source.IndicesOfClass(c).Length;
             if (n == 0 || (_options.Init == SyntheticInit.Real && n < ipc))
-                throw new CondensaException($"{Name}: class {c} ({request.Source.ClassNames[c]}) has {n} real images in '{request.Source.Name}'; ipc {ipc} with init {_options.Init.ToString().ToLowerInvariant()} needs at least {(_options.Init == SyntheticInit.Real ? ipc : 1)}");
+                throw new CondensaException($"{name}: class {c} ({request.Source.ClassNames[c]}) has {n} real images in '{request.Source.Name}'; ipc {ipc} with init {_options.Init.ToString().ToLowerInvariant()} needs at least {(_options.Init == SyntheticInit.Real ? ipc : 1)}");
         }
         return ipc;
     }
 
     /// <summary>Everything a checkpoint's state depends on; the iteration count and the logging cadence may change between runs.</summary>
-    private string CheckpointKey(SynthesisContext context)
+    private string CheckpointKey(string name, SynthesisContext context)
     {
         var options = MemoryStore.OptionsJson(_options);
         foreach (var key in new[] { "iterations", "checkpoint_every", "log_every" }) options.Remove(key);
-        return $"{Name}|seed {context.Seed}|ipc {context.Ipc}|classes {string.Join(',', context.Classes)}|data {context.Source.Name} {context.Source.Count} {context.Shape}" +
+        return $"{name}|seed {context.Seed}|ipc {context.Ipc}|classes {string.Join(',', context.Classes)}|data {context.Source.Name} {context.Source.Count} {context.Shape}" +
                $"|arch {context.Architecture}|options {options.ToJsonString()}";
     }
 }

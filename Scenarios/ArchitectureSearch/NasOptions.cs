@@ -53,7 +53,7 @@ public sealed class ProxyOptions
     public string Name => Label ?? Builder?.DisplayName ?? "proxy";
 }
 
-public sealed class NasOptions : RunOptions, IValidatableOptions
+public sealed class NasOptions : StudyRunOptions
 {
     public SpaceOptions Space { get; set; } = new();
 
@@ -81,17 +81,9 @@ public sealed class NasOptions : RunOptions, IValidatableOptions
     /// <summary>Also over the top fraction of candidates by proxy (chapters 4-5: 0.05); 0 to skip.</summary>
     [Range(0.0, 1.0)] public double TopFraction { get; set; } = 0.05;
 
-    /// <summary>Study storage URL: sqlite:PATH (default: study.db in the run directory) or postgresql://user:password@host:port/db for many machines.</summary>
-    public string? Storage { get; set; }
-
-    /// <summary>Worker processes on this machine, this one included (more can join from anywhere with `condensa nas worker`).</summary>
-    [Range(1, 256)] public int Workers { get; set; } = 1;
-
-    /// <summary>Seconds between a running trial's heartbeats; a trial silent for 3x this is re-queued.</summary>
-    [Range(0.1, 3600.0)] public double HeartbeatSeconds { get; set; } = 10;
-
-    public void Validate(Action<string, string> error)
+    public override void Validate(Action<string, string> error)
     {
+        base.Validate(error);
         if (Dataset.ValidationFraction <= 0)
             error("dataset", "nas ranks candidates by validation accuracy: set dataset.validation_fraction (the thesis holds out 0.1)");
         if (Proxies.Count == 0 && !EarlyStopping) error("proxies", "give at least one proxy (or early_stopping: true)");

@@ -9,6 +9,7 @@ using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Study;
 using Condensa.Training;
+using Condensa.Work;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,24 +20,24 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 public enum NasStudyKind { Whole, Proxy, EarlyStopping }
 
 /// <summary>
-/// The studies of an architecture search and their objective. Each study is a grid over the candidate list, so every
-/// candidate is one trial, run exactly once by whichever worker claims it. A study carries everything a worker needs
-/// in its user attributes (the resolved config, its kind, and for a proxy the proxy images themselves), so
-/// <c>condensa nas worker --storage URL --study NAME</c> on any machine with the dataset can join it.
+/// The studies of an architecture search and their objective. Each study holds one work unit per candidate, run exactly
+/// once by whichever worker claims it. A study carries everything a worker needs in its user attributes (the resolved
+/// config, its kind, and for a proxy the proxy images themselves), so <c>condensa worker --storage URL</c> on any
+/// machine with the dataset can join it.
 /// </summary>
 public static class NasStudies
 {
     private const string ArchParam = "arch";
 
     /// <summary>
-    /// A study name that changes whenever anything its trials depend on changes (dataset, candidates, training, seed;
-    /// for a proxy also its builder and budget), so a ground-truth study is computed once and reused by every run that
-    /// agrees on those, and a changed config never mixes results.
+    /// A study name that changes whenever anything its trials depend on changes (dataset, candidates, training, seed,
+    /// execution settings; for a proxy also its builder and budget), so a ground-truth study is computed once and reused
+    /// by every run that agrees on those, and a changed config never mixes results.
     /// </summary>
-    public static string StudyName(NasOptions o, NasStudyKind kind, ProxyOptions? proxy)
+    public static string StudyName(NasOptions o, NasStudyKind kind, ProxyOptions? proxy, string settingsKey)
     {
         var key = new StringBuilder();
-        key.Append(ConfigWriter.ToYaml(o.Dataset)).Append(o.Seed).Append(o.Repeats).Append(string.Join(',', o.Space.Candidates(o.Seed)));
+        key.Append(ConfigWriter.ToYaml(o.Dataset)).Append(o.Seed).Append(o.Repeats).Append(string.Join(',', o.Space.Candidates(o.Seed))).Append(settingsKey);
         key.Append(ConfigWriter.ToYaml(kind == NasStudyKind.Whole ? o.WholeTrain : o.ProxyTrain));
         if (kind == NasStudyKind.EarlyStopping) key.Append(o.Proxies.Count > 0 ? o.Proxies[0].Ipc : 10);
         if (proxy is not null) key.Append(ConfigWriter.ToYaml(proxy)).Append(o.BuildArch);
@@ -45,25 +46,24 @@ public static class NasStudies
         return $"nas-{o.Dataset.Name}-{label}-{hash}";
     }
 
-    /// <summary>Creates (or opens) a study over the candidates with its worker-facing attributes.</summary>
-    public static SearchStudy Open(StudyStorage storage, string name, NasOptions o, NasStudyKind kind, ProxyOptions? proxy, LabeledDataset? proxySet, double buildSeconds)
+    /// <summary>The attributes a worker needs beside the run's: the study's kind and label, and a proxy's images, size and build time.</summary>
+    public static Dictionary<string, JsonElement> Attrs(NasStudyKind kind, string label, int images, LabeledDataset? proxySet, double buildSeconds)
     {
-        var candidates = o.Space.Candidates(o.Seed).Select(c => c.ToString()).ToArray();
         var attrs = new Dictionary<string, JsonElement>
         {
             ["kind"] = JsonSerializer.SerializeToElement(kind.ToString()),
-            ["label"] = JsonSerializer.SerializeToElement(kind switch { NasStudyKind.Whole => "whole", NasStudyKind.EarlyStopping => "early-stopping", _ => proxy!.Name }),
-            ["config"] = JsonSerializer.SerializeToElement(ConfigWriter.ToYaml(o)),
+            ["label"] = JsonSerializer.SerializeToElement(label),
+            ["images"] = JsonSerializer.SerializeToElement(images),
+            ["build_seconds"] = JsonSerializer.SerializeToElement(buildSeconds),
         };
-        if (proxy is not null) attrs["proxy_name"] = JsonSerializer.SerializeToElement(proxy.Name);
-        if (proxySet is not null)
-        {
-            attrs["proxy_set"] = TensorJson.Write(proxySet);
-            attrs["build_seconds"] = JsonSerializer.SerializeToElement(buildSeconds);
-        }
-        var space = new SearchSpace().Categorical(ArchParam, candidates);
-        return SearchStudy.Create(storage, name, StudyDirection.Maximize, new GridSampler(space), userAttrs: attrs);
+        if (proxySet is not null) attrs["proxy_set"] = TensorJson.Write(proxySet);
+        return attrs;
     }
+
+    /// <summary>One unit per candidate, in the space's order, keyed by the study and the candidate.</summary>
+    public static IReadOnlyList<WorkUnit> Units(NasOptions o, string study) =>
+        o.Space.Candidates(o.Seed).Select(c => c.ToString()).Select(arch =>
+            new WorkUnit(Fingerprint.Of($"{study}|{arch}"), UnitParams.Of(arch, (ArchParam, arch)))).ToList();
 
     /// <summary>Images the early-stopping baseline sees: as many iterations as proxy training of the first proxy, at the proxy batch size.</summary>
     public static int EarlyStoppingImages(NasOptions o, int numClasses)
@@ -75,7 +75,7 @@ public static class NasStudies
     }
 
     /// <summary>Everything a worker needs to run the trials of one study.</summary>
-    public sealed class WorkerContext : IDisposable
+    public sealed class WorkerContext : IUnitExecutor
     {
         public required NasOptions Options { get; init; }
         public required NasStudyKind Kind { get; init; }
@@ -85,6 +85,9 @@ public static class NasStudies
         public required Device Device { get; init; }
         public required IReadOnlyList<string> Candidates { get; init; }
         public required string Label { get; init; }
+        public required ILogger Log { get; init; }
+
+        public double Run(Trial unit, CancellationToken cancellationToken) => Objective(unit, this, cancellationToken);
 
         public void Dispose()
         {
@@ -94,11 +97,10 @@ public static class NasStudies
     }
 
     /// <summary>Rebuilds a study's trial context from its attributes (what a joining worker does).</summary>
-    public static WorkerContext Context(SearchStudy study, ConfigLoader loader, Device device)
+    public static WorkerContext Context(UnitEnvironment env)
     {
-        var yaml = study.UserAttrs["config"].GetString()!;
-        var (_, run) = loader.Bind(YamlConfig.Parse(yaml, $"study '{study.Name}' config"), $"study '{study.Name}' config");
-        var o = (NasOptions)run;
+        var o = (NasOptions)env.Options;
+        var study = env.Study;
         var kind = Enum.Parse<NasStudyKind>(study.UserAttrs["kind"].GetString()!);
         var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
         LabeledDataset trainSet = kind switch
@@ -114,10 +116,12 @@ public static class NasStudies
             // One pass over a random subset of iterations x batch images: the proxy's iteration count on whole-set data.
             _ => WithEpochs(o.ProxyTrain, 1),
         };
+        var onDevice = trainSet.To(env.Settings.Device);
+        if (!ReferenceEquals(onDevice, trainSet) && !ReferenceEquals(trainSet, splits.Train)) trainSet.Dispose();
         return new WorkerContext
         {
-            Options = o, Kind = kind, Splits = splits, TrainSet = trainSet.To(device), Train = train, Device = device,
-            Candidates = o.Space.Candidates(o.Seed).Select(c => c.ToString()).ToArray(), Label = study.UserAttrs["label"].GetString()!,
+            Options = o, Kind = kind, Splits = splits, TrainSet = onDevice, Train = train, Device = env.Settings.Device,
+            Candidates = o.Space.Candidates(o.Seed).Select(c => c.ToString()).ToArray(), Label = study.UserAttrs["label"].GetString()!, Log = env.Log,
         };
     }
 
@@ -142,7 +146,7 @@ public static class NasStudies
     /// study also records the mean test accuracy (the "performance of best" column). Seeds depend only on the
     /// candidate and the repeat, so any worker computes the same result.
     /// </summary>
-    public static double Objective(Trial trial, WorkerContext ctx, ILogger log, CancellationToken cancellationToken)
+    public static double Objective(Trial trial, WorkerContext ctx, CancellationToken cancellationToken)
     {
         var arch = trial.SuggestCategorical(ArchParam, ctx.Candidates);
         var spec = ArchitectureSpec.Parse(arch);
@@ -150,37 +154,21 @@ public static class NasStudies
         var clock = Stopwatch.StartNew();
         var val = new double[o.Repeats];
         var test = new double[o.Repeats];
-        var trainer = new Trainer(ctx.Train, ctx.TrainSet.Name);
+        LabeledDataset[] tests = ctx.Kind == NasStudyKind.Whole ? [ctx.Splits.Validation!, ctx.Splits.Test] : [ctx.Splits.Validation!];
         for (int r = 0; r < o.Repeats; r++)
         {
-            long seed = Seeds.Derive(o.Seed, $"nas/{ctx.Kind}/{arch}", r);
-            using var model = ModelFactory.Create(spec, ctx.TrainSet.Shape, ctx.TrainSet.NumClasses, seed);
-            model.to(ctx.Device);
-            trainer.Train(model, ctx.TrainSet, seed, cancellationToken);
-            val[r] = Evaluator.Evaluate(model, ctx.Splits.Validation!).Accuracy;
-            if (ctx.Kind == NasStudyKind.Whole) test[r] = Evaluator.Evaluate(model, ctx.Splits.Test).Accuracy;
+            var results = MemoryEvaluation.TrainAndTest(ctx.TrainSet, null, spec, ctx.Train, tests, Seeds.Derive(o.Seed, $"nas/{ctx.Kind}/{arch}", r), ctx.Device, cancellationToken);
+            val[r] = results[0].Accuracy;
+            if (ctx.Kind == NasStudyKind.Whole) test[r] = results[1].Accuracy;
             trial.Report(r, val[r]);
         }
         trial.SetUserAttr("val_accuracies", val);
         trial.SetUserAttr("seconds", clock.Elapsed.TotalSeconds);
         if (ctx.Kind == NasStudyKind.Whole) trial.SetUserAttr("test_accuracy", test.Average());
-        log.LogInformation("[{Label}] trial {Number}: {Arch} validation {Accuracy} ({Seconds:0.0} s)",
+        ctx.Log.LogInformation("[{Label}] trial {Number}: {Arch} validation {Accuracy} ({Seconds:0.0} s)",
             ctx.Label, trial.Number, arch, Reporting.Format.Percent(val.Average()), clock.Elapsed.TotalSeconds);
         return val.Average();
     }
-
-    /// <summary>Runs this process as a worker of <paramref name="study"/> until nothing is waiting.</summary>
-    public static WorkerReport Work(SearchStudy study, WorkerContext ctx, double heartbeatSeconds, ILogger log, IProgressTask? progress, int? maxTrials, CancellationToken cancellationToken) =>
-        StudyRunner.RunWorker(study, (trial, ct) => Objective(trial, ctx, log, ct), StudyRunner.DefaultWorkerId(), maxTrials,
-            new WorkerOptions
-            {
-                HeartbeatInterval = TimeSpan.FromSeconds(heartbeatSeconds),
-                TrialEnded = outcome =>
-                {
-                    if (outcome.Kind is not TrialOutcomeKind.Complete) log.LogWarning("[{Label}] trial {Number}: {Kind} {Error}", ctx.Label, outcome.Number, outcome.Kind, outcome.Error);
-                    progress?.Increment();
-                },
-            }, cancellationToken);
 }
 
 /// <summary>A small labeled set (a proxy memory) as JSON: shape, float32 images and int64 labels in base64, so it travels with a study.</summary>

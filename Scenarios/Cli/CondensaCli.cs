@@ -4,6 +4,7 @@ using Condensa.Hosting;
 using Condensa.Hosting.Config;
 using Condensa.Memory;
 using Condensa.Reporting;
+using Condensa.Work;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -99,16 +100,7 @@ public static class CondensaCli
         var (scenario, options) = host.Services.GetRequiredService<ConfigLoader>().Load(configPath, overrides);
         var name = options.Name ?? Path.GetFileNameWithoutExtension(configPath);
         var dir = RunDirectory.Create(outDir, name);
-        var logs = host.Services.GetRequiredService<ConsoleLoggerProvider>();
-        logs.AttachFile(dir.PathOf("log.txt"));
         var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("condensa");
-        dir.WriteText("config.yaml", $"# resolved from {configPath}{(overrides.Length > 0 ? " with --set " + string.Join(" --set ", overrides) : "")}\n" + ConfigWriter.ToYaml(options));
-
-        if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        var device = DeviceResolver.Resolve(options.Device);
-        log.LogInformation("condensa {Scenario} '{Name}' -> {Dir} (device {Device}, {Threads} threads, seed {Seed})",
-            scenario.Name, name, dir.Path, device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), options.Seed);
-
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -121,11 +113,27 @@ public static class CondensaCli
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
         try
         {
+            using var owned = RunLock.TryTake(dir.Path);
+            var device = DeviceResolver.Resolve(options.Device);
             var builders = host.Services.GetRequiredService<MemoryBuilderRegistry>();
-            int Execute(IProgressSink progress) => scenario.Run(new RunContext
+            RunContext Context(IProgressSink progress) => new()
             {
                 Directory = dir, Log = log, Device = device, Progress = progress, Builders = builders, ConfigPath = configPath,
-            }, options, cancel.Token);
+            };
+            if (owned is null)
+            {
+                // another run writes this folder: the same config joins it as a worker; anything else is refused
+                var owner = RunLock.Owner(dir.Path);
+                if (scenario is not IUnitScenario units || options is not StudyRunOptions studyOptions)
+                    throw new CondensaException($"{dir.Path} is being written by {owner}", "wait for it to finish, or give this run another --out folder");
+                return Coordinator.Join(Context(new PlainProgressSink(log, TimeSpan.FromSeconds(30))), units, studyOptions, owner, cancel.Token);
+            }
+            var logs = host.Services.GetRequiredService<ConsoleLoggerProvider>();
+            logs.AttachFile(dir.PathOf("log.txt"));
+            dir.WriteText("config.yaml", $"# resolved from {configPath}{(overrides.Length > 0 ? " with --set " + string.Join(" --set ", overrides) : "")}\n" + ConfigWriter.ToYaml(options));
+            if (options.Threads > 0) torch.set_num_threads(options.Threads);
+            log.LogInformation("condensa {Scenario} '{Name}' -> {Dir} (device {Device}, {Threads} threads, seed {Seed})",
+                scenario.Name, name, dir.Path, device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), options.Seed);
 
             int code;
             if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
@@ -133,9 +141,9 @@ public static class CondensaCli
                 code = 0;
                 AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(ctx => code = Execute(new SpectreProgressSink(ctx)));
+                    .Start(ctx => code = scenario.Run(Context(new SpectreProgressSink(ctx)), options, cancel.Token));
             }
-            else code = Execute(new PlainProgressSink(log, TimeSpan.FromSeconds(30)));
+            else code = scenario.Run(Context(new PlainProgressSink(log, TimeSpan.FromSeconds(30))), options, cancel.Token);
             log.LogInformation("results in {Dir}", dir.Path);
             return code;
         }

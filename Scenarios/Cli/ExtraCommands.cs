@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Condensa.Scenarios.Cli;
 
-/// <summary>Verbs beyond run / validate / methods: benchmarks.</summary>
+/// <summary>Verbs beyond run / validate / methods: benchmarks, workers and the status of a study store.</summary>
 internal static class ExtraCommands
 {
     public static IEnumerable<Command> Create(Option<bool> verbose)
@@ -33,6 +33,6 @@ internal static class ExtraCommands
             Methods.Synthesis.CondenseBenchmark.Run(pr.GetValue(method)!, pr.GetValue(ipc), pr.GetValue(iterations), Console.Out, pr.GetValue(threads))));
         bench.Subcommands.Add(condense);
         yield return bench;
-        yield return ArchitectureSearch.NasCommands.Create(verbose);
+        foreach (var command in WorkerCommands.Create(verbose)) yield return command;
     }
 }

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Condensa.Data;
 using Condensa.Hosting;
@@ -8,13 +7,15 @@ using Condensa.Hosting.Config;
 using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Reporting;
+using Condensa.Study;
 using Condensa.Training;
+using Condensa.Work;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace Condensa.Scenarios.Comparison;
 
-public sealed class CompareOptions : RunOptions, IValidatableOptions
+public sealed class CompareOptions : StudyRunOptions
 {
     /// <summary>Memory builders to compare: a name, or {name: ..., label: ..., option: value...}.</summary>
     [Required] public List<MethodSpec> Builders { get; set; } = [];
@@ -45,8 +46,14 @@ public sealed class CompareOptions : RunOptions, IValidatableOptions
 
     public IReadOnlyList<string> EffectiveEvalArchs => EvalArchs.Count > 0 ? EvalArchs : [BuildArch];
 
-    public void Validate(Action<string, string> error)
+    /// <summary>The budgets in order: every ipc, then every fraction, each with its label (<c>ipc 10</c>, <c>fraction 0.1</c>).</summary>
+    public IReadOnlyList<(string Label, Budget Budget)> Budgets =>
+        Ipc.Select(i => new Budget(Ipc: i, Balanced: Balanced)).Concat(Fractions.Select(f => new Budget(Fraction: f, Balanced: Balanced)))
+            .Select(b => (b.ToString(), b)).ToList();
+
+    public override void Validate(Action<string, string> error)
     {
+        base.Validate(error);
         if (Ipc.Count == 0 && Fractions.Count == 0) error("ipc", "give at least one budget (ipc or fractions)");
         if (Ipc.Any(i => i < 1)) error("ipc", "images per class must be at least 1");
         if (Fractions.Any(f => f <= 0 || f > 1)) error("fractions", "fractions must be in (0, 1]");
@@ -59,103 +66,162 @@ public sealed class CompareOptions : RunOptions, IValidatableOptions
 
 /// <summary>
 /// Scenario <c>compare</c>: the same budgets built by every listed memory builder, each memory trained on by fresh
-/// models and tested on the real test set (the DC papers' protocol), side by side. Every memory and every
-/// (memory, architecture) evaluation is saved as it finishes, so a re-run on the same --out directory, or a run with
-/// one more builder, only computes what is missing.
+/// models and tested on the real test set (the DC papers' protocol), side by side. Its work units are every memory build
+/// (builder, budget, seed) and every evaluation (memory, architecture, model), an evaluation waiting for its memory; any
+/// number of workers run them, and a unit's seed comes from its identity, so the table does not depend on who ran what.
+/// A re-run on the same --out reuses every finished unit (one more builder only computes its own rows).
 /// </summary>
-public sealed class CompareScenario : IScenario
+public sealed class CompareScenario : IUnitScenario
 {
+    private const string Build = "build", Evaluate = "evaluate";
+
     public string Name => "compare";
     public string Description => "Build the same memory budget with several builders and evaluate them side by side";
     public Type OptionsType => typeof(CompareOptions);
 
-    private sealed record Cell(string Method, string Budget, int? Ipc, double? Fraction, string Arch, int Seed, double[] Accuracies, double BuildSeconds, int Images);
+    public IReadOnlyList<string> StudyNames(RunOptions options, RunInfo run) =>
+        [run.StudyName(string.Join('|', Units((CompareOptions)options, run).Select(u => u.Key)))];
 
-    public int Run(RunContext ctx, RunOptions runOptions, CancellationToken cancellationToken)
+    public IReadOnlyList<SearchStudy> Plan(PlanContext plan, RunOptions options, CancellationToken cancellationToken)
     {
-        var o = (CompareOptions)runOptions;
-        var log = ctx.Log;
-        using var splits = DatasetCatalog.Load(o.Dataset, Condensa.Seeds.Derive(o.Seed, "data"));
-        var train = splits.Train.To(ctx.Device);
-        var test = splits.Test.To(ctx.Device);
-        var buildArch = ArchitectureSpec.Parse(o.BuildArch);
-        var budgets = o.Ipc.Select(i => (Label: $"ipc {i}", Budget: new Budget(Ipc: i, Balanced: o.Balanced)))
-            .Concat(o.Fractions.Select(f => (Label: $"fraction {f}", Budget: new Budget(Fraction: f, Balanced: o.Balanced)))).ToList();
-        var cache = new InMemoryArtifactCache();
-        var cells = new List<Cell>();
-        var evaluation = EvaluationKey(o, test);
-        int total = o.Builders.Count * budgets.Count * o.Seeds;
-        log.LogInformation("compare: {Builders} builders x {Budgets} budgets x {Seeds} seeds, evaluated on {Archs} with {Models} models each ({Epochs} epochs, augmentation {Aug})",
-            o.Builders.Count, budgets.Count, o.Seeds, string.Join(", ", o.EffectiveEvalArchs), o.Models, o.Eval.Epochs, o.Eval.Augmentation);
-        using var task = ctx.Progress.Start("compare", total);
-        try
-        {
-            foreach (var spec in o.Builders)
-            foreach (var (label, budget) in budgets)
-            for (int s = 0; s < o.Seeds; s++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var slug = $"{Slug(spec.DisplayName)}/{Slug(label)}/seed{s}";
-                long buildSeed = Condensa.Seeds.Derive(o.Seed, "build", s);
-                var (memory, buildSeconds) = MemoryCache.BuildOrLoad(ctx.Directory.PathOf($"memories/{slug}"), train, () =>
-                {
-                    log.LogInformation("building {Method} {Budget} (seed {Seed})", spec.DisplayName, label, s);
-                    return ctx.Builders.Create(spec).Build(new MemoryRequest
-                    {
-                        Source = train, Budget = budget, Architecture = buildArch, Device = ctx.Device, Seed = buildSeed,
-                        Progress = ctx.Progress, Log = log, Cache = cache, CheckpointDirectory = ctx.Directory.PathOf($"checkpoints/{slug}"),
-                    }, cancellationToken);
-                }, spec, buildSeed);
-                using var memorySet = memory.Materialize(train);
-                foreach (var archText in o.EffectiveEvalArchs)
-                {
-                    var arch = ArchitectureSpec.Parse(archText);
-                    // keyed by the evaluation settings and the memory's identity: a rebuilt memory is evaluated afresh
-                    var cellFile = $"cells/{slug}/{Slug(archText)}-{evaluation}-{MemoryCache.Identity(spec, buildSeed, train)}.json";
-                    double[] accuracies;
-                    if (ctx.Directory.Exists(cellFile))
-                        accuracies = JsonSerializer.Deserialize<double[]>(File.ReadAllText(ctx.Directory.PathOf(cellFile)))!;
-                    else
-                    {
-                        accuracies = MemoryEvaluation.TrainAndTest(memorySet, memory.Weights, arch, o.Eval, test, o.Models,
-                            Condensa.Seeds.Derive(o.Seed, $"eval/{slug}/{archText}"), ctx.Device, cancellationToken, ctx.Progress);
-                        ctx.Directory.WriteJson(cellFile, accuracies);
-                    }
-                    var (mean, std) = MemoryEvaluation.MeanStd(accuracies);
-                    log.LogInformation("{Method} {Budget} seed {Seed} on {Arch}: {Accuracy} ({Images} images, built in {Seconds:0.0} s)",
-                        spec.DisplayName, label, s, archText, Format.MeanStd(mean, std), memory.Count, buildSeconds);
-                    cells.Add(new Cell(spec.DisplayName, label, budget.Ipc, budget.Fraction, archText, s, accuracies, buildSeconds, memory.Count));
-                }
-                task.Increment();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            Report(ctx, o, buildArch, cells, "cancelled");
-            throw;
-        }
-        Report(ctx, o, buildArch, cells, "completed");
-        return 0;
+        var o = (CompareOptions)options;
+        var units = Units(o, plan.Run);
+        plan.Context.Log.LogInformation("compare: {Builders} builders x {Budgets} budgets x {Seeds} seeds, evaluated on {Archs} with {Models} models each ({Epochs} epochs, augmentation {Aug}): {Units} units",
+            o.Builders.Count, o.Budgets.Count, o.Seeds, string.Join(", ", o.EffectiveEvalArchs), o.Models, o.Eval.Epochs, o.Eval.Augmentation, units.Count);
+        return [plan.Create(StudyNames(o, plan.Run)[0], units)];
     }
 
-    /// <summary>A short hash of what an evaluation's accuracies depend on besides the memory and the architecture.</summary>
-    private static string EvaluationKey(CompareOptions o, LabeledDataset test) =>
-        Condensa.Seeds.Key(o.Seed, $"{MemoryStore.OptionsJson(o.Eval).ToJsonString()}|models {o.Models}|test {test.Name} {test.Count}");
-
-    private static void Report(RunContext ctx, CompareOptions o, ArchitectureSpec buildArch, List<Cell> cells, string status)
+    /// <summary>
+    /// The plan: first every memory build, then every evaluation, each after its build. Keys hold what a unit's result
+    /// depends on: a build its memory's slot and identity, an evaluation also the architecture, the evaluation settings
+    /// and the model's index.
+    /// </summary>
+    private static List<WorkUnit> Units(CompareOptions o, RunInfo run)
     {
-        var rows = cells.GroupBy(c => (c.Method, c.Budget, c.Arch)).Select(g =>
+        var units = new List<WorkUnit>();
+        var builds = new List<(int Number, MemorySpec Memory, string Identity, string Builder, string Budget, int Seed)>();
+        foreach (var spec in o.Builders)
+        foreach (var (label, budget) in o.Budgets)
+        for (int s = 0; s < o.Seeds; s++)
         {
-            var all = g.SelectMany(c => c.Accuracies).ToArray();
-            var (mean, std) = MemoryEvaluation.MeanStd(all);
-            var first = g.First();
-            return new
-            {
-                first.Method, first.Budget, first.Ipc, first.Fraction, first.Arch, Mean = mean, Std = std, Models = all.Length,
-                BuildSeconds = g.Average(c => c.BuildSeconds), Images = (int)Math.Round(g.Average(c => c.Images)),
-            };
-        }).ToList();
+            var memory = Memory(o, spec, label, budget, s);
+            var identity = memory.Identity(run.SettingsKey);
+            builds.Add((units.Count, memory, identity, spec.DisplayName, label, s));
+            units.Add(new WorkUnit(run.UnitKey($"{Build}|{memory.Slot}|{identity}"),
+                UnitParams.Of($"build {spec.DisplayName} {label} seed {s}", ("kind", Build), ("builder", spec.DisplayName), ("budget", label), ("seed", s))));
+        }
+        var evaluation = EvaluationKey(o);
+        foreach (var b in builds)
+        foreach (var arch in o.EffectiveEvalArchs)
+        for (int m = 0; m < o.Models; m++)
+            units.Add(new WorkUnit(run.UnitKey($"{Evaluate}|{b.Memory.Slot}|{b.Identity}|{arch}|{evaluation}|model {m}|{run.SettingsKey}"),
+                UnitParams.Of($"evaluate {b.Builder} {b.Budget} seed {b.Seed} on {arch}, model {m}",
+                    ("kind", Evaluate), ("builder", b.Builder), ("budget", b.Budget), ("seed", b.Seed), ("arch", arch), ("model", m)), After: b.Number));
+        return units;
+    }
 
+    /// <summary>The memory of (builder, budget, memory index s): built from the run's training set with seed <c>Derive(seed, "build", s)</c>.</summary>
+    private static MemorySpec Memory(CompareOptions o, MethodSpec builder, string budgetLabel, Budget budget, int s) => new()
+    {
+        Builder = builder, SourceKey = $"{DataKey(o)}|train", Budget = budget, Architecture = ArchitectureSpec.Parse(o.BuildArch),
+        Seed = Condensa.Seeds.Derive(o.Seed, "build", s), Slot = $"{Slug(builder.DisplayName)}/{Slug(budgetLabel)}/seed{s}",
+    };
+
+    /// <summary>What the dataset is: its resolved settings and the seed of its splits.</summary>
+    private static string DataKey(RunOptions o) => $"{ConfigWriter.ToYaml(o.Dataset)}|data seed {Condensa.Seeds.Derive(o.Seed, "data")}";
+
+    /// <summary>What an evaluation's accuracy depends on besides its memory, architecture and model: the schedule, the test set, the seed.</summary>
+    private static string EvaluationKey(CompareOptions o) => $"{MemoryStore.OptionsJson(o.Eval).ToJsonString()}|{DataKey(o)}|test|seed {o.Seed}";
+
+    public IUnitExecutor Open(UnitEnvironment environment) => new Executor(environment);
+
+    /// <summary>Runs compare units: the data loaded once, memories through the pipeline, evaluations by <see cref="MemoryEvaluation.TrainAndTest"/>.</summary>
+    private sealed class Executor : IUnitExecutor
+    {
+        private readonly UnitEnvironment _env;
+        private readonly CompareOptions _o;
+        private readonly DatasetSplits _splits;
+        private readonly LabeledDataset _train, _test;
+        private readonly MemoryPipeline _pipeline;
+
+        public Executor(UnitEnvironment env)
+        {
+            _env = env;
+            _o = (CompareOptions)env.Options;
+            _splits = DatasetCatalog.Load(_o.Dataset, Condensa.Seeds.Derive(_o.Seed, "data"));
+            _train = _splits.Train.To(env.Settings.Device);
+            _test = _splits.Test.To(env.Settings.Device);
+            _pipeline = env.Pipeline();
+        }
+
+        public double Run(Trial unit, CancellationToken cancellationToken)
+        {
+            var builder = _o.Builders.Single(b => b.DisplayName == unit.Text("builder"));
+            var (label, budget) = _o.Budgets.Single(b => b.Label == unit.Text("budget"));
+            int s = unit.Int("seed");
+            var clock = Stopwatch.StartNew();
+            using var memory = _pipeline.Obtain(Memory(_o, builder, label, budget, s), _train, cancellationToken);
+            unit.SetUserAttr("memory", memory.Identity);
+            unit.SetUserAttr("built", memory.Built);
+            if (unit.Text("kind") == Build)
+            {
+                unit.SetUserAttr("build_seconds", memory.BuildSeconds);
+                unit.SetUserAttr("images", memory.Count);
+                return memory.BuildSeconds;
+            }
+            var arch = unit.Text("arch");
+            int model = unit.Int("model");
+            var slug = $"{Slug(builder.DisplayName)}/{Slug(label)}/seed{s}";
+            long seed = Condensa.Seeds.Derive(Condensa.Seeds.Derive(_o.Seed, $"eval/{slug}/{arch}"), "model", model);
+            using var data = memory.Materialize();
+            var accuracy = MemoryEvaluation.TrainAndTest(data, memory.Weights, ArchitectureSpec.Parse(arch), _o.Eval, [_test], seed,
+                _env.Settings.Device, cancellationToken, _env.Progress)[0].Accuracy;
+            unit.SetUserAttr("seconds", clock.Elapsed.TotalSeconds);
+            _env.Log.LogInformation("{Method} {Budget} seed {Seed} on {Arch}, model {Model}: {Accuracy} ({Images} images)",
+                builder.DisplayName, label, s, arch, model, Format.Percent(accuracy), memory.Count);
+            return accuracy;
+        }
+
+        public void Dispose()
+        {
+            _pipeline.Dispose();
+            if (!ReferenceEquals(_train, _splits.Train)) _train.Dispose();
+            if (!ReferenceEquals(_test, _splits.Test)) _test.Dispose();
+            _splits.Dispose();
+        }
+    }
+
+    /// <summary>One table row: a (builder, budget, architecture) cell over all its memories and models.</summary>
+    private sealed record Row(string Method, string Budget, int? Ipc, double? Fraction, string Arch, double Mean, double Std, int Models, double BuildSeconds, int Images);
+
+    public void Report(RunContext ctx, RunOptions options, IReadOnlyList<SearchStudy> studies, string status)
+    {
+        var o = (CompareOptions)options;
+        var units = studies.Count == 0 ? [] : studies[0].GetTrials(TrialState.Complete);
+        string Key(FrozenTrial t, string kind) => t.Params["kind"].GetString() == kind ? $"{UnitParams.Text(t.Params, "builder")}|{UnitParams.Text(t.Params, "budget")}" : "";
+        var rows = new List<Row>();
+        foreach (var spec in o.Builders)
+        foreach (var (label, budget) in o.Budgets)
+        {
+            var cell = $"{spec.DisplayName}|{label}";
+            var built = units.Where(t => Key(t, Build) == cell).ToList();
+            foreach (var arch in o.EffectiveEvalArchs)
+            {
+                // in plan order (memory, then model), so the mean is summed in one order whoever ran the units
+                var accuracies = units.Where(t => Key(t, Evaluate) == cell && UnitParams.Text(t.Params, "arch") == arch).OrderBy(t => t.Number).Select(t => t.Value!.Value).ToArray();
+                if (accuracies.Length == 0) continue;
+                var (mean, std) = MemoryEvaluation.MeanStd(accuracies);
+                rows.Add(new Row(spec.DisplayName, label, budget.Ipc, budget.Fraction, arch, mean, std, accuracies.Length,
+                    built.Count == 0 ? double.NaN : built.Average(t => t.UserAttrs["build_seconds"].GetDouble()),
+                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32()))));
+            }
+        }
+        Write(ctx, o, rows, status);
+    }
+
+    private static void Write(RunContext ctx, CompareOptions o, List<Row> rows, string status)
+    {
+        var buildArch = ArchitectureSpec.Parse(o.BuildArch);
         var json = new JsonObject
         {
             ["scenario"] = "compare",
@@ -163,6 +229,7 @@ public sealed class CompareScenario : IScenario
             ["dataset"] = o.Dataset.Name,
             ["build_arch"] = buildArch.ToString(),
             ["seeds"] = o.Seeds,
+            ["threads_per_worker"] = o.ThreadsPerWorker,
             ["models_per_memory"] = o.Models,
             ["eval_epochs"] = o.Eval.Epochs,
             ["eval_augmentation"] = o.Eval.Augmentation,

@@ -58,6 +58,13 @@ public sealed class MemoryPolicyOptions
     /// <summary>A fixed total over all classes seen, floor(total / seen) per class (balanced). Empty: no fixed total.</summary>
     [Range(0, int.MaxValue)] public int? Total { get; set; }
 
+    /// <summary>
+    /// The selector that cuts a synthetic memory's classes to their smaller share when more classes arrive (a synthetic
+    /// set has no rank order to truncate): any registered selector with its options; yoco by default (YOCO's rules for
+    /// pruning a condensed set).
+    /// </summary>
+    public MethodSpec PruneBy { get; set; } = new() { Name = "yoco", Options = new Methods.Selection.Scores.YocoOptions() };
+
     public MemoryPolicy ToPolicy() => new(Total is null ? PerClass ?? 20 : PerClass, Total);
 }
 
@@ -142,7 +149,7 @@ public sealed class EeilOptions : IValidatableOptions
 }
 
 /// <summary>The <c>continual</c> scenario's config.</summary>
-public sealed class ContinualOptions : RunOptions, IValidatableOptions
+public sealed class ContinualOptions : StudyRunOptions
 {
     /// <summary>Memory builders, each run as its own series: a name, or {name: ..., label: ..., option: value...}.</summary>
     [Required] public List<MethodSpec> Builders { get; set; } = [];
@@ -186,8 +193,9 @@ public sealed class ContinualOptions : RunOptions, IValidatableOptions
 
     public string EffectiveBuildArch => BuildArch ?? Arch;
 
-    public void Validate(Action<string, string> error)
+    public override void Validate(Action<string, string> error)
     {
+        base.Validate(error);
         ArchitectureSpec.Validate("arch", Arch, error);
         ArchitectureSpec.Validate("build_arch", EffectiveBuildArch, error);
         if (Strategies.Count == 0) error("strategies", "give at least one strategy: gdumb, eeil");

@@ -50,12 +50,15 @@ public sealed class ContinualRun(string strategy, string builder, int seed, int[
         ["accuracy_matrix"] = new JsonArray(Steps.Select(s => (JsonNode)new JsonArray(s.AccuracyRow.Select(a => Number(a)).ToArray())).ToArray()),
     };
 
-    /// <summary>The steps of a run file written by <see cref="ToJson"/>.</summary>
-    public static List<StepResult> ReadSteps(string path) =>
-        JsonNode.Parse(File.ReadAllText(path))!["steps"].Deserialize<List<StepResult>>(RunDirectory.Json)!;
-
-    /// <summary>The settings hash of a run file written by <see cref="ToJson"/> (null for files without one).</summary>
-    public static string? ReadSettings(string path) => JsonNode.Parse(File.ReadAllText(path))!["settings"]?.GetValue<string>();
+    /// <summary>A run as <see cref="ToJson"/> wrote it.</summary>
+    public static ContinualRun FromJson(JsonNode json)
+    {
+        var groups = json["class_order"]!.AsArray().Select(g => g!.AsArray().Select(c => c!.GetValue<int>()).ToArray()).ToArray();
+        var run = new ContinualRun(json["strategy"]!.GetValue<string>(), json["builder"]!.GetValue<string>(), json["seed"]!.GetValue<int>(), groups,
+            json["settings"]!.GetValue<string>());
+        run.Steps.AddRange(json["steps"].Deserialize<List<StepResult>>(RunDirectory.Json)!);
+        return run;
+    }
 
     internal static JsonNode? Number(double v) => double.IsNaN(v) ? null : JsonValue.Create(v);
 

@@ -8,7 +8,9 @@ using Condensa.Hosting.Config;
 using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Reporting;
+using Condensa.Study;
 using Condensa.Training;
+using Condensa.Work;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -19,224 +21,268 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// builders. Class-incremental: the dataset's classes are split into S steps (a seeded order per repeat, or a given one);
 /// domain-incremental: one dataset per step under <c>domains</c>, sharing one label space (<see cref="ContinualStream"/>).
 /// At each step the builder makes the memory of the step's classes from the step's data alone (as the thesis does for
-/// DM, DSA and herding), the older entries shrink to their share (<see cref="MemoryPolicy"/>), and the strategy (GDumb
-/// or EEIL) learns and is tested on every step's test set so far. Every (strategy, builder, repeat) is one run; every finished step is checkpointed
-/// (step metrics, the memory through <see cref="MemoryCache"/>, EEIL's model), so a run stopped by Ctrl+C or a crash
-/// continues from its last finished step when given the same --out directory, and a finished run is not redone.
-/// Writes results.json (runs and summary), results.csv (one row per run and step), runs/NAME.json (one run),
-/// runs/NAME-accuracy.csv (its accuracy matrix), results.md and accuracy_vs_classes.png.
+/// DM, DSA and herding), the older entries shrink to their share (<see cref="MemoryPolicy"/>; a synthetic memory is
+/// pruned by <c>memory.prune_by</c>), and the strategy (GDumb or EEIL) learns and is tested on every step's test set so
+/// far. Every (strategy, builder, repeat) is one work unit, run by any worker; its steps run in order, each finished
+/// step checkpointed (step metrics, EEIL's model, the memory through the <see cref="MemoryPipeline"/>), so a unit
+/// interrupted or taken over from a dead worker continues from its last finished step, and a synthesizer from its
+/// last checkpoint. Writes results.json (runs and summary), results.csv (one row per run and step), runs/NAME.json
+/// (one run), runs/NAME-accuracy.csv (its accuracy matrix), results.md and accuracy_vs_classes.png.
 /// </summary>
-public sealed class ContinualScenario : IScenario
+public sealed class ContinualScenario : IUnitScenario
 {
     public string Name => "continual";
     public string Description => "Class-incremental learning (GDumb, EEIL) with a memory built by each builder; accuracy matrix, forgetting, BWT";
     public Type OptionsType => typeof(ContinualOptions);
 
-    public int Run(RunContext ctx, RunOptions runOptions, CancellationToken cancellationToken)
+    public IReadOnlyList<string> StudyNames(RunOptions options, RunInfo run) =>
+        [run.StudyName(string.Join('|', Units((ContinualOptions)options, run).Select(u => u.Key)))];
+
+    public IReadOnlyList<SearchStudy> Plan(PlanContext plan, RunOptions options, CancellationToken cancellationToken)
     {
-        var o = (ContinualOptions)runOptions;
-        var sources = o.Domains is { Count: > 0 } domains ? domains : [o.Dataset];
-        var splits = new List<DatasetSplits>();
-        var moved = new List<LabeledDataset>();
-        LabeledDataset OnDevice(LabeledDataset data)
-        {
-            var there = data.To(ctx.Device);
-            if (!ReferenceEquals(there, data)) moved.Add(there);
-            return there;
-        }
-        try
-        {
-            // one dataset: the seed of a class-incremental run's data as before; domain d of a stream: its own seed
-            for (int d = 0; d < sources.Count; d++)
-                splits.Add(DatasetCatalog.Load(sources[d], sources.Count == 1 ? Seeds.Derive(o.Seed, "data") : Seeds.Derive(o.Seed, "data", d)));
-            var loaded = splits.Select(s => (Train: OnDevice(s.Train), Test: OnDevice(s.Test))).ToList();
-            var stream = loaded.Count == 1
-                ? ContinualStream.ByClass(loaded[0].Train, loaded[0].Test)
-                : ContinualStream.ByDomain(loaded, Enumerable.Range(0, loaded.Count).Select(d => $"domains[{d}] ({sources[d].Name})").ToArray());
-            RunStudy(ctx, o, stream, cancellationToken);
-        }
-        finally
-        {
-            foreach (var data in moved) data.Dispose();
-            foreach (var split in splits) split.Dispose();
-        }
-        return 0;
+        var o = (ContinualOptions)options;
+        var units = Units(o, plan.Run);
+        plan.Context.Log.LogInformation("continual: strategies {Strategies} x builders {Builders} x {Seeds} repeats, memory {Policy}: {Units} units",
+            string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s))), string.Join(", ", o.Builders.Select(b => b.DisplayName)), o.Seeds, o.Memory.ToPolicy(), units.Count);
+        return [plan.Create(StudyNames(o, plan.Run)[0], units)];
     }
 
-    /// <summary>Runs every (strategy, builder, repeat) on the given data and writes the reports; returns the runs.</summary>
-    internal static IReadOnlyList<ContinualRun> RunStudy(RunContext ctx, ContinualOptions o, ContinualStream stream, CancellationToken cancellationToken)
-    {
-        var log = ctx.Log;
-        var policy = o.Memory.ToPolicy();
-        int steps = stream.DomainCount ?? o.Steps;
-        var setup = new LearnerSetup(ArchitectureSpec.Parse(o.Arch), stream.Shape, stream.NumClasses, stream.DatasetName, ctx.Device, ctx.Progress);
-        var buildArch = ArchitectureSpec.Parse(o.EffectiveBuildArch);
-        var shares = policy.Shares(stream.Groups(steps, o.ClassesPerStep, o.ClassOrder, 0).Select(g => g.Length).ToArray());
-        if (shares[^1] == 0) log.LogWarning("memory {Policy}: by step {Step} the share per class is 0 images", policy, Array.IndexOf(shares, 0) + 1);
-        log.LogInformation("continual: {Kind}, {Classes} classes of {Dataset} in {Steps} steps, memory {Policy} (per-class share by step: {Shares}); strategies {Strategies} x builders {Builders} x {Seeds} repeats",
-            stream.IsDomainIncremental ? "domain-incremental" : "class-incremental", stream.Classes.Length, stream.Name, steps, policy, string.Join(", ", shares),
-            string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s))), string.Join(", ", o.Builders.Select(b => b.DisplayName)), o.Seeds);
-        var prune = Pruner(ctx, buildArch, cancellationToken);
-
-        var runs = new List<ContinualRun>();
-        try
-        {
-            foreach (var strategy in o.Strategies)
-            foreach (var spec in o.Builders)
-            for (int k = 0; k < o.Seeds; k++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var groups = stream.Groups(steps, o.ClassesPerStep, o.ClassOrder, Seeds.Derive(o.Seed, "class-order", k));
-                var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups, RunSettings(o, strategy, spec));
-                runs.Add(run);
-                RunOne(ctx, o, run, strategy, spec, policy, setup, buildArch, prune, stream, cancellationToken);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            Report(ctx, o, stream, steps, policy, runs, "cancelled");
-            throw;
-        }
-        Report(ctx, o, stream, steps, policy, runs, "completed");
-        return runs;
-    }
+    /// <summary>One unit per (strategy, builder, repeat), keyed by every setting the run's results depend on.</summary>
+    private static List<WorkUnit> Units(ContinualOptions o, RunInfo run) =>
+        o.Strategies.SelectMany(strategy => o.Builders.SelectMany(spec => Enumerable.Range(0, o.Seeds).Select(k =>
+            new WorkUnit(run.UnitKey($"{RunText(o, strategy, spec)}|repeat {k}|{run.SettingsKey}"),
+                UnitParams.Of($"{Naming.EnumValue(strategy)} + {spec.DisplayName}, class order {k}",
+                    ("strategy", Naming.EnumValue(strategy)), ("builder", spec.DisplayName), ("repeat", k)))))).ToList();
 
     /// <summary>
-    /// A short hash of every setting a (strategy, builder, repeat) run's results depend on: the config without the keys that
-    /// only concern other runs (the other builders and strategies, the repeat count) or the thread count, plus the
-    /// strategy's own block and the builder's options. A finished run or a step checkpoint is reused only under the same settings.
+    /// Every setting a (strategy, builder) run's results depend on: the config without the keys that only concern other
+    /// runs (the other builders and strategies, the repeat count) or how the work is spread, plus the strategy's own
+    /// block and the builder's options.
     /// </summary>
-    private static string RunSettings(ContinualOptions o, ContinualStrategy strategy, MethodSpec spec)
+    private static string RunText(ContinualOptions o, ContinualStrategy strategy, MethodSpec spec)
     {
         var json = MemoryStore.OptionsJson(o);
-        foreach (var key in new[] { "builders", "strategies", "seeds", "name", "threads", "gdumb", "eeil" }) json.Remove(key);
+        foreach (var key in new[] { "builders", "strategies", "seeds", "name", "threads", "gdumb", "eeil", "storage", "workers", "heartbeat_seconds", "memory_sharing", "store_limit_mb" })
+            json.Remove(key);
         var own = MemoryStore.OptionsJson(strategy == ContinualStrategy.Gdumb ? o.Gdumb : o.Eeil);
-        return Seeds.Key(o.Seed, $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}");
+        return $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}";
     }
 
-    private static void RunOne(RunContext ctx, ContinualOptions o, ContinualRun run, ContinualStrategy strategy, MethodSpec spec, MemoryPolicy policy,
-        LearnerSetup setup, ArchitectureSpec buildArch, SyntheticPruner prune, ContinualStream stream, CancellationToken cancellationToken)
+    public IUnitExecutor Open(UnitEnvironment environment) => new Executor(environment, null);
+
+    /// <summary>Runs every (strategy, builder, repeat) of <paramref name="o"/> on the given data in this process, writes the reports and returns the runs.</summary>
+    internal static IReadOnlyList<ContinualRun> RunStudy(RunContext ctx, ContinualOptions o, ContinualStream stream, CancellationToken cancellationToken)
     {
-        var log = ctx.Log;
-        var runFile = $"runs/{run.Name}.json";
-        if (ctx.Directory.Exists(runFile) && ContinualRun.ReadSettings(ctx.Directory.PathOf(runFile)) == run.Settings)
+        Coordinator.Run(ctx, new ContinualScenario(), o, cancellationToken, env => new Executor(env, stream));
+        var results = JsonNode.Parse(File.ReadAllText(ctx.Directory.PathOf("results.json")))!;
+        return results["runs"]!.AsArray().Select(r => ContinualRun.FromJson(r!)).ToList();
+    }
+
+    public void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, string status)
+    {
+        var o = (ContinualOptions)options;
+        var units = studies.Count == 0 ? [] : studies[0].GetTrials(TrialState.Complete);
+        var runs = units.Select(u => ContinualRun.FromJson(JsonNode.Parse(u.UserAttrs["run"].GetRawText())!)).ToList();
+        bool byDomain = o.Domains is { Count: > 0 };
+        var dataset = units.Count > 0 ? units[0].UserAttrs["dataset"].GetString()! : byDomain ? string.Join("→", o.Domains!.Select(d => d.Name)) : o.Dataset.Name;
+        Write(context, o, dataset, byDomain, byDomain ? o.Domains!.Count : o.Steps, o.Memory.ToPolicy(), runs, status);
+    }
+
+    /// <summary>Runs continual units: the stream loaded once (or given), memories through the pipeline, one learner per unit.</summary>
+    private sealed class Executor : IUnitExecutor
+    {
+        private readonly UnitEnvironment _env;
+        private readonly ContinualOptions _o;
+        private readonly ContinualStream _stream;
+        private readonly List<IDisposable> _owned = [];
+        private readonly MemoryPipeline _pipeline;
+        private readonly LearnerSetup _setup;
+        private readonly MemoryPolicy _policy;
+        private readonly ArchitectureSpec _buildArch;
+        private readonly int _steps;
+
+        /// <param name="stream">The data to learn from, or null to load it as the config says.</param>
+        public Executor(UnitEnvironment env, ContinualStream? stream)
         {
-            run.Steps.AddRange(ContinualRun.ReadSteps(ctx.Directory.PathOf(runFile)));
-            CheckClasses(run, runFile);
-            log.LogInformation("{Run}: finished earlier, final accuracy {Accuracy}", run.Name, Format.Percent(run.FinalAccuracy));
-            return;
-        }
-        // step checkpoints of other settings (or of a run file with other settings) are dropped, never resumed from
-        var checkpoints = ctx.Directory.PathOf($"checkpoints/{run.Name}");
-        var settingsFile = $"checkpoints/{run.Name}/settings.txt";
-        bool stale = ctx.Directory.Exists(runFile)
-            || (Directory.Exists(checkpoints) && (!ctx.Directory.Exists(settingsFile) || File.ReadAllText(ctx.Directory.PathOf(settingsFile)) != run.Settings));
-        if (stale)
-        {
-            log.LogWarning("{Run}: its settings changed since its results in {Dir} were written; computing it again", run.Name, ctx.Directory.Path);
-            if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
-        }
-        ctx.Directory.WriteText(settingsFile, run.Settings);
-        log.LogInformation("{Run}: class order {Order}", run.Name, string.Join(" | ", run.Groups.Select(g => string.Join(" ", g))));
-        using var learner = IContinualLearner.Create(strategy, o, setup);
-        var memory = ContinualMemory.Empty();
-        bool restore = false;
-        try
-        {
-            for (int t = 1; t <= run.Groups.Length; t++)
+            _env = env;
+            _o = (ContinualOptions)env.Options;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var groups = run.Groups[..t];
-                int share = policy.Share(groups.Sum(g => g.Length));
-                using var stepTrain = stream.StepTrain(t, run.Groups, $"{stream.DatasetName}-seed{run.Seed}-step{t}");
-                var (after, buildSeconds) = UpdateMemory(ctx, o, run, spec, buildArch, prune, memory, stepTrain, t, share, cancellationToken);
-                var checkpoint = $"checkpoints/{run.Name}/step{t}";
-                try
+                _stream = stream ?? Load();
+                _pipeline = env.Pipeline();
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+            _policy = _o.Memory.ToPolicy();
+            _steps = _stream.DomainCount ?? _o.Steps;
+            _setup = new LearnerSetup(ArchitectureSpec.Parse(_o.Arch), _stream.Shape, _stream.NumClasses, _stream.DatasetName, env.Settings.Device, env.Progress);
+            _buildArch = ArchitectureSpec.Parse(_o.EffectiveBuildArch);
+            var shares = _policy.Shares(_stream.Groups(_steps, _o.ClassesPerStep, _o.ClassOrder, 0).Select(g => g.Length).ToArray());
+            if (shares[^1] == 0) env.Log.LogWarning("memory {Policy}: by step {Step} the share per class is 0 images", _policy, Array.IndexOf(shares, 0) + 1);
+        }
+
+        /// <summary>The stream of the config: one dataset split by class, or one dataset per domain (each with its own data seed).</summary>
+        private ContinualStream Load()
+        {
+            var sources = _o.Domains is { Count: > 0 } domains ? domains : [_o.Dataset];
+            var loaded = new List<(LabeledDataset Train, LabeledDataset Test)>();
+            for (int d = 0; d < sources.Count; d++)
+            {
+                var split = DatasetCatalog.Load(sources[d], sources.Count == 1 ? Seeds.Derive(_o.Seed, "data") : Seeds.Derive(_o.Seed, "data", d));
+                _owned.Add(split);
+                loaded.Add((OnDevice(split.Train), OnDevice(split.Test)));
+            }
+            return loaded.Count == 1
+                ? ContinualStream.ByClass(loaded[0].Train, loaded[0].Test)
+                : ContinualStream.ByDomain(loaded, Enumerable.Range(0, loaded.Count).Select(d => $"domains[{d}] ({sources[d].Name})").ToArray());
+        }
+
+        private LabeledDataset OnDevice(LabeledDataset data)
+        {
+            var there = data.To(_env.Settings.Device);
+            if (!ReferenceEquals(there, data)) _owned.Add(there);
+            return there;
+        }
+
+        public double Run(Trial unit, CancellationToken cancellationToken)
+        {
+            var strategy = Enum.GetValues<ContinualStrategy>().Single(s => Naming.EnumValue(s) == unit.Text("strategy"));
+            var spec = _o.Builders.Single(b => b.DisplayName == unit.Text("builder"));
+            int k = unit.Int("repeat");
+            var groups = _stream.Groups(_steps, _o.ClassesPerStep, _o.ClassOrder, Seeds.Derive(_o.Seed, "class-order", k));
+            var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups,
+                Seeds.Key(_o.Seed, $"{RunText(_o, strategy, spec)}|{_stream.Name}|{_env.Settings.Key}"));
+            int resumed = RunSteps(run, strategy, spec, cancellationToken);
+            unit.SetUserAttr("run", run.ToJson());
+            unit.SetUserAttr("dataset", _stream.Name);
+            unit.SetUserAttr("steps_from_checkpoint", resumed);
+            return run.FinalAccuracy;
+        }
+
+        /// <summary>
+        /// The run's steps in order; a step checkpointed in the run's folder (by this worker or one before it) is read
+        /// back instead of computed. Returns the number of steps read back.
+        /// </summary>
+        private int RunSteps(ContinualRun run, ContinualStrategy strategy, MethodSpec spec, CancellationToken cancellationToken)
+        {
+            var log = _env.Log;
+            var files = _env.Files;
+            // the folder is named by the run's settings: checkpoints of other settings are never read, and are dropped here
+            var folder = $"checkpoints/{run.Name}-{run.Settings}";
+            var root = Path.Combine(files.Directory.Path, "checkpoints");
+            if (Directory.Exists(root))
+                foreach (var stale in Directory.EnumerateDirectories(root, run.Name + "-*")
+                             .Where(d => Path.GetFileName(d) != Path.GetFileName(folder) && Path.GetFileName(d).Length == run.Name.Length + 9))
+                    Directory.Delete(stale, recursive: true);
+            files.Fetch(folder);
+            log.LogInformation("{Run}: class order {Order}", run.Name, string.Join(" | ", run.Groups.Select(g => string.Join(" ", g))));
+            using var learner = IContinualLearner.Create(strategy, _o, _setup);
+            var memory = ContinualMemory.Empty();
+            bool restore = false;
+            int resumed = 0;
+            try
+            {
+                for (int t = 1; t <= run.Groups.Length; t++)
                 {
-                    if (ctx.Directory.Exists(checkpoint + ".json"))
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var groups = run.Groups[..t];
+                    int share = _policy.Share(groups.Sum(g => g.Length));
+                    using var stepTrain = _stream.StepTrain(t, run.Groups, $"{_stream.DatasetName}-seed{run.Seed}-step{t}");
+                    var (after, buildSeconds) = UpdateMemory(run, spec, memory, stepTrain, t, share, cancellationToken);
+                    var checkpoint = $"{folder}/step{t}";
+                    try
                     {
-                        run.Steps.Add(JsonSerializer.Deserialize<StepResult>(File.ReadAllText(ctx.Directory.PathOf(checkpoint + ".json")), RunDirectory.Json)!);
-                        CheckClasses(run, checkpoint + ".json");
-                        restore = true;
-                        log.LogInformation("{Run}: step {Step}/{Steps} finished earlier (checkpoint), accuracy {Accuracy}", run.Name, t, run.Groups.Length, Format.Percent(run.Steps[^1].Accuracy));
+                        if (files.Directory.Exists(checkpoint + ".json"))
+                        {
+                            run.Steps.Add(JsonSerializer.Deserialize<StepResult>(File.ReadAllText(files.PathOf(checkpoint + ".json")), RunDirectory.Json)!);
+                            CheckClasses(run, checkpoint + ".json");
+                            restore = true;
+                            resumed++;
+                            log.LogInformation("{Run}: step {Step}/{Steps} read from its checkpoint, accuracy {Accuracy}", run.Name, t, run.Groups.Length, Format.Percent(run.Steps[^1].Accuracy));
+                        }
+                        else
+                        {
+                            if (restore) learner.Restore(files.PathOf($"{folder}/step{t - 1}"));
+                            restore = false;
+                            var stepTests = _stream.StepTests(t, run.Groups);
+                            EvalResult[][] evaluations;
+                            var clock = Stopwatch.StartNew();
+                            try
+                            {
+                                evaluations = learner.Learn(new ContinualStep(t, groups[^1], groups, stepTrain, stepTests, share), memory, after,
+                                    Seeds.Derive(_o.Seed, $"{run.Strategy}/seed{run.Seed}/step{t}"), cancellationToken);
+                            }
+                            finally
+                            {
+                                foreach (var d in stepTests) d.Dispose();
+                            }
+                            var result = Result(t, groups, evaluations, buildSeconds + clock.Elapsed.TotalSeconds, buildSeconds, after);
+                            learner.Save(files.PathOf(checkpoint));
+                            files.Directory.WriteJson(checkpoint + ".json", result);
+                            files.Publish(folder);
+                            run.Steps.Add(result);
+                            log.LogInformation("{Run}: step {Step}/{Steps} done: accuracy on the test sets of {Seen} steps {Accuracy}, per step [{Row}], memory {Images} images ({Seconds:0.0} s)",
+                                run.Name, t, run.Groups.Length, t, Format.Percent(result.Accuracy),
+                                string.Join(", ", result.AccuracyRow.Select(Format.Percent)), result.MemoryImages, result.Seconds);
+                        }
                     }
-                    else
+                    catch
                     {
-                        if (restore) learner.Restore(ctx.Directory.PathOf($"checkpoints/{run.Name}/step{t - 1}"));
-                        restore = false;
-                        var stepTests = stream.StepTests(t, run.Groups);
-                        EvalResult[][] evaluations;
-                        var clock = Stopwatch.StartNew();
-                        try
-                        {
-                            evaluations = learner.Learn(new ContinualStep(t, groups[^1], groups, stepTrain, stepTests, share), memory, after,
-                                Seeds.Derive(o.Seed, $"{run.Strategy}/seed{run.Seed}/step{t}"), cancellationToken);
-                        }
-                        finally
-                        {
-                            foreach (var d in stepTests) d.Dispose();
-                        }
-                        var result = Result(t, groups, evaluations, buildSeconds + clock.Elapsed.TotalSeconds, buildSeconds, after);
-                        learner.Save(ctx.Directory.PathOf(checkpoint));
-                        ctx.Directory.WriteJson(checkpoint + ".json", result);
-                        run.Steps.Add(result);
-                        log.LogInformation("{Run}: step {Step}/{Steps} done: accuracy on the test sets of {Seen} steps {Accuracy}, per step [{Row}], memory {Images} images ({Seconds:0.0} s)",
-                            run.Name, t, run.Groups.Length, t, Format.Percent(result.Accuracy),
-                            string.Join(", ", result.AccuracyRow.Select(Format.Percent)), result.MemoryImages, result.Seconds);
+                        after.Dispose();
+                        throw;
                     }
+                    memory.Dispose();
+                    memory = after;
                 }
-                catch
-                {
-                    after.Dispose();
-                    throw;
-                }
+            }
+            finally
+            {
                 memory.Dispose();
-                memory = after;
             }
+            return resumed;
         }
-        finally
-        {
-            memory.Dispose();
-        }
-        var json = run.ToJson();
-        json.Insert(0, "scenario", "continual");
-        ctx.Directory.WriteJson(runFile, json);
-    }
 
-    /// <summary>
-    /// The memory after step <paramref name="t"/>: the builder's memory of the step's classes, made from the step's data
-    /// alone (or loaded from the run directory), joined to <paramref name="memory"/> cut to the new share; and the seconds
-    /// both took (the build's as recorded when it was built).
-    /// </summary>
-    private static (ContinualMemory After, double BuildSeconds) UpdateMemory(RunContext ctx, ContinualOptions o, ContinualRun run, MethodSpec spec,
-        ArchitectureSpec buildArch, SyntheticPruner prune, ContinualMemory memory, LabeledDataset stepTrain, int t, int share, CancellationToken cancellationToken)
-    {
-        var newClasses = run.Groups[t - 1];
-        long buildSeed = Seeds.Derive(o.Seed, $"build/seed{run.Seed}/step{t}");
-        var (built, buildSeconds) = share == 0
-            ? (new SelectedMemory([]), 0.0)
-            : MemoryCache.BuildOrLoad(ctx.Directory.PathOf($"memories/{ContinualRun.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}"), stepTrain, () =>
-            {
-                ctx.Log.LogInformation("{Run}: building the {Builder} memory of classes [{Classes}], {Share} per class", run.Name, spec.DisplayName, string.Join(", ", newClasses), share);
-                return ctx.Builders.Create(spec).Build(new MemoryRequest
-                {
-                    Source = stepTrain, Budget = Budget.ImagesPerClass(share), Classes = newClasses, Architecture = buildArch,
-                    Device = ctx.Device, Seed = buildSeed, Progress = ctx.Progress, Log = ctx.Log,
-                }, cancellationToken);
-            }, spec, buildSeed);
-        var clock = Stopwatch.StartNew();
-        try
+        /// <summary>
+        /// The memory after step <paramref name="t"/>: the builder's memory of the step's classes, made from the step's data
+        /// alone (or loaded from the run folder), joined to <paramref name="memory"/> cut to the new share; and the seconds
+        /// both took (the build's as recorded when it was built).
+        /// </summary>
+        private (ContinualMemory After, double BuildSeconds) UpdateMemory(ContinualRun run, MethodSpec spec, ContinualMemory memory, LabeledDataset stepTrain,
+            int t, int share, CancellationToken cancellationToken)
         {
-            var after = memory.Update(t, built, stepTrain, newClasses, share, prune, Seeds.Derive(o.Seed, $"shrink/seed{run.Seed}/step{t}"));
-            return (after, buildSeconds + clock.Elapsed.TotalSeconds);
+            var newClasses = run.Groups[t - 1];
+            using var built = share == 0 ? null : _pipeline.Obtain(new MemorySpec
+            {
+                Builder = spec, Budget = Budget.ImagesPerClass(share), Classes = newClasses, Architecture = _buildArch,
+                SourceKey = $"{ConfigWriter.ToYaml(_o.Dataset)}|{(_o.Domains is null ? "" : ConfigWriter.ToYaml(_o.Domains[t - 1]))}|{_stream.Name} step {t}: {stepTrain.Count} images of classes [{string.Join(",", newClasses)}]",
+                Seed = Seeds.Derive(_o.Seed, $"build/seed{run.Seed}/step{t}"), Slot = $"{ContinualRun.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}",
+            }, stepTrain, cancellationToken);
+            var clock = Stopwatch.StartNew();
+            var after = memory.Update(t, built?.Set ?? new SelectedMemory([]), stepTrain, newClasses, share, Pruner(cancellationToken),
+                Seeds.Derive(_o.Seed, $"shrink/seed{run.Seed}/step{t}"));
+            return (after, (built?.BuildSeconds ?? 0) + clock.Elapsed.TotalSeconds);
         }
-        finally
+
+        /// <summary>Cuts synthetic images to <c>keep</c> per class with the <c>memory.prune_by</c> selector.</summary>
+        private SyntheticPruner Pruner(CancellationToken cancellationToken) => (images, keep, seed) =>
         {
-            if (built is SyntheticMemory synthetic)
+            var by = _o.Memory.PruneBy;
+            using var picked = _pipeline.Obtain(new MemorySpec
             {
-                synthetic.Images.Dispose();
-                synthetic.Labels.Dispose();
-            }
+                Builder = by, SourceKey = images.Name, Budget = Budget.ImagesPerClass(keep), Architecture = _buildArch, Seed = seed,
+            }, images, cancellationToken);
+            return picked.Set is SelectedMemory selection
+                ? selection.Indices
+                : throw new CondensaException($"memory.prune_by: '{by.DisplayName}' returned learned images; give a selector (e.g. yoco, herding, random)");
+        };
+
+        public void Dispose()
+        {
+            _pipeline?.Dispose();
+            foreach (var d in Enumerable.Reverse(_owned)) d.Dispose();
         }
     }
 
@@ -252,7 +298,7 @@ public sealed class ContinualScenario : IScenario
             seconds, buildSeconds, after.Count, after.Bytes);
     }
 
-    /// <summary>A checkpoint written under another class split (another config in the same --out directory) is an error, not a result.</summary>
+    /// <summary>A checkpoint written under another class split is an error, not a result.</summary>
     private static void CheckClasses(ContinualRun run, string file)
     {
         for (int t = 0; t < run.Steps.Count; t++)
@@ -261,25 +307,15 @@ public sealed class ContinualScenario : IScenario
                     "use a new --out directory for a changed config");
     }
 
-    /// <summary>Shrinks synthetic images (every class in them to keep) with the registered <c>yoco</c> selector, or a seeded random subset per class without it.</summary>
-    private static SyntheticPruner Pruner(RunContext ctx, ArchitectureSpec buildArch, CancellationToken cancellationToken)
-    {
-        if (!ctx.Builders.Names.Contains("yoco"))
-            return (images, keep, seed) => DatasetSampling.PerClassIndices(images, keep, seed);
-        return (images, keep, seed) => ctx.Builders.Create("yoco").Build(new MemoryRequest
-        {
-            Source = images, Budget = Budget.ImagesPerClass(keep), Architecture = buildArch, Device = ctx.Device, Seed = seed,
-            Progress = ctx.Progress, Log = ctx.Log,
-        }, cancellationToken) switch
-        {
-            SelectedMemory selected => selected.Indices,
-            var other => throw new InvalidOperationException($"yoco returned a {other.GetType().Name}, not a selection"),
-        };
-    }
-
-    private static void Report(RunContext ctx, ContinualOptions o, ContinualStream stream, int steps, MemoryPolicy policy, List<ContinualRun> runs, string status)
+    private static void Write(RunContext ctx, ContinualOptions o, string dataset, bool byDomain, int steps, MemoryPolicy policy, List<ContinualRun> runs, string status)
     {
         var dir = ctx.Directory;
+        foreach (var run in runs)
+        {
+            var json = run.ToJson();
+            json.Insert(0, "scenario", "continual");
+            dir.WriteJson($"runs/{run.Name}.json", json);
+        }
         foreach (var run in runs.Where(r => r.Steps.Count > 0))
             dir.WriteCsv($"runs/{run.Name}-accuracy.csv", ["after_step", .. run.Groups.Select((_, j) => $"step_{j + 1}")],
                 run.Steps.Select(s => (IReadOnlyList<object?>)[s.Step, .. run.Groups.Select((_, j) => j < s.AccuracyRow.Length ? (object?)s.AccuracyRow[j] : null)]));
@@ -289,12 +325,13 @@ public sealed class ContinualScenario : IScenario
         {
             ["scenario"] = "continual",
             ["status"] = status,
-            ["dataset"] = stream.Name,
-            ["incremental"] = stream.IsDomainIncremental ? "domain" : "class",
+            ["dataset"] = dataset,
+            ["incremental"] = byDomain ? "domain" : "class",
             ["steps"] = steps,
             ["memory"] = policy.ToString(),
             ["arch"] = o.Arch,
             ["build_arch"] = o.EffectiveBuildArch,
+            ["threads_per_worker"] = o.ThreadsPerWorker,
             ["runs"] = new JsonArray(runs.Select(r => (JsonNode)r.ToJson()).ToArray()),
             ["summary"] = new JsonArray(summaries.Select(s => (JsonNode)s.ToJson()).ToArray()),
         });
@@ -303,11 +340,10 @@ public sealed class ContinualScenario : IScenario
         if (summaries.Count == 0) return;
 
         var classesSeen = summaries[0].ClassesSeen;
-        bool byDomain = stream.IsDomainIncremental;
         var header = new[] { "strategy", "builder" }.Concat(classesSeen.Select((c, t) => byDomain ? $"step {t + 1}" : $"step {t + 1} ({c})"))
             .Concat(["final", "avg. incremental", "forgetting", "BWT"]).ToArray();
         var md = new StringBuilder();
-        md.AppendLine($"Accuracy (%) on the test sets of all steps so far ({(byDomain ? "domains" : "classes")} seen), {stream.Name}, {steps} steps, memory {policy}, mean ± std; per step and final over " +
+        md.AppendLine($"Accuracy (%) on the test sets of all steps so far ({(byDomain ? "domains" : "classes")} seen), {dataset}, {steps} steps, memory {policy}, mean ± std; per step and final over " +
             $"{o.Seeds} class orders x the models of each step (gdumb: {o.Gdumb.Models}, eeil: 1), the other columns over class orders. " +
             "Forgetting: mean drop from the best accuracy on a step's classes (Chaudhry et al. 2018); BWT: mean A[T][j] − A[j][j] (Lopez-Paz and Ranzato 2017).");
         md.AppendLine();
@@ -327,7 +363,7 @@ public sealed class ContinualScenario : IScenario
         dir.WriteText("results.md", md.ToString());
         AnsiConsole.Write(table);
 
-        Plots.Line(dir.PathOf("accuracy_vs_classes.png"), $"{stream.Name}: accuracy on the {(byDomain ? "domains" : "classes")} seen ({steps} steps, memory {policy})",
+        Plots.Line(dir.PathOf("accuracy_vs_classes.png"), $"{dataset}: accuracy on the {(byDomain ? "domains" : "classes")} seen ({steps} steps, memory {policy})",
             byDomain ? "domains seen" : "classes seen", "test accuracy (%)",
             summaries.Select(s => new Series($"{s.Strategy} + {s.Builder}", s.ClassesSeen.Select((c, t) => byDomain ? t + 1.0 : c).ToArray(),
                 s.StepMean.Select(m => 100 * m).ToArray(), s.StepStd.Select(d => 100 * d).ToArray())).ToList());

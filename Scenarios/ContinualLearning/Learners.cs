@@ -1,4 +1,5 @@
 using Condensa.Data;
+using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Training;
 using TorchSharp;
@@ -62,17 +63,9 @@ public sealed class GdumbLearner(GdumbOptions options, LearnerSetup setup) : ICo
     {
         using var memory = after.Materialize(setup.DatasetName)
             ?? throw new CondensaException($"gdumb: the memory is empty after step {step.Index}; give memory.per_class or memory.total above the number of classes");
-        var trainer = new Trainer(options.Train, setup.DatasetName);
-        var results = new EvalResult[options.Models][];
-        for (int i = 0; i < options.Models; i++)
-        {
-            long s = Seeds.Derive(seed, "model", i);
-            using var model = ModelFactory.Create(setup.Arch, setup.Shape, setup.NumClasses, s);
-            model.to(setup.Device);
-            trainer.Train(model, memory, s, cancellationToken, progress: setup.Progress);
-            results[i] = step.Test(model);
-        }
-        return results;
+        return Enumerable.Range(0, options.Models)
+            .Select(i => MemoryEvaluation.TrainAndTest(memory, null, setup.Arch, options.Train, step.Tests, Seeds.Derive(seed, "model", i), setup.Device, cancellationToken, setup.Progress))
+            .ToArray();
     }
 
     public void Save(string pathPrefix) { }

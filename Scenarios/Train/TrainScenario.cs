@@ -11,14 +11,18 @@ using TorchSharp;
 
 namespace Condensa.Scenarios.Train;
 
-public sealed class TrainScenarioOptions : RunOptions, Hosting.Config.IValidatableOptions
+public sealed class TrainScenarioOptions : RunOptions
 {
     /// <summary>Architecture to train, e.g. convnet-w128-d3-instancenorm-relu-avgpool.</summary>
     public string Arch { get; set; } = ArchitectureSpec.Default.ToString();
 
     public TrainOptions Train { get; set; } = new();
 
-    public void Validate(Action<string, string> error) => ArchitectureSpec.Validate("arch", Arch, error);
+    public override void Validate(Action<string, string> error)
+    {
+        base.Validate(error);
+        ArchitectureSpec.Validate("arch", Arch, error);
+    }
 }
 
 /// <summary>

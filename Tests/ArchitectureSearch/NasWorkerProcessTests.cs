@@ -5,6 +5,7 @@ using Condensa.Scenarios.ArchitectureSearch;
 using Condensa.Scenarios.Cli;
 using Condensa.Study;
 using Condensa.Tests.Data;
+using Condensa.Work;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Condensa.Tests.ArchitectureSearch;
@@ -38,8 +39,9 @@ public sealed class NasWorkerProcessTests
         return folder;
     }
 
-    /// <summary>Creates the whole-set study of a 6-candidate search (about a second per trial) and returns its name.</summary>
-    private static string CreateStudy(string url, string dataPath)
+    /// <summary>Plans a 6-candidate search (about a second per trial) in the store, as a coordinator does, and returns its whole-set study's name (the early-stopping study stays unworked).</summary>
+    /// <param name="seed">The search's seed: a fresh one gives a fresh study in a store that other runs share.</param>
+    private static string CreateStudy(string url, string dataPath, long seed = 0)
     {
         using var host = CondensaCli.BuildHost(verbose: false);
         var yaml = $$"""
@@ -49,20 +51,25 @@ public sealed class NasWorkerProcessTests
             proxies: []
             whole_train: {epochs: 250, batch_size: 16, lr: 0.01}
             repeats: 1
+            early_stopping: true
+            seed: {{seed}}
             """;
         var (_, options) = host.Services.GetRequiredService<ConfigLoader>().Bind(YamlConfig.Parse(yaml, "test.yaml"), "test.yaml");
         var o = (NasOptions)options;
         using var storage = StudyStorage.Open(url);
-        var name = NasStudies.StudyName(o, NasStudyKind.Whole, null);
-        NasStudies.Open(storage, name, o, NasStudyKind.Whole, null, null, 0);
-        return name;
+        var folder = Path.Combine(Path.GetTempPath(), "condensa-tests-nas", Guid.NewGuid().ToString("N"));
+        var run = new RunInfo("nas", ConfigWriter.ToYaml(o), folder, RunInfo.IdOf(folder), "cpu", 1, Heartbeat, MemorySharing.Folder, 256);
+        var ctx = Continual.ContinualTestData.Context(folder, new Continual.RecordingLogger());
+        var studies = new NasScenario().Plan(new PlanContext { Storage = storage, Run = run, Context = ctx, Files = RunFiles.Local(folder), Settings = new ExecutionSettings(TorchSharp.torch.CPU, 1) },
+            o, CancellationToken.None);
+        return studies[0].Name;
     }
 
     private static Process StartWorker(string url, string study)
     {
         // The condensa apphost sits beside the tests (the test host itself is not `dotnet`).
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "condensa")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "nas", "worker", "--storage", url, "--study", study, "--threads", "1", "--heartbeat", Heartbeat.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "nas", "worker", "--storage", url, "--study", study })
             info.ArgumentList.Add(a);
         var p = Process.Start(info)!;
         p.OutputDataReceived += (_, _) => { };
@@ -98,7 +105,7 @@ public sealed class NasWorkerProcessTests
     private static void RunConcurrentWorkers(string url, int workers)
     {
         using var data = TinyIdx();
-        var study = CreateStudy(url, data.Root);
+        var study = CreateStudy(url, data.Root, seed: Random.Shared.NextInt64(1, long.MaxValue));
         var processes = Enumerable.Range(0, workers).Select(_ => StartWorker(url, study)).ToList();
         WaitAll(processes);
         var trials = Trials(url, study);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Condensa.Hosting;
 using Condensa.Hosting.Config;
 using Condensa.Scenarios.Comparison;
+using Condensa.Study;
 using Condensa.Tests.Continual;
 using Condensa.Tests.Data;
 
@@ -22,21 +23,37 @@ public sealed class CompareScenarioTests
         eval: { epochs: {{epochs}}, batch_size: 16, lr: 0.05, augmentation: none }
         """;
 
-    private static int Run(string yaml, string dir, RecordingLogger log)
+    private static int Run(string yaml, string dir)
     {
         var registry = ContinualTestData.Registry();
         var loader = new ConfigLoader(new ScenarioRegistry([new CompareScenario()]), registry);
         var (scenario, options) = loader.Bind(YamlConfig.Parse(yaml, "compare.yaml"), "compare.yaml");
-        return scenario.Run(ContinualTestData.Context(dir, log, registry), options, CancellationToken.None);
+        return scenario.Run(ContinualTestData.Context(dir, new RecordingLogger(), registry), options, CancellationToken.None);
     }
+
+    /// <summary>Runs a config in the folder and returns the units of the study it worked (each config here is new: a new study).</summary>
+    private static List<FrozenTrial> RunAndReadUnits(string yaml, string dir)
+    {
+        var before = StoredUnits.StudyNames(dir);
+        Assert.AreEqual(0, Run(yaml, dir));
+        return StoredUnits.Of(dir, StoredUnits.StudyNames(dir).Except(before).Single());
+    }
+
+    private static IEnumerable<FrozenTrial> Of(IEnumerable<FrozenTrial> units, string kind, string builder) =>
+        units.Where(u => u.Params["kind"].GetString() == kind && u.Params["builder"].GetString() == builder);
+
+    private static bool Built(FrozenTrial unit) => unit.UserAttrs["built"].GetBoolean();
 
     [TestMethod]
     public void WritesTheTableAndTheMemoriesAndARerunOnlyComputesWhatIsNew()
     {
         using var data = ContinualTestData.IdxPatches(train: (12, 1), test: (6, 2));
         using var folder = new TempRunFolder();
-        var first = new RecordingLogger();
-        Assert.AreEqual(0, Run(Yaml(data.Root, "[random]", 6), folder.Root, first));
+        var first = RunAndReadUnits(Yaml(data.Root, "[random]", 6), folder.Root);
+        Assert.HasCount(4 + 4 * 2, first, "2 budgets x 2 seeds builds, each evaluated by 2 models");
+        Assert.IsTrue(first.All(u => u.State == TrialState.Complete && u.Attempts == 1));
+        Assert.IsTrue(Of(first, "build", "random").All(Built), "every memory was built");
+        Assert.IsTrue(Of(first, "evaluate", "random").All(u => !Built(u) && u.After is not null), "an evaluation loads the memory its build unit made");
 
         var results = JsonNode.Parse(File.ReadAllText(folder.PathOf("results.json")))!;
         Assert.AreEqual("compare", results["scenario"]!.GetValue<string>());
@@ -48,36 +65,32 @@ public sealed class CompareScenarioTests
             Assert.AreEqual(4 * ipc, row["memory_images"]!.GetValue<int>());
             Assert.AreEqual(4, row["models"]!.GetValue<int>(), "2 memories x 2 models");
             double mean = row["accuracy_mean"]!.GetValue<double>();
-            Assert.IsTrue(mean is >= 0 and <= 1);
+            var accuracies = Of(first, "evaluate", "random").Where(u => u.Params["budget"].GetString() == $"ipc {ipc}").Select(u => u.Value!.Value).ToArray();
+            Assert.AreEqual(accuracies.Average(), mean, 1e-6, "the row is the mean of its evaluation units");
         }
         foreach (var file in new[] { "results.csv", "results.md", "accuracy_vs_ipc.png" })
             Assert.IsTrue(File.Exists(folder.PathOf(file)), file);
         StringAssert.Contains(File.ReadAllText(folder.PathOf("results.md")), "**", "the best per column is bold");
-        Assert.IsTrue(Directory.EnumerateFiles(folder.PathOf("memories"), "*.png", SearchOption.AllDirectories).Any(), "a PNG grid per memory");
-        Assert.AreEqual(4, first.Messages.Count(m => m.StartsWith("building random")), "2 budgets x 2 seeds");
+        Assert.HasCount(4, Directory.EnumerateFiles(folder.PathOf("memories"), "*.png", SearchOption.AllDirectories).ToList(), "a PNG grid per memory");
 
-        // one more builder: only its memories are built; the random rows come back unchanged
-        var second = new RecordingLogger();
-        Assert.AreEqual(0, Run(Yaml(data.Root, "[random, {name: random, label: random-b}]", 6), folder.Root, second));
-        Assert.AreEqual(0, second.Messages.Count(m => m.StartsWith("building random ")), "the random memories are loaded");
-        Assert.AreEqual(4, second.Messages.Count(m => m.StartsWith("building random-b")));
+        // one more builder: only its units run; the random units are reused with their results
+        var second = RunAndReadUnits(Yaml(data.Root, "[random, {name: random, label: random-b}]", 6), folder.Root);
+        Assert.IsTrue(second.Where(u => u.Params["builder"].GetString() == "random").All(u => u.State == TrialState.Complete && u.Attempts == 0), "reused, not run");
+        Assert.IsTrue(Of(second, "build", "random-b").All(u => u.Attempts == 1 && Built(u)));
         var again = JsonNode.Parse(File.ReadAllText(folder.PathOf("results.json")))!["rows"]!.AsArray();
         Assert.HasCount(4, again);
         Assert.AreEqual(rows[0]!["accuracy_mean"]!.GetValue<double>(),
             again.First(r => r!["method"]!.GetValue<string>() == "random" && r["ipc"]!.GetValue<int>() == rows[0]!["ipc"]!.GetValue<int>())!["accuracy_mean"]!.GetValue<double>());
 
-        // another evaluation schedule: nothing is rebuilt, but every memory is evaluated again
-        var third = new RecordingLogger();
-        Assert.AreEqual(0, Run(Yaml(data.Root, "[random]", 7), folder.Root, third));
-        Assert.AreEqual(0, third.Messages.Count(m => m.StartsWith("building")));
-        foreach (var cellFolder in Directory.EnumerateDirectories(folder.PathOf("cells/random"), "seed*", SearchOption.AllDirectories))
-            Assert.HasCount(2, Directory.GetFiles(cellFolder, "*.json"), $"{cellFolder}: one evaluation per schedule, the 6-epoch one is not reused");
+        // another evaluation schedule: no memory is rebuilt, but every memory is evaluated again
+        var third = RunAndReadUnits(Yaml(data.Root, "[random]", 7), folder.Root);
+        Assert.IsTrue(Of(third, "build", "random").All(u => u.Attempts == 0), "the builds are reused");
+        Assert.IsTrue(Of(third, "evaluate", "random").All(u => u.Attempts == 1 && !Built(u)), "evaluated afresh on the kept memories");
 
-        // the same label now names another builder: its memories are rebuilt and evaluated afresh, never read from the old cells
-        var fourth = new RecordingLogger();
-        Assert.AreEqual(0, Run(Yaml(data.Root, "[{name: herding, label: random, selection_epochs: 1}]", 7), folder.Root, fourth));
-        Assert.AreEqual(4, fourth.Messages.Count(m => m.StartsWith("building random")));
-        foreach (var cellFolder in Directory.EnumerateDirectories(folder.PathOf("cells/random"), "seed*", SearchOption.AllDirectories))
-            Assert.HasCount(3, Directory.GetFiles(cellFolder, "*.json"), $"{cellFolder}: the rebuilt memory got its own 7-epoch evaluation");
+        // the same label now names another builder: its memories are rebuilt in their slots and evaluated afresh
+        var fourth = RunAndReadUnits(Yaml(data.Root, "[{name: herding, label: random, selection_epochs: 1}]", 7), folder.Root);
+        Assert.IsTrue(Of(fourth, "build", "random").All(u => u.Attempts == 1 && Built(u)), "a slot holding another builder's memory is rebuilt");
+        Assert.IsTrue(Of(fourth, "evaluate", "random").All(u => u.Attempts == 1));
+        Assert.AreNotEqual(Of(third, "build", "random").First().UserAttrs["memory"].GetString(), Of(fourth, "build", "random").First().UserAttrs["memory"].GetString());
     }
 }

@@ -5,6 +5,7 @@ using Condensa.Hosting.Config;
 using Condensa.Memory;
 using Condensa.Methods.Selection;
 using Condensa.Scenarios.ContinualLearning;
+using Condensa.Study;
 using Condensa.Tests.Data;
 using Condensa.Training;
 
@@ -51,13 +52,18 @@ public sealed class ContinualScenarioTests
         var first = new RecordingLogger(m => { if (m.StartsWith("eeil-random-seed0: step 1/2 done")) cancel.Cancel(); });
         Assert.ThrowsExactly<OperationCanceledException>(() => ContinualScenario.RunStudy(ContinualTestData.Context(resumed, first), o, ContinualStream.ByClass(train, test), cancel.Token));
         Assert.AreEqual("cancelled", Results(resumed)["status"]!.GetValue<string>());
-        Assert.IsTrue(File.Exists(Path.Combine(resumed, "checkpoints", "eeil-random-seed0", "step1-model.bin")));
-        Assert.IsFalse(File.Exists(Path.Combine(resumed, "checkpoints", "eeil-random-seed0", "step2.json")));
+        var eeilCheckpoints = Directory.GetDirectories(Path.Combine(resumed, "checkpoints"), "eeil-random-seed0-*").Single();
+        Assert.IsTrue(File.Exists(Path.Combine(eeilCheckpoints, "step1-model.bin")));
+        Assert.IsFalse(File.Exists(Path.Combine(eeilCheckpoints, "step2.json")));
+        var stopped = StoredUnits.Single(resumed);
+        Assert.AreEqual(TrialState.Complete, Unit(stopped, "gdumb").State);
+        Assert.AreEqual((TrialState.Waiting, 0), (Unit(stopped, "eeil").State, Unit(stopped, "eeil").Attempts), "the stopped unit is back in the queue, its attempt given back");
 
-        var second = new RecordingLogger();
-        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, second), o, ContinualStream.ByClass(train, test), CancellationToken.None);
-        Assert.IsTrue(second.Messages.Any(m => m.StartsWith("gdumb-random-seed0: finished earlier")), "the finished gdumb run is not redone");
-        Assert.IsTrue(second.Messages.Any(m => m.StartsWith("eeil-random-seed0: step 1/2 finished earlier")), "eeil continues from its checkpoint");
+        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+        var units = StoredUnits.Single(resumed);
+        Assert.AreEqual(1, Unit(units, "gdumb").Attempts, "the finished gdumb run is not redone");
+        Assert.AreEqual(1, Unit(units, "eeil").Attempts);
+        Assert.AreEqual(1, Unit(units, "eeil").UserAttrs["steps_from_checkpoint"].GetInt32(), "eeil continues from its step-1 checkpoint");
 
         var expected = Results(straight);
         var actual = Results(resumed);
@@ -67,12 +73,15 @@ public sealed class ContinualScenarioTests
 
         // a changed gdumb setting: the gdumb run is computed again from scratch, the eeil run is still reused
         o.Gdumb.Train.Epochs = 13;
-        var third = new RecordingLogger();
-        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, third), o, ContinualStream.ByClass(train, test), CancellationToken.None);
-        Assert.IsTrue(third.Messages.Any(m => m.StartsWith("gdumb-random-seed0: its settings changed")), string.Join("\n", third.Messages));
-        Assert.IsTrue(third.Messages.Any(m => m.StartsWith("gdumb-random-seed0: step 2/2 done")), "both gdumb steps are trained again");
-        Assert.IsTrue(third.Messages.Any(m => m.StartsWith("eeil-random-seed0: finished earlier")));
+        var before = StoredUnits.StudyNames(resumed);
+        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+        var changed = StoredUnits.Of(resumed, StoredUnits.StudyNames(resumed).Except(before).Single());
+        Assert.AreEqual((1, 0), (Unit(changed, "gdumb").Attempts, Unit(changed, "gdumb").UserAttrs["steps_from_checkpoint"].GetInt32()), "both gdumb steps trained again");
+        Assert.AreEqual((TrialState.Complete, 0), (Unit(changed, "eeil").State, Unit(changed, "eeil").Attempts), "the eeil run is reused as it was");
+        Assert.HasCount(1, Directory.GetDirectories(Path.Combine(resumed, "checkpoints"), "gdumb-random-seed0-*"), "the old setting's checkpoints are dropped");
     }
+
+    private static FrozenTrial Unit(IEnumerable<FrozenTrial> units, string strategy) => units.Single(u => u.Params["strategy"].GetString() == strategy);
 
     private static string WithoutTimes(JsonNode summary)
     {
@@ -177,7 +186,7 @@ public sealed class ContinualScenarioTests
         }
     }
 
-    /// <summary>A stand-in for YOCO that records its requests and keeps the last k images of each class.</summary>
+    /// <summary>A pruner that records its requests and keeps the last k images of each class.</summary>
     private sealed class RecordingPruner(List<(int Held, int Keep, int[] Classes)> calls) : IMemoryBuilder
     {
         public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
@@ -189,24 +198,23 @@ public sealed class ContinualScenarioTests
     }
 
     [TestMethod]
-    public void ASyntheticMemoryShrinksThroughTheRegisteredYocoSelector()
+    public void ASyntheticMemoryShrinksThroughThePruneBySelector()
     {
         using var train = ContinualTestData.Patches(4, 12, seed: 8);
         using var test = ContinualTestData.Patches(4, 4, seed: 9);
         using var folder = new TempRunFolder();
         var calls = new List<(int Held, int Keep, int[] Classes)>();
-        // A registry where "yoco" is a recording stand-in, to observe the calls the memory policy makes.
         var builders = new MemoryBuilderRegistry()
             .Register<NoOptions>("copy", "synthesizer", "test", _ => new CopySynthesizer())
-            .Register<NoOptions>("yoco", "selector", "test", _ => new RecordingPruner(calls));
+            .Register<NoOptions>("recording", "selector", "test", _ => new RecordingPruner(calls));
         var ctx = ContinualTestData.Context(folder.Root, new RecordingLogger(), builders);
         var o = Options(ContinualStrategy.Gdumb);
         o.Builders = [new MethodSpec { Name = "copy", Options = new NoOptions() }];
-        o.Memory = new MemoryPolicyOptions { Total = 8 };
+        o.Memory = new MemoryPolicyOptions { Total = 8, PruneBy = new MethodSpec { Name = "recording", Options = new NoOptions() } };
         o.Gdumb = new GdumbOptions { Models = 1, Train = new TrainOptions { Epochs = 1, BatchSize = 8 } };
         var run = ContinualScenario.RunStudy(ctx, o, ContinualStream.ByClass(train, test), CancellationToken.None).Single();
 
-        // step 1: 2 classes x 4; step 2: the old two cut from 4 to 2 by "yoco", in one call that holds both classes
+        // step 1: 2 classes x 4; step 2: the old two cut from 4 to 2 by the pruner, in one call that holds both classes
         Assert.HasCount(1, calls);
         CollectionAssert.AreEquivalent(run.Groups[0], calls[0].Classes);
         Assert.AreEqual((8, 2), (calls[0].Held, calls[0].Keep));

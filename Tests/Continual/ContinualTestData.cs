@@ -71,6 +71,26 @@ internal static class ContinualTestData
     };
 }
 
+/// <summary>The work units a run left in its folder's study store: how a test sees what ran, what was reused and what it produced.</summary>
+internal static class StoredUnits
+{
+    public static List<string> StudyNames(string runFolder)
+    {
+        if (!File.Exists(Path.Combine(runFolder, "study.db"))) return [];
+        using var store = Condensa.Study.StudyStorage.Open("sqlite:" + Path.Combine(runFolder, "study.db"));
+        return store.StudyNames().ToList();
+    }
+
+    public static List<Condensa.Study.FrozenTrial> Of(string runFolder, string study)
+    {
+        using var store = Condensa.Study.StudyStorage.Open("sqlite:" + Path.Combine(runFolder, "study.db"));
+        return Condensa.Study.SearchStudy.Load(store, study).GetTrials().ToList();
+    }
+
+    /// <summary>The units of the run folder's only study.</summary>
+    public static List<Condensa.Study.FrozenTrial> Single(string runFolder) => Of(runFolder, StudyNames(runFolder).Single());
+}
+
 /// <summary>Keeps every log message and lets a test react to one (e.g. cancel the run after a step).</summary>
 internal sealed class RecordingLogger(Action<string>? onMessage = null) : ILogger
 {

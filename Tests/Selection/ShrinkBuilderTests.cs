@@ -24,8 +24,8 @@ public sealed class ShrinkBuilderTests
         return registry;
     }
 
-    private static MemoryRequest Request(Condensa.Data.LabeledDataset data, int ipc, long seed) =>
-        new() { Source = data, Budget = Budget.ImagesPerClass(ipc), Architecture = Tiny, Seed = seed };
+    private static MemoryRequest Request(Condensa.Data.LabeledDataset data, int ipc, long seed, string method = "shrink") =>
+        new() { Method = method, Source = data, Budget = Budget.ImagesPerClass(ipc), Architecture = Tiny, Seed = seed };
 
     [TestMethod]
     public void ASelectionOfASelectionIsASubsetOfItInTheOriginalIndices()
@@ -38,7 +38,7 @@ public sealed class ShrinkBuilderTests
             By = new MethodSpec { Name = "herding", Options = new HerdingOptions { SelectionEpochs = 2, SelectionBatchSize = 8 } },
         }, Registry());
         var memory = (SelectedMemory)shrink.Build(Request(data, 2, seed: 9), CancellationToken.None);
-        var larger = (SelectedMemory)new RandomSelector(new RandomOptions()).Build(Request(data, 6, Seeds.Derive(9, "from")), CancellationToken.None);
+        var larger = (SelectedMemory)new RandomSelector(new RandomOptions()).Build(Request(data, 6, Seeds.Derive(9, "from"), "random"), CancellationToken.None);
         Assert.HasCount(4, memory.Indices);
         CollectionAssert.IsSubsetOf(memory.Indices, larger.Indices, "picked out of the larger memory, in the source's indices");
         CollectionAssert.AreEquivalent(new long[] { 0, 0, 1, 1 }, memory.Indices.Select(i => data.Labels[i].item<long>()).ToArray());

@@ -42,7 +42,7 @@ public sealed class EndToEndTests
         options.SelectionEpochs = 2;
         options.SelectionBatchSize = 4;
         var builder = registry.Create(new MethodSpec { Name = name, Options = options });
-        var memory = (SelectedMemory)builder.Build(new MemoryRequest { Source = Data, Budget = Budget.ImagesPerClass(2), Architecture = Tiny, Seed = 3, Cache = Cache }, default);
+        var memory = (SelectedMemory)builder.Build(new MemoryRequest { Method = name, Source = Data, Budget = Budget.ImagesPerClass(2), Architecture = Tiny, Seed = 3, Cache = Cache }, default);
         Assert.HasCount(4, memory.Indices, name);
         Assert.AreEqual(4, memory.Indices.Distinct().Count(), $"{name}: distinct");
         var labels = Data.LabelArray.ToArray();

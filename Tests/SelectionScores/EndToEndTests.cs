@@ -40,8 +40,8 @@ public sealed class EndToEndTests
         return Registry.Create(new MethodSpec { Name = name, Options = options });
     }
 
-    private static MemoryRequest Request(LabeledDataset source, int ipc, long seed, IArtifactCache cache) =>
-        new() { Source = source, Budget = Budget.ImagesPerClass(ipc), Architecture = Tiny, Seed = seed, Cache = cache };
+    private static MemoryRequest Request(LabeledDataset source, int ipc, long seed, IArtifactCache cache, string method = "test") =>
+        new() { Method = method, Source = source, Budget = Budget.ImagesPerClass(ipc), Architecture = Tiny, Seed = seed, Cache = cache };
 
     [TestMethod]
     [DataRow("least-confidence")]

@@ -39,7 +39,7 @@ internal static class ScoreFixtures
         new("labels", zeros(labels.Length, 1, 1, 1), tensor(labels), Enumerable.Range(0, (int)labels.Max() + 1).Select(c => $"c{c}").ToArray(), Normalization.Identity(1));
 
     public static MemoryRequest Request(LabeledDataset source, Budget budget, int[]? classes = null, long seed = 0, IArtifactCache? cache = null) =>
-        new() { Source = source, Budget = budget, Classes = classes, Seed = seed, Cache = cache ?? new InMemoryArtifactCache() };
+        new() { Method = "test", Source = source, Budget = budget, Classes = classes, Seed = seed, Cache = cache ?? new InMemoryArtifactCache() };
 
     /// <summary>Hand-made dynamics: E x N x C probabilities, E x N correctness, N labels, and optional checkpoints.</summary>
     public static TrainingDynamics Dynamics(float[,,] probabilities, bool[,] correct, long[] labels, params Checkpoint[] checkpoints) =>

@@ -89,28 +89,71 @@ public sealed class MemoryStoreTests
         StringAssert.Contains(e.Message, MemoryStore.MetadataFile);
     }
 
+    public sealed class CountingOptions
+    {
+        public int Iterations { get; set; } = 1;
+    }
+
+    /// <summary>A builder that counts its builds, notes the checkpoint folder it was given, and picks index (builds mod 6).</summary>
+    private sealed class CountingBuilder(List<string?> builds) : IMemoryBuilder
+    {
+        public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
+        {
+            lock (builds)
+            {
+                builds.Add(request.CheckpointDirectory);
+                Thread.Sleep(50); // long enough for a concurrent build of the same slot to collide, were it not locked out
+                return new SelectedMemory([builds.Count % 6]);
+            }
+        }
+    }
+
     [TestMethod]
-    public void ACachedMemoryIsReusedOnlyUnderTheSameBuilderOptionsSeedAndSource()
+    public void ThePipelineReusesAKeptMemoryOnlyUnderItsIdentityAndBuildsASlotOnce()
     {
         var folder = TempFolder();
         try
         {
             using var source = Source();
-            int builds = 0;
-            MemorySet Build() { builds++; return new SelectedMemory([builds % 6]); }
-            var dm7 = new Condensa.Hosting.Config.MethodSpec { Name = "dm", Options = new DmOptions { Iterations = 7 } };
-            var dm8 = new Condensa.Hosting.Config.MethodSpec { Name = "dm", Options = new DmOptions { Iterations = 8 } };
-            MemoryCache.BuildOrLoad(folder, source, Build, dm7, seed: 1);
-            var (again, _) = MemoryCache.BuildOrLoad(folder, source, Build, dm7, seed: 1);
-            Assert.AreEqual(1, builds, "same builder, options, seed and source: loaded");
-            CollectionAssert.AreEqual(new long[] { 1 }, ((SelectedMemory)again).Indices);
-            MemoryCache.BuildOrLoad(folder, source, Build, dm8, seed: 1);
-            Assert.AreEqual(2, builds, "other options: rebuilt");
-            MemoryCache.BuildOrLoad(folder, source, Build, dm8, seed: 2);
-            Assert.AreEqual(3, builds, "other seed: rebuilt");
-            var (last, _) = MemoryCache.BuildOrLoad(folder, source, Build, dm8, seed: 2);
-            Assert.AreEqual(3, builds);
-            CollectionAssert.AreEqual(new long[] { 3 }, ((SelectedMemory)last).Indices, "the rebuilt memory replaced the stale one");
+            var builds = new List<string?>();
+            var registry = new MemoryBuilderRegistry().Register<CountingOptions>("counting", "selector", "test", _ => new CountingBuilder(builds));
+            var files = Condensa.Work.RunFiles.Local(folder);
+            MemorySpec Spec(int iterations, long seed, string? slot = "counting/ipc-1/seed0") => new()
+            {
+                Builder = new Condensa.Hosting.Config.MethodSpec { Name = "counting", Options = new CountingOptions { Iterations = iterations } },
+                SourceKey = "toy", Budget = Budget.ImagesPerClass(1), Architecture = Condensa.Models.ArchitectureSpec.Default, Seed = seed, Slot = slot,
+            };
+            var twoThreads = new Condensa.Hosting.ExecutionSettings(CPU, 2);
+            using var pipeline = new MemoryPipeline(registry, files, twoThreads, new Continual.RecordingLogger(), NullProgress.Instance);
+            long[] Indices(OwnedMemory m) => ((SelectedMemory)m.Set).Indices;
+
+            // two workers of this machine ask for one slot at once: one builds, the other waits and loads
+            var both = new[] { 0, 1 }.AsParallel().WithDegreeOfParallelism(2).Select(_ => pipeline.Obtain(Spec(7, 1), source, CancellationToken.None)).ToArray();
+            Assert.HasCount(1, builds, "one build for two concurrent requests");
+            Assert.AreEqual(1, both.Count(m => m.Built));
+            CollectionAssert.AreEqual(Indices(both[0]), Indices(both[1]));
+            Assert.AreEqual(Path.Combine(folder, "checkpoints", "counting", "ipc-1", "seed0"), builds[0], "a kept memory's checkpoints sit beside it");
+            using (var again = pipeline.Obtain(Spec(7, 1), source, CancellationToken.None))
+            {
+                Assert.IsFalse(again.Built);
+                Assert.HasCount(1, builds, "same builder, options, seed, source and settings: loaded");
+            }
+            pipeline.Obtain(Spec(8, 1), source, CancellationToken.None).Dispose();
+            Assert.HasCount(2, builds, "other options: rebuilt");
+            pipeline.Obtain(Spec(8, 2), source, CancellationToken.None).Dispose();
+            Assert.HasCount(3, builds, "other seed: rebuilt");
+            using (var last = pipeline.Obtain(Spec(8, 2), source, CancellationToken.None))
+            {
+                Assert.HasCount(3, builds);
+                CollectionAssert.AreEqual(new long[] { 3 }, Indices(last), "the rebuilt memory replaced the stale one");
+            }
+            using (var oneThread = new MemoryPipeline(registry, files, twoThreads with { Threads = 1 }, new Continual.RecordingLogger(), NullProgress.Instance))
+                oneThread.Obtain(Spec(8, 2), source, CancellationToken.None).Dispose();
+            Assert.HasCount(4, builds, "another thread count: rebuilt (float results depend on it)");
+            pipeline.Obtain(Spec(8, 2, slot: null), source, CancellationToken.None).Dispose();
+            pipeline.Obtain(Spec(8, 2, slot: null), source, CancellationToken.None).Dispose();
+            Assert.HasCount(6, builds, "a memory without a slot is built every time");
+            Assert.IsNull(builds[^1], "and keeps no checkpoints");
         }
         finally
         {

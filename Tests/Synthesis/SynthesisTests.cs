@@ -46,8 +46,10 @@ public sealed class SynthesisTests
     private static readonly ArchitectureSpec Tiny = ArchitectureSpec.Parse("convnet-w32-d1-instancenorm-relu-avgpool");
     private static readonly ArchitectureSpec TinyBatchNorm = ArchitectureSpec.Parse("convnet-w32-d1-batchnorm-relu-avgpool");
 
-    private static MemoryRequest Request(LabeledDataset data, int ipc, long seed, ArchitectureSpec? arch = null, string? checkpoints = null, IProgressSink? progress = null) => new()
+    private static MemoryRequest Request(LabeledDataset data, int ipc, long seed, ArchitectureSpec? arch = null, string? checkpoints = null, IProgressSink? progress = null,
+        string method = "dm") => new()
     {
+        Method = method,
         Source = data,
         Budget = Budget.ImagesPerClass(ipc),
         Architecture = arch ?? Tiny,
@@ -127,7 +129,7 @@ public sealed class SynthesisTests
             Tensor Condense(RealPrecision precision, double lrImg)
             {
                 var options = new DsaOptions { Iterations = 1, OuterLoop = 3, InnerLoop = 10, BatchReal = 32, LrImg = lrImg, RealPrecision = precision };
-                return new GradientMatching(options).Condense(Request(data, 2, 7, arch), CancellationToken.None).Memory.Images.clone();
+                return new GradientMatching(options).Condense(Request(data, 2, 7, arch, method: "dsa"), CancellationToken.None).Memory.Images.clone();
             }
         }
     }
@@ -138,7 +140,7 @@ public sealed class SynthesisTests
         using var data = NoisyTemplates.Make(128, seed: 1);
         var dm = new DistributionMatching(new DmOptions { Iterations = 20, Init = SyntheticInit.Noise, BatchReal = 64 }).Condense(Request(data, 2, 5), CancellationToken.None);
         Assert.IsTrue(dm.Losses.TakeLast(4).Average() < 0.5 * dm.Losses.Take(4).Average(), $"DM losses {string.Join(", ", dm.Losses)}");
-        var dc = new GradientMatching(new DcOptions { Iterations = 20, OuterLoop = 2, InnerLoop = 2, BatchReal = 64 }).Condense(Request(data, 2, 5), CancellationToken.None);
+        var dc = new GradientMatching(new DcOptions { Iterations = 20, OuterLoop = 2, InnerLoop = 2, BatchReal = 64 }).Condense(Request(data, 2, 5, method: "dc"), CancellationToken.None);
         Assert.IsTrue(dc.Losses.TakeLast(4).Average() < 0.8 * dc.Losses.Take(4).Average(), $"DC losses {string.Join(", ", dc.Losses)}");
     }
 
@@ -146,7 +148,7 @@ public sealed class SynthesisTests
     public void DsaAndDmRunWithBatchNormNetworks()
     {
         using var data = NoisyTemplates.Make(64, seed: 2);
-        var dsa = new GradientMatching(new DsaOptions { Iterations = 2, OuterLoop = 2, InnerLoop = 1, BatchReal = 32 }).Condense(Request(data, 2, 1, TinyBatchNorm), CancellationToken.None);
+        var dsa = new GradientMatching(new DsaOptions { Iterations = 2, OuterLoop = 2, InnerLoop = 1, BatchReal = 32 }).Condense(Request(data, 2, 1, TinyBatchNorm, method: "dsa"), CancellationToken.None);
         var dm = new DistributionMatching(new DmOptions { Iterations = 2, BatchReal = 32 }).Condense(Request(data, 2, 1, TinyBatchNorm), CancellationToken.None);
         foreach (var result in new[] { dsa, dm })
         {
@@ -184,23 +186,23 @@ public sealed class SynthesisTests
     public void AnInterruptedRunResumesToTheSameImages()
     {
         using var data = NoisyTemplates.Make(64, seed: 3);
-        foreach (var make in new Func<Synthesizer>[]
+        foreach (var (name, make) in new (string, Func<Synthesizer>)[]
                  {
-                     () => new DistributionMatching(new DmOptions { Iterations = 6, BatchReal = 32 }),
-                     () => new GradientMatching(new DsaOptions { Iterations = 4, OuterLoop = 2, InnerLoop = 2, BatchReal = 32 }),
+                     ("dm", () => new DistributionMatching(new DmOptions { Iterations = 6, BatchReal = 32 })),
+                     ("dsa", () => new GradientMatching(new DsaOptions { Iterations = 4, OuterLoop = 2, InnerLoop = 2, BatchReal = 32 })),
                  })
         {
             var folder = TempFolder();
             try
             {
-                var whole = make().Condense(Request(data, 2, 7), CancellationToken.None);
+                var whole = make().Condense(Request(data, 2, 7, method: name), CancellationToken.None);
                 using var cancel = new CancellationTokenSource();
                 Assert.ThrowsExactly<OperationCanceledException>(() =>
-                    make().Condense(Request(data, 2, 7, checkpoints: folder, progress: new CancelAfter(2, cancel)), cancel.Token));
-                var resumed = make().Condense(Request(data, 2, 7, checkpoints: folder), CancellationToken.None);
-                Assert.AreEqual(2, resumed.StartIteration, make().Name);
-                Assert.IsTrue(Identical(resumed.Memory.Images, whole.Memory.Images), $"{make().Name}: resumed images differ");
-                var again = make().Condense(Request(data, 2, 7, checkpoints: folder), CancellationToken.None);
+                    make().Condense(Request(data, 2, 7, checkpoints: folder, progress: new CancelAfter(2, cancel), method: name), cancel.Token));
+                var resumed = make().Condense(Request(data, 2, 7, checkpoints: folder, method: name), CancellationToken.None);
+                Assert.AreEqual(2, resumed.StartIteration, name);
+                Assert.IsTrue(Identical(resumed.Memory.Images, whole.Memory.Images), $"{name}: resumed images differ");
+                var again = make().Condense(Request(data, 2, 7, checkpoints: folder, method: name), CancellationToken.None);
                 Assert.AreEqual(whole.Iterations, again.StartIteration, "a finished run resumes at its end");
                 Assert.IsTrue(Identical(again.Memory.Images, whole.Memory.Images));
             }
@@ -236,7 +238,7 @@ public sealed class SynthesisTests
     public void LabelsAreClassMajorForTheTargetClassesOnly()
     {
         using var data = NoisyTemplates.Make(32, seed: 4);
-        var request = new MemoryRequest { Source = data, Budget = Budget.ImagesPerClass(3), Architecture = Tiny, Classes = [1] };
+        var request = new MemoryRequest { Method = "dm", Source = data, Budget = Budget.ImagesPerClass(3), Architecture = Tiny, Classes = [1] };
         var memory = (SyntheticMemory)new DistributionMatching(new DmOptions { Iterations = 1, BatchReal = 16 }).Build(request, CancellationToken.None);
         CollectionAssert.AreEqual(new long[] { 1, 1, 1 }, memory.Labels.data<long>().ToArray());
         Assert.AreEqual(3, memory.Count);
@@ -246,12 +248,12 @@ public sealed class SynthesisTests
     public void BadBudgetsAndOptionsAreReportedWithTheirValues()
     {
         using var data = NoisyTemplates.Make(4, seed: 5);
-        var fraction = new MemoryRequest { Source = data, Budget = new Budget(Fraction: 0.5), Architecture = Tiny };
+        var fraction = new MemoryRequest { Method = "dm", Source = data, Budget = new Budget(Fraction: 0.5), Architecture = Tiny };
         var e = Assert.ThrowsExactly<CondensaException>(() => new DistributionMatching(new DmOptions()).Build(fraction, CancellationToken.None));
         StringAssert.Contains(e.Message, "fraction 0.5");
         e = Assert.ThrowsExactly<CondensaException>(() => new DistributionMatching(new DmOptions()).Build(Request(data, 5, 0), CancellationToken.None));
         StringAssert.Contains(e.Message, "has 4 real images");
-        e = Assert.ThrowsExactly<CondensaException>(() => new GradientMatching(new DsaOptions { DsaStrategy = "crop_blur" }).Build(Request(data, 1, 0), CancellationToken.None));
+        e = Assert.ThrowsExactly<CondensaException>(() => new GradientMatching(new DsaOptions { DsaStrategy = "crop_blur" }).Build(Request(data, 1, 0, method: "dsa"), CancellationToken.None));
         StringAssert.Contains(e.Message, "blur");
     }
 

@@ -22,7 +22,6 @@ public sealed class CraigSelector(CraigOptions options) : SubmodularSelector<Cra
     /// <summary>DeepCore's offset keeping S ≥ 10⁻³.</summary>
     private const float Offset = 1e-3f;
 
-    protected override string Name => "craig";
 
     internal override ISubmodularFunction Objective(ISimilarity similarity) => new FacilityLocation(similarity);
 

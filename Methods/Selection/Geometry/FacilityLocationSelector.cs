@@ -11,7 +11,6 @@ public sealed class FacilityLocationOptions : SubmodularOptions;
 /// </summary>
 public sealed class FacilityLocationSelector(FacilityLocationOptions options) : SubmodularSelector<FacilityLocationOptions>(options)
 {
-    protected override string Name => "facility-location";
 
     internal override ISubmodularFunction Objective(ISimilarity similarity) => new FacilityLocation(similarity);
 }

@@ -20,9 +20,6 @@ public abstract class GeometrySelector<TOptions>(TOptions options) : IMemoryBuil
 {
     public TOptions Options { get; } = options;
 
-    /// <summary>The registered name, for log messages and seed streams.</summary>
-    protected abstract string Name { get; }
-
     public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken) =>
         Select(request, TrainingDynamics.For(request, Options, null, cancellationToken), cancellationToken);
 
@@ -41,7 +38,7 @@ public abstract class GeometrySelector<TOptions>(TOptions options) : IMemoryBuil
             if (k == 0) continue;
             cancellationToken.ThrowIfCancellationRequested();
             using var poolScope = NewDisposeScope();
-            var picks = SelectFrom(view, tensor(pool.Select(i => (long)i).ToArray()), k, request, Seeds.Derive(request.Seed, Name, p));
+            var picks = SelectFrom(view, tensor(pool.Select(i => (long)i).ToArray()), k, request, Seeds.Derive(request.Seed, request.Method, p));
             indices.AddRange(picks.Order.Select(i => (long)pool[i]));
             scores.AddRange(picks.Scores);
             if (picks.Weights is { } w) weights.AddRange(w);

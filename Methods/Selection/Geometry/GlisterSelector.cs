@@ -31,7 +31,6 @@ public sealed class GlisterSelector(GlisterOptions options) : GeometrySelector<G
     /// <summary>Probabilities are clamped here before the log that recovers logits.</summary>
     private const double MinProbability = 1e-30;
 
-    protected override string Name => "glister";
 
     internal override DynamicsView Prepare(TrainingDynamics dynamics) => DynamicsView.Gradients(dynamics);
 

@@ -29,7 +29,6 @@ public sealed class GradMatchOptions : SelectionModelOptions
 /// </summary>
 public sealed class GradMatchSelector(GradMatchOptions options) : GeometrySelector<GradMatchOptions>(options)
 {
-    protected override string Name => "gradmatch";
 
     internal override DynamicsView Prepare(TrainingDynamics dynamics) => DynamicsView.Gradients(dynamics);
 

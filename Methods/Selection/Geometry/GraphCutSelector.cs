@@ -19,7 +19,6 @@ public sealed class GraphCutOptions : SubmodularOptions
 /// </summary>
 public sealed class GraphCutSelector(GraphCutOptions options) : SubmodularSelector<GraphCutOptions>(options)
 {
-    protected override string Name => "graph-cut";
 
     internal override ISubmodularFunction Objective(ISimilarity similarity) => new GraphCut(similarity, Options.Lambda);
 }

@@ -44,7 +44,6 @@ public sealed class HerdingOptions : SelectionModelOptions
 /// </summary>
 public sealed class HerdingSelector(HerdingOptions options) : GeometrySelector<HerdingOptions>(options)
 {
-    protected override string Name => "herding";
 
     internal override DynamicsView Prepare(TrainingDynamics dynamics) => DynamicsView.Embedding(dynamics);
 

@@ -18,7 +18,6 @@ public sealed class KCenterOptions : SelectionModelOptions;
 /// </summary>
 public sealed class KCenterSelector(KCenterOptions options) : GeometrySelector<KCenterOptions>(options)
 {
-    protected override string Name => "kcenter";
 
     internal override DynamicsView Prepare(TrainingDynamics dynamics) => DynamicsView.Embedding(dynamics);
 

@@ -16,7 +16,6 @@ public sealed class LogDeterminantOptions : SubmodularOptions
 /// </summary>
 public sealed class LogDeterminantSelector(LogDeterminantOptions options) : SubmodularSelector<LogDeterminantOptions>(options)
 {
-    protected override string Name => "log-determinant";
 
     internal override ISubmodularFunction Objective(ISimilarity similarity) => new LogDeterminant(similarity, Options.Ridge);
 }

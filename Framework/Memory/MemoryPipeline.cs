@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Condensa.Data;
+using Condensa.Hosting;
+using Condensa.Work;
+using Microsoft.Extensions.Logging;
+
+namespace Condensa.Memory;
+
+/// <summary>
+/// The one way scenarios get memories: build-or-load by <see cref="MemorySpec"/>. A memory with a slot is kept in the
+/// run folder (<c>memories/SLOT</c>, written by <see cref="MemoryStore"/>, shared with other machines through
+/// <see cref="RunFiles"/>) and loaded instead of rebuilt while its identity holds; a synthesizer's checkpoints go to
+/// <c>checkpoints/SLOT</c>, so an interrupted build resumes; two workers of one machine never build one slot at once
+/// (the second waits, then loads). Artifacts that builders share, such as a selection model's recorded training
+/// dynamics, live in the pipeline for its lifetime, so every build of one pipeline reuses them.
+/// </summary>
+public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles files, ExecutionSettings settings, ILogger log, IProgressSink progress) : IDisposable
+{
+    private readonly InMemoryArtifactCache _artifacts = new();
+
+    public ExecutionSettings Settings => settings;
+
+    /// <summary>The memory of <paramref name="spec"/> built from <paramref name="source"/>, or loaded when its slot holds it.</summary>
+    public OwnedMemory Obtain(MemorySpec spec, LabeledDataset source, CancellationToken cancellationToken)
+    {
+        var identity = spec.Identity(settings);
+        if (spec.Slot is not { } slot)
+        {
+            var clock = Stopwatch.StartNew();
+            var set = Build(spec, source, null, cancellationToken);
+            return new OwnedMemory(set, source, identity, clock.Elapsed.TotalSeconds, built: true);
+        }
+        var folder = $"memories/{slot}";
+        using (files.Lock(folder, cancellationToken))
+        {
+            files.Fetch(folder);
+            var path = Path.Combine(files.Directory.Path, folder);
+            if (MemoryStore.TryLoad(path, identity) is { } stored)
+            {
+                log.LogInformation("memory {Slot}: loaded (built in {Seconds:0.0} s)", slot, stored.Metadata.Seconds);
+                return new OwnedMemory(stored.Memory, source, identity, stored.Metadata.Seconds, built: false);
+            }
+            log.LogInformation("memory {Slot}: building {Builder} ({Budget})", slot, spec.Builder.DisplayName, spec.Budget);
+            var clock = Stopwatch.StartNew();
+            var set = Build(spec, source, Path.Combine(files.Directory.Path, "checkpoints", slot), cancellationToken);
+            double seconds = clock.Elapsed.TotalSeconds;
+            try
+            {
+                MemoryStore.Save(path, set, source, new MemoryInfo(spec.Builder.Name, spec.Builder.Options, spec.Seed, Seconds: seconds, Identity: identity));
+                files.Publish(folder);
+            }
+            catch
+            {
+                set.Dispose();
+                throw;
+            }
+            return new OwnedMemory(set, source, identity, seconds, built: true);
+        }
+    }
+
+    private MemorySet Build(MemorySpec spec, LabeledDataset source, string? checkpoints, CancellationToken cancellationToken) =>
+        builders.Create(spec.Builder).Build(new MemoryRequest
+        {
+            Method = spec.Builder.Name, Source = source, Budget = spec.Budget, Classes = spec.Classes, Architecture = spec.Architecture,
+            Device = settings.Device, Seed = spec.Seed, Progress = progress, Log = log, Cache = _artifacts, CheckpointDirectory = checkpoints,
+        }, cancellationToken);
+
+    public void Dispose() => _artifacts.Dispose();
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+
+namespace Condensa.Work;
+
+/// <summary>
+/// Ownership of a run folder: the one <c>condensa run</c> that writes it holds an OS lock on <c>.condensa-lock</c> (freed
+/// when the process ends, however it ends) and names itself in <c>.condensa-owner</c>, so a second run on the same
+/// folder can say who owns it.
+/// </summary>
+public sealed class RunLock : IDisposable
+{
+    private const string LockFile = ".condensa-lock", OwnerFile = ".condensa-owner";
+
+    private readonly FileLock _lock;
+
+    private RunLock(FileLock fileLock) => _lock = fileLock;
+
+    /// <summary>The lock of <paramref name="runFolder"/>, or null when another process holds it.</summary>
+    public static RunLock? TryTake(string runFolder)
+    {
+        if (FileLock.TryAcquire(Path.Combine(runFolder, LockFile)) is not { } taken) return null;
+        var owner = new { host = Environment.MachineName, pid = Environment.ProcessId, started = DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm:ss zzz"), command = Environment.CommandLine };
+        var path = Path.Combine(runFolder, OwnerFile);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(owner));
+        File.Move(path + ".tmp", path, overwrite: true);
+        return new RunLock(taken);
+    }
+
+    /// <summary>Who holds the folder, as its owner wrote it (for messages).</summary>
+    public static string Owner(string runFolder)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(runFolder, OwnerFile)));
+            var o = json.RootElement;
+            return $"process {o.GetProperty("pid").GetInt32()} on {o.GetProperty("host").GetString()}, started {o.GetProperty("started").GetString()} ({o.GetProperty("command").GetString()})";
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return "another process";
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+}

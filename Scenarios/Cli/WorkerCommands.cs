@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Condensa.Hosting;
+using Condensa.Hosting.Config;
+using Condensa.Memory;
+using Condensa.Study;
+using Condensa.Work;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Condensa.Scenarios.Cli;
+
+/// <summary>
+/// <c>condensa worker --storage URL</c> runs work units of any scenario from any process or machine;
+/// <c>condensa status --storage URL</c> shows every study's units (read-only). <c>condensa nas worker</c> and
+/// <c>condensa nas status</c> are the same for one study.
+/// </summary>
+internal static class WorkerCommands
+{
+    public static IEnumerable<Command> Create(Option<bool> verbose)
+    {
+        yield return Worker("worker", "Run work units (memory builds, evaluations, continual runs, NAS trials) of the studies of a store until none is waiting; Ctrl+C or SIGTERM puts the running unit back",
+            verbose, studyRequired: false);
+        yield return Status("status", "Show every study of a store: units waiting, running (worker, heartbeat), stale, complete and failed (with the error); never takes a write lock");
+        var nas = new Command("nas", "Architecture-search studies: join one as a worker, or show the studies of a store");
+        nas.Subcommands.Add(Worker("worker", "Run the trials of one study until none is waiting (as condensa worker --study NAME)", verbose, studyRequired: true));
+        nas.Subcommands.Add(Status("status", "Show the studies of a store (as condensa status)"));
+        yield return nas;
+    }
+
+    private static Command Worker(string name, string description, Option<bool> verbose, bool studyRequired)
+    {
+        var storage = new Option<string>("--storage") { Description = "Study store: sqlite:PATH or postgresql://user:password@host:port/db", Required = true };
+        var study = new Option<string[]>("--study") { Description = "Serve only this study (repeatable; default: every study of the store)", Required = studyRequired };
+        var maxUnits = new Option<int?>("--max-units", "--max-trials") { Description = "Stop after this many units" };
+        var wait = new Option<double>("--wait") { Description = "Seconds to keep polling once nothing is waiting (for studies still being planned)" };
+        var workDir = new Option<string?>("--work-dir") { Description = "Where a worker without the run folder keeps its mirror of it (memory_sharing: store); default: a folder under the temp folder" };
+        var device = new Option<DeviceKind?>("--device") { Description = "auto, cpu or cuda (default: the run config's device)" };
+        var follow = new Option<bool>(LocalWorkers.FollowStdinOption) { Description = "Stop claiming units when standard input closes (local workers of a run)", Hidden = true };
+        var command = new Command(name, description) { storage, study, maxUnits, wait, workDir, device, follow };
+        command.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), host =>
+        {
+            var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("worker");
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { if (!cancel.IsCancellationRequested) { e.Cancel = true; cancel.Cancel(); } };
+            // a service manager (systemd, Kubernetes, a batch scheduler) stops a worker with SIGTERM: put the running unit back as Ctrl+C does
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
+            var stdinClosed = new ManualResetEventSlim();
+            if (pr.GetValue(follow))
+                new Thread(() =>
+                {
+                    using var input = Console.OpenStandardInput();
+                    var buffer = new byte[256];
+                    while (input.Read(buffer, 0, buffer.Length) > 0) { }
+                    stdinClosed.Set();
+                }) { IsBackground = true, Name = "condensa-parent-watch" }.Start();
+
+            using var store = StudyStorage.Open(pr.GetValue(storage)!);
+            var names = pr.GetValue(study) is { Length: > 0 } given ? given : null;
+            var waitFor = TimeSpan.FromSeconds(pr.GetValue(wait));
+            var idleSince = (DateTime?)null;
+            bool Done(IReadOnlyList<SearchStudy> served)
+            {
+                if (pr.GetValue(follow)) return false; // a local worker runs until its coordinator is done
+                if (!UnitWorker.NothingWaiting(served) || (names is not null && served.Count < names.Length)) idleSince = null;
+                else idleSince ??= DateTime.UtcNow;
+                return idleSince is { } since && DateTime.UtcNow - since >= waitFor;
+            }
+            var open = Executors(host, pr.GetValue(device), log);
+            using var worker = new UnitWorker(store, open, log, pr.GetValue(workDir));
+            log.LogInformation("worker {Id} serving {Studies} of {Url}", worker.Id, names is null ? "every study" : string.Join(", ", names), store.Url);
+            var tally = worker.Work(names, Done, cancel.Token, stop: () => stdinClosed.IsSet, maxUnits: pr.GetValue(maxUnits));
+            log.LogInformation("worker done: {Complete} units complete, {Failed} failed, {Lost} lost to another worker{Interrupted}",
+                tally.Complete, tally.Failed, tally.Lost, tally.Interrupted ? ", interrupted" : "");
+            return tally.Interrupted ? CondensaCli.ExitCancelled : CondensaCli.ExitOk;
+        }));
+        return command;
+    }
+
+    /// <summary>Opens a study's executor from its stored config, as any worker does: the scenario by name, the options bound from the YAML.</summary>
+    private static Func<SearchStudy, RunInfo, RunFiles, IUnitExecutor> Executors(IHost host, DeviceKind? device, ILogger log) => (study, run, files) =>
+    {
+        var scenarios = host.Services.GetRequiredService<ScenarioRegistry>();
+        if (scenarios.Find(run.Scenario) is not IUnitScenario scenario)
+            throw new CondensaException($"study {study.Name} belongs to scenario '{run.Scenario}', which this Condensa does not run as work units");
+        var source = $"study '{study.Name}' config";
+        var (_, options) = host.Services.GetRequiredService<ConfigLoader>().Bind(YamlConfig.Parse(run.ConfigYaml, source), source);
+        return scenario.Open(new UnitEnvironment
+        {
+            Study = study, Options = options, Files = files, Settings = new ExecutionSettings(DeviceResolver.Resolve(device ?? options.Device), run.Threads),
+            Builders = host.Services.GetRequiredService<MemoryBuilderRegistry>(), Log = log, Progress = new PlainProgressSink(log, TimeSpan.FromSeconds(30)),
+        });
+    };
+
+    private static Command Status(string name, string description)
+    {
+        var storage = new Option<string>("--storage") { Description = "Study store URL", Required = true };
+        var command = new Command(name, description) { storage };
+        command.SetAction(pr => CondensaCli.Guard(false, _ =>
+        {
+            using var store = StudyStorage.Open(pr.GetValue(storage)!);
+            var studies = new Table().Title(Markup.Escape(store.Url)).AddColumns("study", "scenario", "units", "waiting", "blocked", "running", "stale", "complete", "failed", "best");
+            var running = new Table().Title("running units").AddColumns("study", "unit", "worker", "attempt", "heartbeat");
+            var failed = new Table().Title("failed units").AddColumns("study", "unit", "attempts", "error");
+            foreach (var studyName in store.StudyNames())
+            {
+                var study = SearchStudy.Load(store, studyName);
+                var run = RunInfo.Of(study);
+                var grace = TimeSpan.FromSeconds(3 * (run?.HeartbeatSeconds ?? 10));
+                var units = study.GetTrials();
+                var complete = units.Where(u => u.State == TrialState.Complete).Select(u => u.Number).ToHashSet();
+                var waiting = units.Where(u => u.State == TrialState.Waiting).ToList();
+                int blocked = waiting.Count(u => u.After is int after && !complete.Contains(after));
+                var best = run is null || run.Scenario == "nas" ? study.BestTrial() : null;
+                studies.AddRow(Markup.Escape(studyName), Markup.Escape(run?.Scenario ?? "-"), units.Count.ToString(), (waiting.Count - blocked).ToString(), blocked.ToString(),
+                    units.Count(u => u.State == TrialState.Running).ToString(), units.Count(u => u.IsStale(grace)).ToString(), complete.Count.ToString(),
+                    units.Count(u => u.State == TrialState.Failed).ToString(), best is null ? "" : Markup.Escape($"{best.Value:0.0000} {Coordinator.Label(best)}"));
+                foreach (var u in units.Where(u => u.State == TrialState.Running))
+                    running.AddRow(Markup.Escape(studyName), Markup.Escape(Coordinator.Label(u)), Markup.Escape(u.Worker ?? ""), u.Attempts.ToString(),
+                        $"{u.HeartbeatAge?.TotalSeconds:0.0} s ago{(u.IsStale(grace) ? " (stale)" : "")}");
+                foreach (var u in units.Where(u => u.State == TrialState.Failed))
+                    failed.AddRow(Markup.Escape(studyName), Markup.Escape(Coordinator.Label(u)), u.Attempts.ToString(), Markup.Escape(UnitWorker.FirstLine(u.Error)));
+            }
+            AnsiConsole.Write(studies);
+            if (running.Rows.Count > 0) AnsiConsole.Write(running);
+            if (failed.Rows.Count > 0) AnsiConsole.Write(failed);
+            return CondensaCli.ExitOk;
+        }));
+        return command;
+    }
+}
