@@ -26,6 +26,9 @@ public sealed class RunContext
     public required MemoryBuilderRegistry Builders { get; init; }
     /// <summary>Path of the config file the run came from (for messages).</summary>
     public required string ConfigPath { get; init; }
+
+    /// <summary>This process's hold on the run folder (<c>condensa run</c> takes it; null when nothing else can run there, e.g. in tests).</summary>
+    public Work.RunLock? Owner { get; init; }
 }
 
 /// <summary>All scenarios known to the host.</summary>

@@ -23,5 +23,5 @@ public interface IUnitScenario : IScenario
     void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, string status);
 
     int IScenario.Run(RunContext context, RunOptions options, CancellationToken cancellationToken) =>
-        Coordinator.Run(context, this, (StudyRunOptions)options, cancellationToken);
+        Coordinator.Run(context, this, (StudyRunOptions)options, cancellationToken, owner: context.Owner);
 }

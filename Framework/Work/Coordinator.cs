@@ -15,8 +15,9 @@ namespace Condensa.Work;
 public static class Coordinator
 {
     /// <param name="open">How this process opens a study's executor (default: the scenario's); a test may run units on data it holds.</param>
+    /// <param name="owner">The run folder's lock, through which the coordinator tells a second run of the folder which studies it works.</param>
     public static int Run(RunContext ctx, IUnitScenario scenario, StudyRunOptions o, CancellationToken cancellationToken,
-        Func<UnitEnvironment, IUnitExecutor>? open = null)
+        Func<UnitEnvironment, IUnitExecutor>? open = null, RunLock? owner = null)
     {
         var log = ctx.Log;
         var url = StorageUrl(o, ctx.Directory.Path);
@@ -24,6 +25,7 @@ public static class Coordinator
         var run = RunOf(ctx, scenario, o, storage);
         var settings = new ExecutionSettings(ctx.Device, run.Threads);
         var names = scenario.StudyNames(o, run);
+        owner?.Announce(names);
         log.LogInformation("{Scenario}: units in {Url}; {Workers} local worker(s) x {Threads} threads; memory sharing: {Sharing}. More workers: condensa worker --storage {Url}",
             scenario.Name, storage.Url, o.Workers, run.Threads, Naming.EnumValue(run.Sharing), storage.Url);
         var children = LocalWorkers.Start(o.Workers - 1, url, names, log);
@@ -93,14 +95,15 @@ public static class Coordinator
         var run = RunOf(ctx, scenario, o, storage);
         var names = scenario.StudyNames(o, run);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!storage.StudyNames().Contains(names[0]))
+        IReadOnlyList<string> theirs;
+        while ((theirs = RunLock.OwnerStudies(ctx.Directory.Path)).Count == 0 && clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            if (clock.Elapsed > TimeSpan.FromSeconds(30))
-                throw new CondensaException($"{ctx.Directory.Path} is being written by {owner}, which runs another config (no study {names[0]} in {storage.Url})",
-                    "wait for it to finish, or give this run another --out folder");
-            cancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+            cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
             cancellationToken.ThrowIfCancellationRequested();
         }
+        if (!names.Any(theirs.Contains))
+            throw new CondensaException($"{ctx.Directory.Path} is being written by {owner}{(theirs.Count == 0 ? "" : ", which runs another config")}",
+                "wait for it to finish, or give this run another --out folder");
         ctx.Log.LogInformation("{Dir} is being written by {Owner}: joining its units as a worker (it writes the results)", ctx.Directory.Path, owner);
         var settings = new ExecutionSettings(ctx.Device, run.Threads);
         using var worker = new UnitWorker(storage, (study, _, files) => scenario.Open(new UnitEnvironment

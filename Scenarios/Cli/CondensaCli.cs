@@ -118,7 +118,7 @@ public static class CondensaCli
             var builders = host.Services.GetRequiredService<MemoryBuilderRegistry>();
             RunContext Context(IProgressSink progress) => new()
             {
-                Directory = dir, Log = log, Device = device, Progress = progress, Builders = builders, ConfigPath = configPath,
+                Directory = dir, Log = log, Device = device, Progress = progress, Builders = builders, ConfigPath = configPath, Owner = owned,
             };
             if (owned is null)
             {

@@ -49,6 +49,21 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public async Task ANameIsAFolderNameNeverAPath()
+    {
+        var dir = TempDir();
+        var config = Path.Combine(dir, "escape.yaml");
+        File.WriteAllText(config, "scenario: compare\nname: ../../x\nbuilders: [random]\n");
+        var (code, err) = await Run("run", config);
+        Assert.AreEqual(CondensaCli.ExitInvalid, code);
+        StringAssert.Contains(err, $"{config}:2:7: 'name': '../../x' is not a folder name");
+        Assert.IsFalse(Directory.Exists(Path.Combine(Environment.CurrentDirectory, "..", "..", "x")), "nothing was written outside runs/");
+        (code, err) = await Run("validate", config, "--set", "name=a/b");
+        Assert.AreEqual(CondensaCli.ExitInvalid, code);
+        StringAssert.Contains(err, "'name': 'a/b' is not a folder name");
+    }
+
+    [TestMethod]
     public async Task MissingConfigFileIsAnErrorNotACrash()
     {
         var (code, err) = await Run("run", "/nonexistent/config.yaml");

@@ -41,6 +41,15 @@ public sealed class PostgresStudyTests
     }
 
     [TestMethod]
+    public void UnitsWaitForTheirPrerequisiteAndFailWithIt() => StoreScenarios.UnitsWaitForTheirPrerequisiteAndFailWithIt(Open, NewName());
+
+    [TestMethod]
+    public void AFinishedUnitsResultIsReusedByKey() => StoreScenarios.AFinishedUnitsResultIsReusedByKey(Open, NewName());
+
+    [TestMethod]
+    public void RunFilesAreKeptPerRunAndReadByFolder() => StoreScenarios.RunFilesAreKeptPerRunAndReadByFolder(Open, Guid.NewGuid().ToString("N"));
+
+    [TestMethod]
     public void GridIsEnumeratedOnceWhenStudiesOpenConcurrently() => StoreScenarios.GridIsEnumeratedOnce(Open, NewName());
 
     [TestMethod]

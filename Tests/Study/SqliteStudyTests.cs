@@ -36,6 +36,44 @@ public sealed class SqliteStudyTests
     }
 
     [TestMethod]
+    public void UnitsWaitForTheirPrerequisiteAndFailWithIt() => StoreScenarios.UnitsWaitForTheirPrerequisiteAndFailWithIt(Open, "units");
+
+    [TestMethod]
+    public void AFinishedUnitsResultIsReusedByKey() => StoreScenarios.AFinishedUnitsResultIsReusedByKey(Open, "units");
+
+    [TestMethod]
+    public void RunFilesAreKeptPerRunAndReadByFolder() => StoreScenarios.RunFilesAreKeptPerRunAndReadByFolder(Open, Guid.NewGuid().ToString("N"));
+
+    [TestMethod]
+    public void AVersion1StoreIsUpgradedInPlaceAndKeepsItsStudies()
+    {
+        // a store as version 1 left it: no unit columns, no files table, one grid study with one finished trial
+        foreach (var sql in new[]
+                 {
+                     "CREATE TABLE condensa_schema (version INTEGER NOT NULL)",
+                     "INSERT INTO condensa_schema (version) VALUES (1)",
+                     "CREATE TABLE condensa_studies (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, direction TEXT NOT NULL, sampler TEXT NOT NULL, pruner TEXT NOT NULL, user_attrs TEXT NOT NULL, created_at BIGINT NOT NULL)",
+                     "CREATE TABLE condensa_trials (id INTEGER PRIMARY KEY, study_id BIGINT NOT NULL REFERENCES condensa_studies (id), number INTEGER NOT NULL, state TEXT NOT NULL, params TEXT NOT NULL, value DOUBLE PRECISION, attempts INTEGER NOT NULL, worker TEXT, started_at BIGINT, heartbeat_at BIGINT, finished_at BIGINT, error TEXT, user_attrs TEXT NOT NULL, system_attrs TEXT NOT NULL, UNIQUE (study_id, number))",
+                     "CREATE TABLE condensa_trial_values (trial_id BIGINT NOT NULL REFERENCES condensa_trials (id), step INTEGER NOT NULL, value DOUBLE PRECISION, PRIMARY KEY (trial_id, step))",
+                     $"INSERT INTO condensa_studies VALUES (1, 'old', 'maximize', '{StudyJson.Serialize<Sampler>(new GridSampler(new SearchSpace().Int("x", 0, 1)))}', '{StudyJson.Serialize<IPruner>(new NopPruner())}', '{{}}', 0)",
+                     """INSERT INTO condensa_trials (id, study_id, number, state, params, value, attempts, user_attrs, system_attrs) VALUES (1, 1, 0, 'complete', '{"x":0}', 0.75, 1, '{}', '{}')""",
+                     """INSERT INTO condensa_trials (id, study_id, number, state, params, attempts, user_attrs, system_attrs) VALUES (2, 1, 1, 'waiting', '{"x":1}', 0, '{}', '{}')""",
+                 })
+            Execute(sql);
+        using var storage = Open();
+        var old = SearchStudy.Load(storage, "old");
+        Assert.AreEqual(0.75, old.BestTrial()!.Value);
+        Assert.AreEqual(1, StudyRunner.RunWorker(old, (trial, _) => 0.5, "w").Complete, "its waiting trial still runs");
+        StoreScenarios.AFinishedUnitsResultIsReusedByKey(Open, "upgraded");
+        StoreScenarios.RunFilesAreKeptPerRunAndReadByFolder(Open, "run");
+        using var check = new SqliteConnection($"Data Source={_path}");
+        check.Open();
+        using var command = check.CreateCommand();
+        command.CommandText = "SELECT MAX(version) FROM condensa_schema";
+        Assert.AreEqual(2L, command.ExecuteScalar());
+    }
+
+    [TestMethod]
     public void GridIsEnumeratedOnceWhenStudiesOpenConcurrently() => StoreScenarios.GridIsEnumeratedOnce(Open, "grid");
 
     [TestMethod]

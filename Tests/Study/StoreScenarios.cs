@@ -103,6 +103,91 @@ internal static class StoreScenarios
         Assert.AreEqual(10.0, study.GetTrials()[0].Value);
     }
 
+    private static WorkUnit Unit(string key, int? after = null) => new(key, new Dictionary<string, System.Text.Json.JsonElement>
+    {
+        ["label"] = System.Text.Json.JsonSerializer.SerializeToElement(key),
+    }, after);
+
+    /// <summary>
+    /// Units with prerequisites: build A (0), its evaluations (1, 2), build B (3) and its evaluation (4), then C (5)
+    /// waiting for 4. Claims skip a unit whose prerequisite is not Complete; when build B fails, the units that wait for
+    /// it, directly or through another, fail with it; re-queuing the failures makes all of them wait again.
+    /// </summary>
+    public static void UnitsWaitForTheirPrerequisiteAndFailWithIt(Func<StudyStorage> open, string name)
+    {
+        using var storage = open();
+        var study = SearchStudy.Create(storage, name, StudyDirection.Maximize,
+            new UnitSampler([Unit(name + "/a"), Unit(name + "/a1", 0), Unit(name + "/a2", 0), Unit(name + "/b"), Unit(name + "/b1", 3), Unit(name + "/c", 4)]));
+        // one worker holds build A: its evaluations cannot be claimed yet, so another worker takes build B
+        var a = storage.Claim(study.Id, "holder", FastHeartbeat.EffectiveGrace, maxAttempts: 3).Trial!;
+        Assert.AreEqual(0, a.Number);
+        using var other = open();
+        var order = new List<int>();
+        StudyRunner.RunWorker(SearchStudy.Load(other, name), (unit, _) =>
+        {
+            order.Add(unit.Number);
+            return unit.Number == 3 ? throw new InvalidOperationException("build B broke") : unit.Number;
+        }, "w");
+        CollectionAssert.AreEqual(new[] { 3 }, order, "1 and 2 wait for A; 4 and 5 wait for B, which failed");
+        var trials = study.GetTrials();
+        Assert.AreEqual(TrialState.Failed, trials[4].State);
+        StringAssert.Contains(trials[4].Error, "waits for unit 3, which failed");
+        Assert.AreEqual(TrialState.Failed, trials[5].State, "a failure reaches the units that wait through another");
+        Assert.AreEqual(4, trials[5].After, "the stored prerequisite");
+        Assert.AreEqual((TrialState.Waiting, TrialState.Waiting), (trials[1].State, trials[2].State));
+
+        Assert.IsTrue(storage.Finish(new TrialLease(a.Id, "holder", a.Attempts), TrialState.Complete, 1.0, null));
+        order.Clear();
+        StudyRunner.RunWorker(study, (unit, _) => { order.Add(unit.Number); return unit.Number; }, "w2");
+        CollectionAssert.AreEqual(new[] { 1, 2 }, order, "A's evaluations, once A is complete");
+
+        Assert.AreEqual(3, study.RequeueFailed());
+        var again = StudyRunner.RunWorker(study, (unit, _) => unit.Number, "w3");
+        Assert.AreEqual(3, again.Complete);
+        Assert.IsTrue(study.GetTrials().All(t => t.State == TrialState.Complete));
+    }
+
+    /// <summary>A unit created with the key of a Complete unit anywhere in the store starts Complete, with its value, attributes and values.</summary>
+    public static void AFinishedUnitsResultIsReusedByKey(Func<StudyStorage> open, string name)
+    {
+        using var storage = open();
+        var first = SearchStudy.Create(storage, name + "-1", StudyDirection.Maximize, new UnitSampler([Unit(name + "/x"), Unit(name + "/y")]));
+        StudyRunner.RunWorker(first, (unit, _) =>
+        {
+            unit.Report(0, 0.25);
+            unit.SetUserAttr("memory", "m-" + unit.Number);
+            return unit.Number == 0 ? 0.5 : throw new InvalidOperationException("y fails");
+        }, "w");
+        var second = SearchStudy.Create(storage, name + "-2", StudyDirection.Maximize, new UnitSampler([Unit(name + "/z"), Unit(name + "/x"), Unit(name + "/y", 1)]));
+        var units = second.GetTrials();
+        Assert.AreEqual((TrialState.Waiting, TrialState.Complete, TrialState.Waiting), (units[0].State, units[1].State, units[2].State), "only x finished before");
+        Assert.AreEqual(0.5, units[1].Value);
+        Assert.AreEqual(0, units[1].Attempts, "reused, never run in this study");
+        Assert.AreEqual("m-0", units[1].UserAttrs["memory"].GetString());
+        CollectionAssert.AreEqual(new[] { 0.25 }, units[1].IntermediateValues.Values.ToArray());
+        Assert.AreEqual(name + "/x", units[1].UnitKey);
+        Assert.AreEqual(1, units[2].After, "y waits for x, which is ready at once");
+        var ran = new List<int>();
+        StudyRunner.RunWorker(second, (unit, _) => { ran.Add(unit.Number); return 1; }, "w");
+        CollectionAssert.AreEqual(new[] { 0, 2 }, ran);
+    }
+
+    /// <summary>Run files: stored in one transaction per call, replaced by path, read by folder (a folder prefix is not a name prefix), kept per run.</summary>
+    public static void RunFilesAreKeptPerRunAndReadByFolder(Func<StudyStorage> open, string runId)
+    {
+        using var storage = open();
+        storage.PutFiles(runId, [("memories/a/memory.json", [1, 2]), ("memories/a/images.pt", new byte[1000]), ("memories/ab/memory.json", [3])]);
+        storage.PutFiles(runId, [("memories/a/memory.json", [9])]);
+        storage.PutFiles(runId + "-other", [("memories/a/memory.json", [7])]);
+        var a = storage.GetFiles(runId, "memories/a");
+        CollectionAssert.AreEqual(new[] { "memories/a/images.pt", "memories/a/memory.json" }, a.Select(f => f.Path).ToArray());
+        CollectionAssert.AreEqual(new byte[] { 9 }, a[1].Bytes, "replaced");
+        Assert.AreEqual(1000, a[0].Bytes.Length);
+        Assert.HasCount(3, storage.GetFiles(runId, "memories"));
+        Assert.HasCount(0, storage.GetFiles(runId, "memories/a/images"), "a file is not a folder");
+        CollectionAssert.AreEqual(new byte[] { 7 }, storage.GetFiles(runId + "-other", "memories/a").Single().Bytes);
+    }
+
     /// <summary>Runs <paramref name="body"/>(0..n-1) on n threads and rethrows what any of them threw.</summary>
     public static void RunConcurrently(int n, Action<int> body)
     {
