@@ -33,6 +33,12 @@ public sealed class MemoryRequest
     /// </summary>
     public string? CheckpointDirectory { get; init; }
 
+    /// <summary>
+    /// A folder where artifacts that several builds of a run share (a selection model's recorded training dynamics) are
+    /// kept for every worker process of the machine; null keeps them in <see cref="Cache"/> only.
+    /// </summary>
+    public string? SharedDirectory { get; init; }
+
     /// <summary>The classes to build for: the requested ones, or every class present in the source.</summary>
     public int[] TargetClasses => Classes ?? Source.PresentClasses();
 }

@@ -12,7 +12,8 @@ namespace Condensa.Memory;
 /// <see cref="RunFiles"/>) and loaded instead of rebuilt while its identity holds; a synthesizer's checkpoints go to
 /// <c>checkpoints/SLOT</c>, so an interrupted build resumes; two workers of one machine never build one slot at once
 /// (the second waits, then loads). Artifacts that builders share, such as a selection model's recorded training
-/// dynamics, live in the pipeline for its lifetime, so every build of one pipeline reuses them.
+/// dynamics, live in the pipeline for its lifetime and in the run folder's <c>artifacts/</c>, so every build of the run
+/// on this machine reuses them.
 /// </summary>
 public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles files, ExecutionSettings settings, ILogger log, IProgressSink progress) : IDisposable
 {
@@ -63,6 +64,7 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
         {
             Method = spec.Builder.Name, Source = source, Budget = spec.Budget, Classes = spec.Classes, Architecture = spec.Architecture,
             Device = settings.Device, Seed = spec.Seed, Progress = progress, Log = log, Cache = _artifacts, CheckpointDirectory = checkpoints,
+            SharedDirectory = Path.Combine(files.Directory.Path, "artifacts"),
         }, cancellationToken);
 
     public void Dispose() => _artifacts.Dispose();

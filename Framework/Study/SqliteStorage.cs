@@ -16,18 +16,11 @@ public class SqliteStorage : StudyStorage
     private const int BusyTimeoutMs = 5000;
     private readonly string _connectionString;
 
-    /// <summary>Opens (creating it and its folder if needed) the file at <paramref name="path"/>; <paramref name="url"/> is how it was named, for messages.</summary>
+    /// <summary>Opens (creating if needed) the file at <paramref name="path"/>; <paramref name="url"/> is how it was named, for messages.</summary>
     public SqliteStorage(string path, string? url = null) : this(
-        new SqliteConnectionStringBuilder { DataSource = WithFolder(path), Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString(),
+        new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(path), Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString(),
         url ?? path, journalMode: "WAL")
     {
-    }
-
-    private static string WithFolder(string path)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        return full;
     }
 
     private protected SqliteStorage(string connectionString, string url, string journalMode) : base(url)

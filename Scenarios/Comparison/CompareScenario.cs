@@ -92,23 +92,32 @@ public sealed class CompareScenario : IUnitScenario
     }
 
     /// <summary>
-    /// The plan: first every memory build, then every evaluation, each after its build. Keys hold what a unit's result
-    /// depends on: a build its memory's slot and identity, an evaluation also the architecture, the evaluation settings
-    /// and the model's index.
+    /// The plan: first every memory build, then every evaluation, each after its build. Builds that train the same
+    /// selection model (same settings, same memory seed) wait for the first of them, which records it for all (in the
+    /// run folder), so that no two workers train it at once. Keys hold what a unit's result depends on: a build its
+    /// memory's slot and identity, an evaluation also the architecture, the evaluation settings and the model's index.
     /// </summary>
     private static List<WorkUnit> Units(CompareOptions o, RunInfo run)
     {
         var units = new List<WorkUnit>();
         var builds = new List<(int Number, MemorySpec Memory, string Identity, string Builder, string Budget, int Seed)>();
+        var recorders = new Dictionary<string, int>();
         foreach (var spec in o.Builders)
         foreach (var (label, budget) in o.Budgets)
         for (int s = 0; s < o.Seeds; s++)
         {
             var memory = Memory(o, spec, label, budget, s);
             var identity = memory.Identity(run.SettingsKey);
+            int? recorder = null;
+            if (spec.Options is Methods.Selection.Dynamics.SelectionModelOptions selection)
+            {
+                var model = $"{selection.SelectionModel(memory.Architecture)}|seed {s}";
+                if (recorders.TryGetValue(model, out var first)) recorder = first;
+                else recorders[model] = units.Count;
+            }
             builds.Add((units.Count, memory, identity, spec.DisplayName, label, s));
             units.Add(new WorkUnit(run.UnitKey($"{Build}|{memory.Slot}|{identity}"),
-                UnitParams.Of($"build {spec.DisplayName} {label} seed {s}", ("kind", Build), ("builder", spec.DisplayName), ("budget", label), ("seed", s))));
+                UnitParams.Of($"build {spec.DisplayName} {label} seed {s}", ("kind", Build), ("builder", spec.DisplayName), ("budget", label), ("seed", s)), After: recorder));
         }
         var evaluation = EvaluationKey(o);
         foreach (var b in builds)

@@ -87,6 +87,43 @@ public sealed class EndToEndTests
         CollectionAssert.AreEqual(first.Scores, second.Scores);
     }
 
+    [TestMethod]
+    public void ARecordingKeptInTheSharedFolderServesABuildWithoutIt()
+    {
+        var shared = Path.Combine(Path.GetTempPath(), "condensa-tests-dynamics", Guid.NewGuid().ToString("N"));
+        try
+        {
+            // each request has a fresh cache, as a build in another worker process has
+            MemoryRequest Fresh(string method) => new()
+            {
+                Method = method, Source = Data, Budget = Budget.ImagesPerClass(2), Architecture = Tiny, Seed = 11, Cache = new InMemoryArtifactCache(), SharedDirectory = shared,
+            };
+            var recorded = (SelectedMemory)Builder("deepfool").Build(Fresh("deepfool"), default);
+            var folder = Directory.GetDirectories(Path.Combine(shared, "dynamics")).Single();
+            var loaded = (SelectedMemory)Builder("deepfool").Build(Fresh("deepfool"), default);
+            CollectionAssert.AreEqual(recorded.Indices, loaded.Indices, "the kept model and dynamics attack like the recorded ones");
+            CollectionAssert.AreEqual(recorded.Scores, loaded.Scores);
+
+            // what the folder holds is what a build uses: make samples 3 and 4 of each class the only uncertain ones
+            var labels = Data.LabelArray.ToArray();
+            var doctored = TorchSharp.torch.zeros(Data.Count, 3);
+            var uncertain = new List<long>();
+            for (int i = 0; i < Data.Count; i++)
+            {
+                bool pick = labels.Take(i).Count(l => l == labels[i]) is 3 or 4;
+                if (pick) uncertain.Add(i);
+                for (int c = 0; c < 3; c++) doctored[i, c] = pick ? 1f / 3 : c == labels[i] ? 1f : 0f;
+            }
+            doctored.save(Path.Combine(folder, "probabilities-3.pt"));
+            var picked = (SelectedMemory)Builder("least-confidence").Build(Fresh("least-confidence"), default);
+            CollectionAssert.AreEquivalent(uncertain, picked.Indices.ToList());
+        }
+        finally
+        {
+            if (Directory.Exists(shared)) Directory.Delete(shared, recursive: true);
+        }
+    }
+
     private static void AssertTwoPerClass(SelectedMemory memory, LabeledDataset source, string what)
     {
         Assert.HasCount(6, memory.Indices, what);

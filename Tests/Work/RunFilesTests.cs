@@ -24,6 +24,7 @@ public sealed class RunFilesTests
     public void AMemoryBuiltInTheRunFolderIsLoadedFromTheStoreByAWorkerWithoutIt()
     {
         using var folder = new TempRunFolder();
+        Directory.CreateDirectory(folder.Root);
         using var store = StudyStorage.Open("sqlite:" + folder.PathOf("study.db"));
         using var source = ContinualTestData.Patches(4, 10, seed: 1);
         var settings = new ExecutionSettings(CPU, 1);
@@ -57,6 +58,7 @@ public sealed class RunFilesTests
     public void AFolderAboveTheStoreLimitIsAClearErrorAndStoresNothing()
     {
         using var folder = new TempRunFolder();
+        Directory.CreateDirectory(folder.Root);
         using var store = StudyStorage.Open("sqlite:" + folder.PathOf("study.db"));
         var files = new RunFiles(new RunDirectory(folder.PathOf("run")), store, "run-1", limitMegabytes: 1);
         files.Directory.WriteAtomic("memories/big/images.pt", tmp => File.WriteAllBytes(tmp, new byte[1_200_000]));

@@ -20,4 +20,8 @@ public class SelectionModelOptions
 
     /// <summary>Minibatch size of the selection model.</summary>
     [Range(1, 100_000)] public int SelectionBatchSize { get; set; } = 256;
+
+    /// <summary>The selection model these options train for a build on <paramref name="buildArch"/>: builds that agree on it (and on source and seed) share one recording.</summary>
+    public string SelectionModel(Models.ArchitectureSpec buildArch) =>
+        FormattableString.Invariant($"{SelectionArch ?? buildArch.ToString()}|{SelectionEpochs}|{SelectionLr}|{SelectionBatchSize}");
 }

@@ -2,6 +2,7 @@ using Condensa.Data;
 using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Training;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -86,20 +87,77 @@ public sealed class TrainingDynamics : IDisposable
             labels.DetachFromDisposeScope(), checkpoints.ToDictionary(c => c.Epoch), (int)probabilities.shape[2]);
     }
 
-    /// <summary>The recording shared by every selector with equal options on the same source and seed (via the run's cache).</summary>
+    /// <summary>
+    /// The recording shared by every selector with equal selection-model options on the same source and seed: from the
+    /// request's cache, else from its shared folder (recorded there by an earlier build of the run, in this process or
+    /// another), else recorded now and kept in both. A recording with every wanted checkpoint (or more) is reused, so
+    /// selectors asking for fewer checkpoints never train the selection model again.
+    /// </summary>
     public static TrainingDynamics For(MemoryRequest request, SelectionModelOptions options, IReadOnlyCollection<int>? checkpoints, CancellationToken cancellationToken)
     {
         var arch = options.SelectionArch is { } a ? ArchitectureSpec.Parse(a) : request.Architecture;
         var wanted = (checkpoints ?? []).Append(options.SelectionEpochs).Distinct().Order().ToArray();
-        // One list of recordings per selection-model setting: a recording with every wanted checkpoint (or more) is
-        // reused, so selectors asking for fewer checkpoints never train the selection model again.
-        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{arch}|{options.SelectionEpochs}|{options.SelectionLr}|{options.SelectionBatchSize}|{request.Seed}";
+        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{options.SelectionModel(request.Architecture)}|{request.Seed}|{request.Device.type} threads {get_num_threads()}";
         var recordings = request.Cache.GetOrAdd(key, () => new List<TrainingDynamics>());
         var found = recordings.FirstOrDefault(r => wanted.All(r.CheckpointEpochs.Contains));
         if (found is not null) return found;
-        var recorded = Record(request.Source, arch, options, wanted, request.Seed, request.Device, request.Progress, cancellationToken);
-        recordings.Add(recorded);
-        return recorded;
+        if (request.SharedDirectory is not { } shared)
+        {
+            recordings.Add(Record(request.Source, arch, options, wanted, request.Seed, request.Device, request.Progress, cancellationToken));
+            return recordings[^1];
+        }
+        var folder = Path.Combine(shared, "dynamics", Fingerprint.Of(key));
+        using (Work.FileLock.Acquire(folder + ".lock", cancellationToken))
+        {
+            var kept = TryLoad(folder, arch, request.Source, request.Device);
+            if (kept is not null && wanted.All(kept.CheckpointEpochs.Contains))
+            {
+                request.Log.LogInformation("selection model {Arch} ({Epochs} epochs): recording loaded from {Folder}", arch, options.SelectionEpochs, folder);
+                recordings.Add(kept);
+                return kept;
+            }
+            kept?.Dispose();
+            var recorded = Record(request.Source, arch, options, wanted, request.Seed, request.Device, request.Progress, cancellationToken);
+            recorded.Save(folder, arch);
+            recordings.Add(recorded);
+            return recorded;
+        }
+    }
+
+    private const string MetadataFile = "recording.json";
+
+    private sealed record Metadata(string Arch, int NumClasses, int[] Checkpoints);
+
+    /// <summary>Writes the recording to <paramref name="folder"/> (tensors, the model's weights, then <c>recording.json</c>, which marks it complete).</summary>
+    private void Save(string folder, ArchitectureSpec arch)
+    {
+        var directory = new Reporting.RunDirectory(folder);
+        File.Delete(Path.Combine(folder, MetadataFile));
+        foreach (var (name, tensor) in new[] { ("probabilities", Probabilities), ("losses", Losses), ("correct", Correct), ("labels", Labels) })
+            directory.WriteAtomic(name + ".pt", tmp => tensor.save(tmp));
+        foreach (var c in _checkpoints.Values)
+        {
+            directory.WriteAtomic($"embeddings-{c.Epoch}.pt", tmp => c.Embeddings.save(tmp));
+            directory.WriteAtomic($"probabilities-{c.Epoch}.pt", tmp => c.Probabilities.save(tmp));
+        }
+        directory.WriteAtomic("model.bin", tmp => Model.save(tmp));
+        directory.WriteJson(MetadataFile, new Metadata(arch.ToString(), NumClasses, [.. _checkpoints.Keys.Order()]));
+    }
+
+    /// <summary>A recording <see cref="Save"/> wrote for this architecture and source, or null.</summary>
+    private static TrainingDynamics? TryLoad(string folder, ArchitectureSpec arch, LabeledDataset source, Device device)
+    {
+        var path = Path.Combine(folder, MetadataFile);
+        if (!File.Exists(path)) return null;
+        var meta = System.Text.Json.JsonSerializer.Deserialize<Metadata>(File.ReadAllText(path), Reporting.RunDirectory.Json);
+        if (meta is null || meta.Arch != arch.ToString() || meta.NumClasses != source.NumClasses) return null;
+        Tensor Load(string name) => Tensor.load(Path.Combine(folder, name + ".pt"));
+        var model = ModelFactory.Create(arch, source.Shape, meta.NumClasses, seed: 0);
+        model.load(Path.Combine(folder, "model.bin"));
+        model.to(device);
+        model.eval();
+        var checkpoints = meta.Checkpoints.ToDictionary(e => e, e => new Checkpoint(e, Load($"embeddings-{e}"), Load($"probabilities-{e}")));
+        return new TrainingDynamics(model, Load("probabilities"), Load("losses"), Load("correct"), Load("labels"), checkpoints, meta.NumClasses);
     }
 
     /// <summary>Trains the selection model and records its dynamics.</summary>
