@@ -15,7 +15,7 @@ public sealed class ShrinkOptions : IValidatableOptions
     [Range(1, 1_000_000)] public int FromIpc { get; set; } = 50;
 
     /// <summary>The selector that picks the final budget out of the larger memory; default <c>yoco</c> (YOCO's rules for pruning a condensed set).</summary>
-    public MethodSpec? By { get; set; }
+    public MethodSpec By { get; set; } = new() { Name = "yoco", Options = new Selection.Scores.YocoOptions() };
 
     public void Validate(Action<string, string> error)
     {
@@ -41,7 +41,7 @@ public sealed class ShrinkBuilder(ShrinkOptions options, MemoryBuilderRegistry r
             throw new CondensaException($"shrink: the budget of {ipc} images per class exceeds from_ipc = {options.FromIpc}", "raise from_ipc or lower the budget");
         using var larger = registry.Create(from).Build(With(request, from.Name, request.Source, Budget.ImagesPerClass(options.FromIpc), "from"), cancellationToken);
         using var source = larger.Materialize(request.Source);
-        var by = options.By ?? new MethodSpec { Name = "yoco", Options = registry.DefaultOptions("yoco") };
+        var by = options.By;
         // a fresh cache: the inner selector's recordings belong to the larger memory, not to the request's data
         using var cache = new InMemoryArtifactCache();
         using var built = registry.Create(by).Build(With(request, by.Name, source, request.Budget, "by", cache), cancellationToken);

@@ -31,9 +31,6 @@ public sealed class MemoryBuilderRegistry : IMethodCatalog
             : throw new CondensaException($"unknown builder '{spec.Name}'; registered builders: {string.Join(", ", Names)}");
 
     /// <summary>A builder with its default options (for code and tests).</summary>
-    public IMemoryBuilder Create(string name) => Create(new MethodSpec { Name = name, Options = DefaultOptions(name) });
-
-    /// <summary>The default options of builder <paramref name="name"/>.</summary>
-    public object DefaultOptions(string name) =>
-        Activator.CreateInstance(OptionsType(name) ?? throw new CondensaException($"unknown builder '{name}'; registered builders: {string.Join(", ", Names)}"))!;
+    public IMemoryBuilder Create(string name) =>
+        Create(new MethodSpec { Name = name, Options = Activator.CreateInstance(OptionsType(name) ?? throw new CondensaException($"unknown builder '{name}'; registered builders: {string.Join(", ", Names)}"))! });
 }

@@ -31,17 +31,17 @@ public sealed class UnitWorker(StudyStorage storage, Func<SearchStudy, RunInfo, 
 
     /// <summary>
     /// Works until <paramref name="done"/> says so (asked after every pass that found nothing to claim, with the served
-    /// studies that exist), <paramref name="stop"/> says so (asked before every claim; the running unit always
+    /// studies that exist), <paramref name="stopClaiming"/> fires (no unit is claimed after it; the running unit
     /// finishes), <paramref name="maxUnits"/> units ran, or <paramref name="cancellationToken"/> fires (the running unit
     /// goes back to the queue). Studies come first in the order given, and within a study units by number.
     /// </summary>
     /// <param name="names">The studies to serve, in order; null: every study of the store.</param>
     public WorkerTally Work(IReadOnlyList<string>? names, Func<IReadOnlyList<SearchStudy>, bool> done, CancellationToken cancellationToken,
-        Func<bool>? stop = null, int? maxUnits = null, Action<TrialOutcome>? unitEnded = null)
+        CancellationToken stopClaiming = default, int? maxUnits = null, Action<TrialOutcome>? unitEnded = null)
     {
         int complete = 0, failed = 0, lost = 0, started = 0;
         var poll = FirstPoll;
-        while (!cancellationToken.IsCancellationRequested && (maxUnits is null || started < maxUnits) && stop?.Invoke() != true)
+        while (!cancellationToken.IsCancellationRequested && (maxUnits is null || started < maxUnits) && !stopClaiming.IsCancellationRequested)
         {
             bool ran = false;
             var served = Served(names);
@@ -73,7 +73,7 @@ public sealed class UnitWorker(StudyStorage storage, Func<SearchStudy, RunInfo, 
             if (cancellationToken.IsCancellationRequested) break;
             CloseFinished(served);
             if (done(served.Select(s => s.Study).ToList())) break;
-            cancellationToken.WaitHandle.WaitOne(poll);
+            WaitHandle.WaitAny([cancellationToken.WaitHandle, stopClaiming.WaitHandle], poll);
             poll = TimeSpan.FromTicks(Math.Min(LastPoll.Ticks, 2 * poll.Ticks));
         }
         return new WorkerTally(complete, failed, lost, cancellationToken.IsCancellationRequested);

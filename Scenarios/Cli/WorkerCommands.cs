@@ -47,14 +47,14 @@ internal static class WorkerCommands
             Console.CancelKeyPress += (_, e) => { if (!cancel.IsCancellationRequested) { e.Cancel = true; cancel.Cancel(); } };
             // a service manager (systemd, Kubernetes, a batch scheduler) stops a worker with SIGTERM: put the running unit back as Ctrl+C does
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
-            var stdinClosed = new ManualResetEventSlim();
+            using var stdinClosed = new CancellationTokenSource();
             if (pr.GetValue(follow))
                 new Thread(() =>
                 {
                     using var input = Console.OpenStandardInput();
                     var buffer = new byte[256];
                     while (input.Read(buffer, 0, buffer.Length) > 0) { }
-                    stdinClosed.Set();
+                    stdinClosed.Cancel();
                 }) { IsBackground = true, Name = "condensa-parent-watch" }.Start();
 
             using var store = StudyStorage.Open(pr.GetValue(storage)!);
@@ -71,7 +71,7 @@ internal static class WorkerCommands
             var open = Executors(host, pr.GetValue(device), log);
             using var worker = new UnitWorker(store, open, log, pr.GetValue(workDir));
             log.LogInformation("worker {Id} serving {Studies} of {Url}", worker.Id, names is null ? "every study" : string.Join(", ", names), store.Url);
-            var tally = worker.Work(names, Done, cancel.Token, stop: () => stdinClosed.IsSet, maxUnits: pr.GetValue(maxUnits));
+            var tally = worker.Work(names, Done, cancel.Token, stdinClosed.Token, pr.GetValue(maxUnits));
             log.LogInformation("worker done: {Complete} units complete, {Failed} failed, {Lost} lost to another worker{Interrupted}",
                 tally.Complete, tally.Failed, tally.Lost, tally.Interrupted ? ", interrupted" : "");
             return tally.Interrupted ? CondensaCli.ExitCancelled : CondensaCli.ExitOk;

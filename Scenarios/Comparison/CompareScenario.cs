@@ -92,7 +92,9 @@ public sealed class CompareScenario : IUnitScenario
     }
 
     /// <summary>
-    /// The plan: first every memory build, then every evaluation, each after its build. Builds that train the same
+    /// The plan: first every memory build, then every evaluation, each after its build, the largest memories' first (an
+    /// evaluation's cost grows with its memory, and the longest units first leave the workers the shortest ones to
+    /// finish together). Builds that train the same
     /// selection model (same settings, same memory seed) wait for the first of them, which records it for all (in the
     /// run folder), so that no two workers train it at once. Keys hold what a unit's result depends on: a build its
     /// memory's slot and identity, an evaluation also the architecture, the evaluation settings and the model's index.
@@ -120,7 +122,8 @@ public sealed class CompareScenario : IUnitScenario
                 UnitParams.Of($"build {spec.DisplayName} {label} seed {s}", ("kind", Build), ("builder", spec.DisplayName), ("budget", label), ("seed", s)), After: recorder));
         }
         var evaluation = EvaluationKey(o);
-        foreach (var b in builds)
+        // fraction budgets (usually the larger memories) before ipc ones, each largest first
+        foreach (var b in builds.OrderByDescending(b => b.Memory.Budget.Fraction is not null).ThenByDescending(b => b.Memory.Budget.Fraction ?? b.Memory.Budget.Ipc).ThenBy(b => b.Number))
         foreach (var arch in o.EffectiveEvalArchs)
         for (int m = 0; m < o.Models; m++)
             units.Add(new WorkUnit(run.UnitKey($"{Evaluate}|{b.Memory.Slot}|{b.Identity}|{arch}|{evaluation}|model {m}|{run.SettingsKey}"),
