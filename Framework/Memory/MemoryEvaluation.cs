@@ -23,7 +23,7 @@ public static class MemoryEvaluation
         using var model = ModelFactory.Create(arch, train.Shape, train.NumClasses, seed);
         model.to(device);
         new Trainer(options, train.Name).Train(model, train, seed, cancellationToken, weights, progress: progress);
-        return tests.Select(t => Evaluator.Evaluate(model, t)).ToArray();
+        return tests.Select(t => Evaluator.Evaluate(model, t, precision: options.Precision)).ToArray();
     }
 
     /// <summary>Mean and population standard deviation (the reference code's np.std).</summary>

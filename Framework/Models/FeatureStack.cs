@@ -27,12 +27,30 @@ internal sealed class FeatureStack(ImageShape input)
     /// <summary>Size of the flattened output: the embedding size.</summary>
     public int FlatSize => Shape.Channels * Shape.Height * Shape.Width;
 
+    /// <summary>
+    /// Floating-point operations of one image's forward pass through the convolutions and linear layers described so
+    /// far, two per multiply-add (norms, activations and pooling, a few per element, are left out).
+    /// </summary>
+    public double ForwardFlops { get; private set; }
+
+    /// <summary>The part of <see cref="ForwardFlops"/> in the first layer, whose input needs no gradient in training.</summary>
+    public double FirstLayerFlops { get; private set; }
+
+    private void Count(double flops)
+    {
+        if (_layers.Count == 0) FirstLayerFlops = flops;
+        ForwardFlops += flops;
+    }
+
     /// <summary>Conv2d with a square kernel; output side <c>floor((side + 2 padding - kernel) / stride) + 1</c>.</summary>
     public void Conv2d(int outChannels, int kernel, int padding, int stride = 1, bool bias = true)
     {
         var inChannels = Shape.Channels;
         Resize(outChannels, Slide(Shape.Height, kernel, padding, stride), Slide(Shape.Width, kernel, padding, stride), $"conv {kernel}x{kernel}");
-        _layers.Add(() => nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding, bias: bias));
+        Count(2.0 * inChannels * kernel * kernel * outChannels * Shape.Height * Shape.Width);
+        _layers.Add(_layers.Count == 0 && inChannels <= 3 && stride == 1 && bias
+            ? () => new InputConv2d(inChannels, outChannels, kernel, padding)
+            : () => nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding, bias: bias));
     }
 
     /// <summary>The normalization of <see cref="Models.Norm.Create"/> for the current shape (nothing for none).</summary>
@@ -56,7 +74,7 @@ internal sealed class FeatureStack(ImageShape input)
     {
         if (kind == PoolingKind.None) return;
         Resize(Shape.Channels, Slide(Shape.Height, 2, 0, 2), Slide(Shape.Width, 2, 0, 2), $"{ConvNetSpace.Token(kind)} 2x2");
-        _layers.Add(kind == PoolingKind.MaxPool ? () => nn.MaxPool2d(2, 2) : () => nn.AvgPool2d(2, 2));
+        _layers.Add(kind == PoolingKind.MaxPool ? () => nn.MaxPool2d(2, 2) : () => new AveragePool2x2());
     }
 
     /// <summary>Average over the whole feature map (C x 1 x 1).</summary>
@@ -72,6 +90,7 @@ internal sealed class FeatureStack(ImageShape input)
         var inFeatures = FlatSize;
         Flatten();
         Resize(outFeatures, 1, 1, "linear");
+        Count(2.0 * inFeatures * outFeatures);
         _layers.Add(() => nn.Linear(inFeatures, outFeatures));
     }
 
@@ -83,6 +102,9 @@ internal sealed class FeatureStack(ImageShape input)
         int Down(int side) => stride == 1 ? side : avgPoolDownsample ? Slide(side, 2, 0, 2) : Slide(side, 3, 1, stride);
         Resize(planes, Down(Shape.Height), Down(Shape.Width), $"residual block ({(avgPoolDownsample ? "average-pool" : "strided")} downsampling)");
         var outShape = Shape;
+        // conv 3x3 (in -> planes), conv 3x3 (planes -> planes), and a 1x1 projection when the shape changes
+        double pixels = (double)outShape.Height * outShape.Width;
+        Count(2.0 * pixels * planes * 9 * (inShape.Channels + planes) + (inShape != outShape ? 2.0 * pixels * planes * inShape.Channels : 0));
         _layers.Add(() => new BasicBlock(inShape, outShape, stride, norm, avgPoolDownsample));
     }
 

@@ -36,6 +36,18 @@ public static class ModelFactory
     }
 
     /// <summary>
+    /// Floating-point operations per image of <paramref name="spec"/> on <paramref name="input"/> images (two per
+    /// multiply-add of the convolutions and linear layers): the forward pass, and a training step (forward, the weight
+    /// gradients, and the input gradients of every layer but the first: about three forward passes).
+    /// </summary>
+    public static (double Forward, double Training) Flops(ArchitectureSpec spec, ImageShape input, int numClasses)
+    {
+        var stack = Architectures.Describe(spec, input);
+        double forward = stack.ForwardFlops + 2.0 * stack.FlatSize * numClasses;
+        return (forward, 3 * forward - stack.FirstLayerFlops);
+    }
+
+    /// <summary>
     /// The smallest side s such that <paramref name="spec"/> takes every square input C x s' x s' with s' ≥ s, found
     /// from shape arithmetic alone (1 for networks that take any size; 1x28x28 is accepted by every network).
     /// </summary>
@@ -64,6 +76,7 @@ public static class ModelFactory
             var (weight, bias) = module switch
             {
                 Conv2d conv => (conv.weight, conv.bias),
+                InputConv2d conv => (conv.weight, conv.bias),
                 Linear linear => (linear.weight, linear.bias),
                 _ => (null, null),
             };

@@ -49,6 +49,13 @@ public sealed class TrainOptions : IValidatableOptions
     /// <summary>Training augmentation: none, dsa (color_crop_cutout_flip_scale_rotate; no flip for digit data) or a DSA strategy string such as crop_scale_rotate.</summary>
     public string Augmentation { get; set; } = "none";
 
+    /// <summary>
+    /// Number format of the training and the test: auto (bfloat16 on a CPU with native bfloat16 arithmetic, else
+    /// float32), float32, or bfloat16 (mixed precision: bfloat16 forward and backward, float32 weights, loss and
+    /// optimizer state).
+    /// </summary>
+    public Precision Precision { get; set; } = Precision.Auto;
+
     /// <summary>Evaluate on the test set every N epochs for the training curve (0 = only at the end).</summary>
     [Range(0, 1_000_000)] public int EvalEvery { get; set; }
 

@@ -15,8 +15,9 @@ public sealed record EpochRecord(int Epoch, double Lr, double Loss, double Train
 
 /// <summary>
 /// Minibatch SGD with momentum and weight decay over an in-memory dataset (seeded shuffling, optional per-sample
-/// weights and differentiable augmentation). Every step runs in its own dispose scope, so memory stays flat however
-/// long the run; cancellation is checked between steps.
+/// weights and differentiable augmentation), in float32 or mixed bfloat16 precision (<see cref="MasterWeights"/>).
+/// Every step runs in its own dispose scope, so memory stays flat however long the run; cancellation is checked between
+/// steps.
 /// </summary>
 public sealed class Trainer
 {
@@ -54,7 +55,7 @@ public sealed class Trainer
         int stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize;
         long totalSteps = (long)stepsPerEpoch * o.Epochs;
         var history = new List<EpochRecord>(o.Epochs);
-        var optimizer = NewOptimizer(model, o.Lr);
+        using var master = new MasterWeights(model, o.Precision.IsBFloat16(device), o.Momentum, o.WeightDecay);
         using var task = (progress ?? NullProgress.Instance).Start($"train {data.Name}", o.Epochs);
         model.train();
         try
@@ -64,11 +65,7 @@ public sealed class Trainer
             {
                 var clock = Stopwatch.StartNew();
                 double lr = RateAt(epoch, step, totalSteps);
-                if (o.Schedule == LrSchedule.Step && epoch == o.EffectiveDecayEpoch && epoch > 0 && o.ResetMomentumAtDecay)
-                {
-                    optimizer.Dispose();
-                    optimizer = NewOptimizer(model, lr);
-                }
+                if (o.Schedule == LrSchedule.Step && epoch == o.EffectiveDecayEpoch && epoch > 0 && o.ResetMomentumAtDecay) master.ResetMomentum();
                 var order = Permutation(n, shuffle);
                 double lossSum = 0;
                 long correct = 0;
@@ -76,14 +73,13 @@ public sealed class Trainer
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (o.Schedule == LrSchedule.Cosine) lr = RateAt(epoch, step, totalSteps);
-                    SetRate(optimizer, lr);
                     using var scope = NewDisposeScope();
                     int start = b * o.BatchSize, count = Math.Min(o.BatchSize, n - start);
                     var idx = tensor(order.AsSpan(start, count).ToArray(), device: device);
                     var x = images.index_select(0, idx);
                     var y = labels.index_select(0, idx);
                     if (_augmentation is not null) x = _augmentation.Augment(x, augmentGenerator);
-                    var logits = model.call(x);
+                    var logits = model.call(master.BFloat16 ? x.to(ScalarType.BFloat16) : x).to(ScalarType.Float32);
                     Tensor loss;
                     if (sampleWeights is null) loss = nn.functional.cross_entropy(logits, y);
                     else
@@ -92,9 +88,9 @@ public sealed class Trainer
                         loss = (nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.None) * w).sum() / w.sum();
                     }
                     if (extraLoss is not null) loss = loss + extraLoss(x, logits);
-                    optimizer.zero_grad();
+                    master.ZeroGrad();
                     loss.backward();
-                    optimizer.step();
+                    master.Step(lr);
                     onBatch?.Invoke(new BatchRecord(epoch, idx, logits.detach(), y));
                     lossSum += loss.item<float>() * count;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
@@ -111,7 +107,6 @@ public sealed class Trainer
         }
         finally
         {
-            optimizer.Dispose();
             if (!ReferenceEquals(images, data.Images)) images.Dispose();
             if (!ReferenceEquals(labels, data.Labels)) labels.Dispose();
         }
@@ -125,14 +120,6 @@ public sealed class Trainer
         LrSchedule.Cosine => _options.Lr * 0.5 * (1 + Math.Cos(Math.PI * step / Math.Max(1, totalSteps))),
         _ => _options.Lr,
     };
-
-    private optim.Optimizer NewOptimizer(ClassifierModel model, double lr) =>
-        optim.SGD(model.parameters(), lr, momentum: _options.Momentum, weight_decay: _options.WeightDecay);
-
-    private static void SetRate(optim.Optimizer optimizer, double lr)
-    {
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-    }
 
     /// <summary>A seeded Fisher–Yates permutation of 0..n-1.</summary>
     public static long[] Permutation(int n, Random random)

@@ -1,3 +1,4 @@
+using Condensa.Training;
 using Condensa.Models;
 using Condensa.Training.Augmentation;
 using TorchSharp;
@@ -41,21 +42,21 @@ public sealed class GradientMatching : Synthesizer
     {
         var (outer, inner) = _options.Loops(context.Ipc);
         using var net = context.Network(iteration);
-        var parameters = net.parameters().ToArray();
-        var matched = Matched(net);
-        using var optimizer = optim.SGD(parameters, _options.LrNet);
         using var realCopy = context.RealSideNetwork(iteration, _options);
-        var real = realCopy is null ? (net, matched) : (realCopy, Matched(realCopy));
+        var realMatched = realCopy is null ? null : Matched(realCopy);
         double loss = 0;
         for (int t = 0; t < outer; t++)
         {
             if (context.Architecture.HasBatchNorm) FreezeBatchNorm(net, context, iteration, t);
             if (realCopy is not null) CopyState(net, realCopy);
+            // the parameters as they are now: a bfloat16 phase of the network's training re-creates them
+            var matched = Matched(net);
+            var real = realCopy is null ? (net, matched) : (realCopy, realMatched!);
             for (int j = 0; j < context.Classes.Length; j++)
                 loss += MatchClass(net, matched, real, context, set, iteration, t, j);
             set.Step(_options.LrImg);
             if (t == outer - 1) break;
-            TrainNetwork(net, optimizer, context, set, inner, iteration, t);
+            TrainNetwork(net, context, set, inner, iteration, t);
         }
         return loss / (context.Classes.Length * outer);
     }
@@ -119,10 +120,15 @@ public sealed class GradientMatching : Synthesizer
             if (module is BatchNorm) module.eval();
     }
 
-    /// <summary>ζ_θ epochs of SGD on the (fixed, detached) synthetic set in minibatches of <c>batch_train</c>, DSA per image for <c>dsa</c>.</summary>
-    private void TrainNetwork(ClassifierModel net, optim.Optimizer optimizer, SynthesisContext context, SyntheticSet set, int epochs, int k, int t)
+    /// <summary>
+    /// ζ_θ epochs of plain SGD (η_θ = <c>lr_net</c>) on the (fixed, detached) synthetic set in minibatches of
+    /// <c>batch_train</c>, DSA per image for <c>dsa</c>, in the number format of <c>inner_precision</c>.
+    /// </summary>
+    private void TrainNetwork(ClassifierModel net, SynthesisContext context, SyntheticSet set, int epochs, int k, int t)
     {
         net.train();
+        using var weights = new MasterWeights(net, _options.InnerPrecision.IsBFloat16(context.Device), momentum: 0, weightDecay: 0);
+        var format = weights.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         using var generator = context.Generator("train", k, t);
         long n = set.Images.shape[0];
         for (int epoch = 0; epoch < epochs; epoch++)
@@ -135,10 +141,10 @@ public sealed class GradientMatching : Synthesizer
                 var batch = order.narrow(0, start, Math.Min(_options.BatchTrain, n - start));
                 var x = set.Images.index_select(0, batch);
                 if (context.Augmentation is { } dsa) x = dsa.Augment(x, generator);
-                var loss = cross_entropy(net.call(x), set.Labels.index_select(0, batch));
-                optimizer.zero_grad();
+                var loss = cross_entropy(net.call(x.to(format)).to(ScalarType.Float32), set.Labels.index_select(0, batch));
+                weights.ZeroGrad();
                 loss.backward();
-                optimizer.step();
+                weights.Step(_options.LrNet);
             }
         }
     }

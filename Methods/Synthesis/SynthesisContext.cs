@@ -1,6 +1,7 @@
 using Condensa.Data;
 using Condensa.Memory;
 using Condensa.Models;
+using Condensa.Training;
 using Condensa.Training.Augmentation;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -58,7 +59,7 @@ internal sealed class SynthesisContext : IDisposable
     /// </summary>
     public ClassifierModel? RealSideNetwork(int iteration, SynthesisOptions options)
     {
-        if (!options.RealInBFloat16(Device)) return null;
+        if (!options.RealPrecision.IsBFloat16(Device)) return null;
         var net = Network(iteration);
         net.to(ScalarType.BFloat16);
         return net;

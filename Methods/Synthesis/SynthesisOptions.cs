@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Condensa.Hosting.Config;
+using Condensa.Training;
 using Condensa.Training.Augmentation;
 using TorchSharp;
 
@@ -7,12 +8,6 @@ namespace Condensa.Methods.Synthesis;
 
 /// <summary>How the synthetic images start: random real images of their class, or N(0, 1) noise (normalized space).</summary>
 public enum SyntheticInit { Real, Noise }
-
-/// <summary>
-/// The number format of a synthesizer's real side (DM: the real embeddings; DC/DSA: the real-batch gradients).
-/// <c>auto</c>: bfloat16 on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), float32 elsewhere.
-/// </summary>
-public enum RealPrecision { Auto, Float32, BFloat16 }
 
 /// <summary>The gradient-matching distance D (reference <c>--dis_metric</c>).</summary>
 public enum MatchingMetric
@@ -55,15 +50,7 @@ public abstract class SynthesisOptions : IValidatableOptions
     /// updates stay float32. On a CPU with AVX512-BF16 bfloat16 makes that part about 1.4 to 2 times faster; the real
     /// class means and gradients change by well under 1 % (relative), far below the sampling noise of a 256-image batch.
     /// </summary>
-    public RealPrecision RealPrecision { get; set; } = RealPrecision.Auto;
-
-    /// <summary>The real side's number format on <paramref name="device"/>, auto resolved.</summary>
-    internal bool RealInBFloat16(torch.Device device) => RealPrecision switch
-    {
-        RealPrecision.BFloat16 => true,
-        RealPrecision.Float32 => false,
-        _ => device.type == DeviceType.CPU && Hosting.CpuFeatures.HasNativeBFloat16,
-    };
+    public Precision RealPrecision { get; set; } = Precision.Auto;
 
     /// <summary>The image optimizer's momentum (the reference's <c>SGD(image_syn, lr_img, momentum=0.5)</c>).</summary>
     internal const double ImageMomentum = 0.5;
@@ -119,6 +106,12 @@ public abstract class GradientMatchingOptions : SynthesisOptions
 
     /// <summary>Minibatch size of the network updates on the synthetic set.</summary>
     [Range(1, 1_000_000)] public int BatchTrain { get; set; } = 256;
+
+    /// <summary>
+    /// Number format of the network updates on the synthetic set between outer steps (about 60 % of an iteration at ipc
+    /// 10): auto, float32 or bfloat16 (mixed precision, float32 weights). The matching itself stays float32.
+    /// </summary>
+    public Precision InnerPrecision { get; set; } = Precision.Auto;
 
     /// <summary>Gradient-matching distance: ours (eq. 3.10), mse or cos.</summary>
     public MatchingMetric DisMetric { get; set; } = MatchingMetric.Ours;

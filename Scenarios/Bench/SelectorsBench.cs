@@ -16,7 +16,7 @@ namespace Condensa.Scenarios.Bench;
 /// </summary>
 public static class SelectorsBench
 {
-    public static int Run(MemoryBuilderRegistry registry, string arch, int epochs, IReadOnlyCollection<string> only)
+    public static int Run(MemoryBuilderRegistry registry, string arch, int epochs, IReadOnlyCollection<string> only, bool everyClass)
     {
         using var splits = DatasetCatalog.Load(new DatasetOptions(), seed: 0);
         var train = splits.Train;
@@ -60,7 +60,7 @@ public static class SelectorsBench
                 if (r.OptionsType.GetProperty(name) is { } p && p.CanWrite) p.SetValue(options, value);
             var (memory, _) = Time(r.Name, options);
             if (memory is null) continue;
-            if (options is Methods.Selection.Scores.DeepFoolOptions deepFool)
+            if (everyClass && options is Methods.Selection.Scores.DeepFoolOptions deepFool)
             {
                 deepFool.CandidateClasses = train.NumClasses;
                 var (every, everySeconds) = Time(r.Name, deepFool, "deepfool (every class)");

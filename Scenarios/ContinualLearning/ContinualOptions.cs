@@ -109,6 +109,9 @@ public sealed class EeilOptions : IValidatableOptions
     /// <summary>Training augmentation: none (the thesis does not state one for EEIL), dsa, or a DSA strategy string.</summary>
     public string Augmentation { get; set; } = "none";
 
+    /// <summary>Number format of the training and the tests: auto, float32 or bfloat16 (mixed precision).</summary>
+    public Precision Precision { get; set; } = Precision.Auto;
+
     /// <summary>Knowledge distillation on (the thesis reports EEIL with and without it).</summary>
     public bool Kd { get; set; } = true;
 
@@ -138,7 +141,7 @@ public sealed class EeilOptions : IValidatableOptions
     {
         Epochs = Math.Max(1, (int)Math.Ceiling(iterations / Math.Ceiling(samples / (double)BatchSize))),
         BatchSize = BatchSize, Lr = lr, Momentum = Momentum, WeightDecay = WeightDecay,
-        Schedule = LrSchedule.Constant, Augmentation = Augmentation,
+        Schedule = LrSchedule.Constant, Augmentation = Augmentation, Precision = Precision,
     };
 
     public void Validate(Action<string, string> error)

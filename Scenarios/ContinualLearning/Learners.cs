@@ -21,7 +21,7 @@ public sealed record ContinualStep(int Index, int[] Classes, IReadOnlyList<int[]
     public int[] Old => Groups.Take(Groups.Count - 1).SelectMany(g => g).Distinct().ToArray();
 
     /// <summary>The model's accuracy on the test set of every step so far.</summary>
-    public EvalResult[] Test(ClassifierModel model) => Tests.Select(t => Evaluator.Evaluate(model, t)).ToArray();
+    public EvalResult[] Test(ClassifierModel model, Precision precision) => Tests.Select(t => Evaluator.Evaluate(model, t, precision: precision)).ToArray();
 }
 
 /// <summary>What every learner needs: the model to build (over the dataset's whole class space), where, and how to report.</summary>
@@ -118,7 +118,7 @@ public sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICont
                     Seeds.Derive(seed, "finetune"), teacher, classes, cancellationToken);
             }
         }
-        return [step.Test(_model)];
+        return [step.Test(_model, options.Precision)];
     }
 
     /// <summary>The fine-tuning set (see <see cref="EeilBalance"/>), or null when it would be empty (no memory).</summary>

@@ -71,7 +71,7 @@ public sealed class TrainScenario : IScenario
         }
         trainClock.Stop();
 
-        var result = Evaluator.Evaluate(model, test);
+        var result = Evaluator.Evaluate(model, test, precision: o.Train.Precision);
         model.save(ctx.Directory.PathOf("model.bin"));
         var perClass = new JsonObject();
         for (int c = 0; c < train.NumClasses; c++) perClass[train.ClassNames[c]] = Round(result.PerClassAccuracy[c]);

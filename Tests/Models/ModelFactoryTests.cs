@@ -186,11 +186,17 @@ public sealed class ModelFactoryTests
     public void ConvAndLinearLayersHavePyTorchsDefaultInit()
     {
         using var model = Create("convnet-w128-d3-instancenorm-relu-avgpool", Mnist, seed: 5);
-        var layers = model.modules().Where(m => m is Conv2d or Linear).ToList();
+        var layers = model.modules().Where(m => m is Conv2d or InputConv2d or Linear).ToList();
         Assert.HasCount(4, layers);
+        Assert.HasCount(1, layers.OfType<InputConv2d>(), "the 1-channel input convolution adds its bias after it");
         foreach (var layer in layers)
         {
-            var (weight, bias) = layer is Conv2d conv ? (conv.weight, conv.bias!) : (((Linear)layer).weight, ((Linear)layer).bias!);
+            var (weight, bias) = layer switch
+            {
+                Conv2d conv => (conv.weight, conv.bias!),
+                InputConv2d conv => (conv.weight, conv.bias),
+                _ => (((Linear)layer).weight, ((Linear)layer).bias!),
+            };
             var bound = 1 / Math.Sqrt(weight.numel() / weight.shape[0]) * (1 + 1e-6);
             Assert.IsLessThanOrEqualTo(bound, (double)weight.abs().max().item<float>());
             Assert.IsLessThanOrEqualTo(bound, (double)bias.abs().max().item<float>());
@@ -209,12 +215,12 @@ public sealed class ModelFactoryTests
     {
         using var scope = NewDisposeScope();
         using var model = Create("convnet-w128-d3-instancenorm-relu-avgpool", Mnist, seed: 5);
-        var first = model.modules().OfType<Conv2d>().Single(c => c.weight.shape[1] == 1);
+        var first = model.modules().OfType<InputConv2d>().Single();
         using var generator = new Generator(5, CPU);
         var weight = empty(128, 1, 3, 3).uniform_(-1.0 / 3, 1.0 / 3, generator);
         var bias = empty(128).uniform_(-1.0 / 3, 1.0 / 3, generator);
         Assert.IsTrue(first.weight.eq(weight).all().item<bool>());
-        Assert.IsTrue(first.bias!.eq(bias).all().item<bool>());
+        Assert.IsTrue(first.bias.eq(bias).all().item<bool>());
     }
 
     /// <summary>

@@ -117,16 +117,16 @@ public sealed class SynthesisTests
         using var data = NoisyTemplates.Make(64, seed: 4);
         foreach (var arch in new[] { Tiny, TinyBatchNorm })
         {
-            using var init = Condense(RealPrecision.Float32, lrImg: 0);
-            using var exact = Condense(RealPrecision.Float32, lrImg: 0.1);
-            using var mixed = Condense(RealPrecision.BFloat16, lrImg: 0.1);
+            using var init = Condense(Condensa.Training.Precision.Float32, lrImg: 0);
+            using var exact = Condense(Condensa.Training.Precision.Float32, lrImg: 0.1);
+            using var mixed = Condense(Condensa.Training.Precision.BFloat16, lrImg: 0.1);
             // The bfloat16 copy follows the network through the outer steps (parameters, batch-norm statistics and modes):
             // its image update is the float32 one up to rounding, and it is not bit-identical (the copy really ran).
             double step = (exact - init).norm().item<float>();
             double difference = (mixed - exact).norm().item<float>();
             Assert.IsTrue(step > 0 && difference > 0 && difference < 0.02 * step, $"{arch}: update {step}, bfloat16 off by {difference}");
 
-            Tensor Condense(RealPrecision precision, double lrImg)
+            Tensor Condense(Condensa.Training.Precision precision, double lrImg)
             {
                 var options = new DsaOptions { Iterations = 1, OuterLoop = 3, InnerLoop = 10, BatchReal = 32, LrImg = lrImg, RealPrecision = precision };
                 return new GradientMatching(options).Condense(Request(data, 2, 7, arch, method: "dsa"), CancellationToken.None).Memory.Images.clone();

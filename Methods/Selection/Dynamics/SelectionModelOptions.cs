@@ -21,7 +21,10 @@ public class SelectionModelOptions
     /// <summary>Minibatch size of the selection model.</summary>
     [Range(1, 100_000)] public int SelectionBatchSize { get; set; } = 256;
 
+    /// <summary>Number format of the selection model's training: auto, float32 or bfloat16 (mixed precision).</summary>
+    public Training.Precision SelectionPrecision { get; set; } = Training.Precision.Auto;
+
     /// <summary>The selection model these options train for a build on <paramref name="buildArch"/>: builds that agree on it (and on source and seed) share one recording.</summary>
     public string SelectionModel(Models.ArchitectureSpec buildArch) =>
-        FormattableString.Invariant($"{SelectionArch ?? buildArch.ToString()}|{SelectionEpochs}|{SelectionLr}|{SelectionBatchSize}");
+        FormattableString.Invariant($"{SelectionArch ?? buildArch.ToString()}|{SelectionEpochs}|{SelectionLr}|{SelectionBatchSize}|{SelectionPrecision}");
 }

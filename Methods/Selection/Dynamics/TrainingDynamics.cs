@@ -97,7 +97,7 @@ public sealed class TrainingDynamics : IDisposable
     {
         var arch = options.SelectionArch is { } a ? ArchitectureSpec.Parse(a) : request.Architecture;
         var wanted = (checkpoints ?? []).Append(options.SelectionEpochs).Distinct().Order().ToArray();
-        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{options.SelectionModel(request.Architecture)}|{request.Seed}|{request.Device.type} threads {get_num_threads()}";
+        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{options.SelectionModel(request.Architecture)}|{request.Seed}|{Hosting.ExecutionSettings.KeyOf(request.Device.type.ToString().ToLowerInvariant(), get_num_threads())}";
         var recordings = request.Cache.GetOrAdd(key, () => new List<TrainingDynamics>());
         var found = recordings.FirstOrDefault(r => wanted.All(r.CheckpointEpochs.Contains));
         if (found is not null) return found;
@@ -174,6 +174,7 @@ public sealed class TrainingDynamics : IDisposable
         var train = new TrainOptions
         {
             Epochs = epochs, BatchSize = options.SelectionBatchSize, Lr = options.SelectionLr, Schedule = LrSchedule.Cosine, Augmentation = "none",
+            Precision = options.SelectionPrecision,
         };
         new Trainer(train, source.Name).Train(model, source, Seeds.Derive(seed, "selection-shuffle"), cancellationToken, progress: progress,
             onBatch: b =>
@@ -204,15 +205,16 @@ public sealed class TrainingDynamics : IDisposable
             using var _ = inference_mode(false);
             using var noGrad = no_grad();
             var device = model.parameters().First().device;
+            var format = model.parameters().First().dtype; // bfloat16 while a mixed-precision training observes it
             var embeddings = new List<Tensor>();
             var probs = new List<Tensor>();
             for (long start = 0; start < data.Count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                var x = data.Images.narrow(0, start, Math.Min(batchSize, data.Count - start)).to(device);
+                var x = data.Images.narrow(0, start, Math.Min(batchSize, data.Count - start)).to(device).to(format);
                 var h = model.Embed(x);
-                probs.Add(model.Classifier.call(h).softmax(1).cpu().MoveToOuterDisposeScope());
-                embeddings.Add(h.cpu().MoveToOuterDisposeScope());
+                probs.Add(model.Classifier.call(h).to(ScalarType.Float32).softmax(1).cpu().MoveToOuterDisposeScope());
+                embeddings.Add(h.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
             }
             var checkpoint = new Checkpoint(epoch, cat(embeddings, 0), cat(probs, 0));
             foreach (var t in embeddings.Concat(probs)) t.Dispose();
