@@ -227,7 +227,8 @@ def gradient_matching(args):
     """Gradient matching (Zhao et al. 2021, Alg. 1; with --dsa, Zhao and Bilen 2021, Alg. 2): per iteration a fresh
     ConvNet and T outer steps; an outer step matches every class's real-batch gradient with its synthetic gradient and
     takes one image step (lr 0.1, momentum 0.5); between outer steps the network trains inner epochs on the synthetic
-    set (lr 0.01, batch 256, augmented per image with --dsa)."""
+    set (lr 0.01, batch 256, augmented per image with --dsa). Under --precision bfloat16 the real-batch gradients and
+    the inner training run under autocast, the synthetic side (differentiated twice) in float32: Condensa's split."""
     dsa = args.command == "dsa"
     train_x, train_y = fashion_mnist("train")
     members = class_batches(train_x, train_y)
@@ -254,8 +255,9 @@ def gradient_matching(args):
                 label = torch.full((len(real),), c)
                 with autocast(args.precision):
                     gw_real = [w.detach().float() for w in torch.autograd.grad(F.cross_entropy(net(real).float(), label), params)]
-                    gw_syn = torch.autograd.grad(F.cross_entropy(net(fake).float(), label[:len(fake)]), params, create_graph=True)
-                loss = loss + match([w.float() for w in gw_syn], gw_real)
+                # the synthetic gradient stays float32: its double backward (create_graph) fails under 1.13's autocast
+                gw_syn = torch.autograd.grad(F.cross_entropy(net(fake), label[:len(fake)]), params, create_graph=True)
+                loss = loss + match(gw_syn, gw_real)
             opt_img.zero_grad()
             loss.backward()
             opt_img.step()
