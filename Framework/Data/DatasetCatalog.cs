@@ -93,7 +93,7 @@ public static partial class DatasetCatalog
             }
             if (options.TrainPerClass is int perClass)
                 Replace(ref train, d => DatasetSampling.SamplePerClass(d, perClass, seed + 1));
-            return new DatasetSplits(train, validation, test);
+            return new DatasetSplits(train.AsDigits(options.IsDigits), validation?.AsDigits(options.IsDigits), test.AsDigits(options.IsDigits));
         }
         catch
         {

@@ -62,4 +62,14 @@ public sealed class DatasetOptions
     /// read (before resize, pad and class subset). When false, images stay in [0, 1].
     /// </summary>
     public bool Normalize { get; set; } = true;
+
+    /// <summary>
+    /// The images are digits, where a horizontal flip changes the class, so DSA augmentation (<c>augmentation: dsa</c>,
+    /// the synthesizers' default strategy) leaves flip out. When empty: true for mnist, false for the other named
+    /// datasets; set it for <c>idx</c> and <c>folder</c> datasets of digits (SVHN, USPS, MNIST as images).
+    /// </summary>
+    public bool? Digits { get; set; }
+
+    /// <summary><see cref="Digits"/>, or its default for the dataset's name.</summary>
+    public bool IsDigits => Digits ?? Name == "mnist";
 }

@@ -78,6 +78,14 @@ public sealed class LabeledDataset : IDisposable
     public Tensor Labels { get; }
     public IReadOnlyList<string> ClassNames { get; }
     public Normalization Normalization { get; }
+
+    /// <summary>
+    /// Images of digits, where a horizontal flip changes the class: the DSA strategy of <c>augmentation: dsa</c> and of
+    /// the synthesizers leaves flip out for them (the DSA paper's rule). Every dataset derived from this one keeps it.
+    /// </summary>
+    public bool Digits { get => _digits; init => _digits = value; }
+    private bool _digits;
+
     public int Count => _labels.Length;
     public int NumClasses => ClassNames.Count;
     public ImageShape Shape => new((int)Images.shape[1], (int)Images.shape[2], (int)Images.shape[3]);
@@ -106,7 +114,7 @@ public sealed class LabeledDataset : IDisposable
     {
         using var scope = NewDisposeScope();
         var idx = tensor(indices.ToArray(), device: Images.device);
-        return new LabeledDataset(name ?? Name, Images.index_select(0, idx), Labels.index_select(0, idx), ClassNames, Normalization);
+        return new LabeledDataset(name ?? Name, Images.index_select(0, idx), Labels.index_select(0, idx), ClassNames, Normalization) { Digits = Digits };
     }
 
     /// <summary>The samples of the given classes (labels unchanged: the class space stays the same).</summary>
@@ -120,19 +128,26 @@ public sealed class LabeledDataset : IDisposable
 
     /// <summary>A new dataset with other images (same count) under <paramref name="normalization"/>, same labels and classes.</summary>
     public LabeledDataset WithImages(Tensor images, Normalization normalization, string? name = null) =>
-        new(name ?? Name, images, Labels.clone(), ClassNames, normalization);
+        new(name ?? Name, images, Labels.clone(), ClassNames, normalization) { Digits = Digits };
 
     /// <summary>Moves the dataset to a device (returns this when it is already there).</summary>
     public LabeledDataset To(Device device) =>
-        Images.device == device ? this : new LabeledDataset(Name, Images.to(device), Labels.to(device), ClassNames, Normalization);
+        Images.device == device ? this : new LabeledDataset(Name, Images.to(device), Labels.to(device), ClassNames, Normalization) { Digits = Digits };
 
-    /// <summary>Concatenates datasets that share a class space and image shape.</summary>
+    /// <summary>Concatenates datasets that share a class space and image shape (digits if any part is).</summary>
     public static LabeledDataset Concat(string name, params LabeledDataset[] parts)
     {
         if (parts.Length == 0) throw new ArgumentException("nothing to concatenate");
         using var scope = NewDisposeScope();
         return new LabeledDataset(name, cat(parts.Select(p => p.Images).ToArray(), 0), cat(parts.Select(p => p.Labels).ToArray(), 0),
-            parts[0].ClassNames, parts[0].Normalization);
+            parts[0].ClassNames, parts[0].Normalization) { Digits = parts.Any(p => p.Digits) };
+    }
+
+    /// <summary>Marks a freshly read dataset as digits or not (the catalog's <c>dataset.digits</c>).</summary>
+    internal LabeledDataset AsDigits(bool digits)
+    {
+        _digits = digits;
+        return this;
     }
 
     public void Dispose()

@@ -22,7 +22,7 @@ public static class MemoryEvaluation
     {
         using var model = ModelFactory.Create(arch, train.Shape, train.NumClasses, seed);
         model.to(device);
-        new Trainer(options, train.Name).Train(model, train, seed, cancellationToken, weights, progress: progress);
+        new Trainer(options).Train(model, train, seed, cancellationToken, weights, progress: progress);
         return tests.Select(t => Evaluator.Evaluate(model, t, precision: options.Precision)).ToArray();
     }
 

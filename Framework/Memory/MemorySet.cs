@@ -36,7 +36,7 @@ public sealed record SyntheticMemory(Tensor Images, Tensor Labels) : MemorySet
     public override int Count => (int)Images.shape[0];
 
     public override LabeledDataset Materialize(LabeledDataset source) =>
-        new(source.Name + "-synthetic", Images.detach().clone(), Labels.clone(), source.ClassNames, source.Normalization);
+        new(source.Name + "-synthetic", Images.detach().clone(), Labels.clone(), source.ClassNames, source.Normalization) { Digits = source.Digits };
 
     public override void Dispose()
     {

@@ -61,6 +61,33 @@ public sealed class TrainOptions : IValidatableOptions
 
     public int EffectiveDecayEpoch => DecayEpoch ?? Epochs / 2;
 
+    /// <summary>
+    /// Train exactly this many minibatch steps instead of <c>epochs</c> passes, decaying (step schedule) at
+    /// <see cref="DecayStep"/>: how a scenario gives one training the iteration count and schedule of another on a
+    /// different number of images (NAS early stopping trains the whole set for as many steps as the proxies).
+    /// </summary>
+    [ConfigIgnore] public long? Steps { get; set; }
+
+    /// <summary>With <see cref="Steps"/>: the first step at the decayed rate.</summary>
+    [ConfigIgnore] public long? DecayStep { get; set; }
+
+    /// <summary>Minibatch steps of a training on <paramref name="images"/> images.</summary>
+    public long TotalSteps(int images) => Steps ?? (long)Epochs * StepsPerEpoch(images);
+
+    /// <summary>The first step at the decayed rate (step schedule) of a training on <paramref name="images"/> images.</summary>
+    public long DecayStepOf(int images) => Steps is null ? (long)EffectiveDecayEpoch * StepsPerEpoch(images) : DecayStep ?? Steps.Value / 2;
+
+    /// <summary>A copy that trains on any number of images with the steps and schedule this one has on <paramref name="images"/>.</summary>
+    public TrainOptions WithStepsOf(int images)
+    {
+        var copy = Clone();
+        copy.Steps = TotalSteps(images);
+        copy.DecayStep = DecayStepOf(images);
+        return copy;
+    }
+
+    private int StepsPerEpoch(int images) => (Math.Max(images, 1) + BatchSize - 1) / BatchSize;
+
     public void Validate(Action<string, string> error)
     {
         if (Schedule == LrSchedule.Step && DecayEpoch is { } d && d >= Epochs)

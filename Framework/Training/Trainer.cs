@@ -22,16 +22,14 @@ public sealed record EpochRecord(int Epoch, double Lr, double Loss, double Train
 public sealed class Trainer
 {
     private readonly TrainOptions _options;
-    private readonly DiffAugment? _augmentation;
 
-    /// <param name="datasetName">Decides whether <c>augmentation: dsa</c> flips (not for digit data).</param>
-    public Trainer(TrainOptions options, string datasetName)
-    {
-        _options = options;
-        _augmentation = AugmentationOption.Create(options.Augmentation, datasetName);
-    }
+    public Trainer(TrainOptions options) => _options = options;
 
-    /// <summary>Trains <paramref name="model"/> in place.</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> in place for <c>epochs</c> passes over <paramref name="data"/>, or for exactly
+    /// <c>steps</c> minibatches when set (reshuffling at every pass). <c>augmentation: dsa</c> flips only if the data
+    /// are not digits.
+    /// </summary>
     /// <param name="weights">Per-sample loss weights (CRAIG / GradMatch memories), or null.</param>
     /// <param name="test">Evaluated every <c>eval_every</c> epochs and after the last one, or null.</param>
     /// <param name="onEpoch">Called after every epoch (logging, CSV rows).</param>
@@ -50,35 +48,38 @@ public sealed class Trainer
         var labels = data.Labels.to(device);
         using var sampleWeights = weights is null ? null : tensor(weights, device: device);
         var shuffle = new Random(unchecked((int)seed));
+        var augmentation = AugmentationOption.Create(o.Augmentation, data.Digits);
         using var augmentGenerator = new Generator(unchecked((ulong)seed ^ 0x5DEECE66DUL), device: device);
         int n = data.Count;
         int stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize;
-        long totalSteps = (long)stepsPerEpoch * o.Epochs;
-        var history = new List<EpochRecord>(o.Epochs);
+        long totalSteps = o.TotalSteps(n);
+        long decayStep = o.DecayStepOf(n);
+        int epochs = n == 0 ? o.Epochs : (int)((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
+        var history = new List<EpochRecord>(epochs);
         using var master = new MasterWeights(model, o.Precision.IsBFloat16(device), o.Momentum, o.WeightDecay);
-        using var task = (progress ?? NullProgress.Instance).Start($"train {data.Name}", o.Epochs);
+        using var task = (progress ?? NullProgress.Instance).Start($"train {data.Name}", epochs);
         model.train();
         try
         {
             long step = 0;
-            for (int epoch = 0; epoch < o.Epochs; epoch++)
+            for (int epoch = 0; epoch < epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
-                double lr = RateAt(epoch, step, totalSteps);
-                if (o.Schedule == LrSchedule.Step && epoch == o.EffectiveDecayEpoch && epoch > 0 && o.ResetMomentumAtDecay) master.ResetMomentum();
                 var order = Permutation(n, shuffle);
-                double lossSum = 0;
+                int batches = (int)Math.Min(stepsPerEpoch, totalSteps - step), seen = 0;
+                double lossSum = 0, lr = 0;
                 long correct = 0;
-                for (int b = 0; b < stepsPerEpoch; b++, step++)
+                for (int b = 0; b < batches; b++, step++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (o.Schedule == LrSchedule.Cosine) lr = RateAt(epoch, step, totalSteps);
+                    if (o.Schedule == LrSchedule.Step && step == decayStep && step > 0 && o.ResetMomentumAtDecay) master.ResetMomentum();
+                    lr = RateAt(step, totalSteps, decayStep);
                     using var scope = NewDisposeScope();
                     int start = b * o.BatchSize, count = Math.Min(o.BatchSize, n - start);
                     var idx = tensor(order.AsSpan(start, count).ToArray(), device: device);
                     var x = images.index_select(0, idx);
                     var y = labels.index_select(0, idx);
-                    if (_augmentation is not null) x = _augmentation.Augment(x, augmentGenerator);
+                    if (augmentation is not null) x = augmentation.Augment(x, augmentGenerator);
                     var logits = model.call(master.BFloat16 ? x.to(ScalarType.BFloat16) : x).to(ScalarType.Float32);
                     Tensor loss;
                     if (sampleWeights is null) loss = nn.functional.cross_entropy(logits, y);
@@ -94,11 +95,12 @@ public sealed class Trainer
                     onBatch?.Invoke(new BatchRecord(epoch, idx, logits.detach(), y));
                     lossSum += loss.item<float>() * count;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
+                    seen += count;
                 }
                 double? testAccuracy = null;
-                if (test is not null && ((o.EvalEvery > 0 && (epoch + 1) % o.EvalEvery == 0) || epoch == o.Epochs - 1))
+                if (test is not null && ((o.EvalEvery > 0 && (epoch + 1) % o.EvalEvery == 0) || epoch == epochs - 1))
                     testAccuracy = Evaluator.Evaluate(model, test).Accuracy;
-                var record = new EpochRecord(epoch + 1, lr, lossSum / n, (double)correct / n, clock.Elapsed.TotalSeconds, testAccuracy);
+                var record = new EpochRecord(epoch + 1, lr, lossSum / seen, (double)correct / seen, clock.Elapsed.TotalSeconds, testAccuracy);
                 history.Add(record);
                 onEpoch?.Invoke(record);
                 task.Status($"loss {record.Loss:0.000}");
@@ -113,10 +115,13 @@ public sealed class Trainer
         return history;
     }
 
-    /// <summary>Learning rate at an epoch (step schedule) or step (cosine: <c>lr · (1 + cos(π t / T)) / 2</c>).</summary>
-    public double RateAt(int epoch, long step, long totalSteps) => _options.Schedule switch
+    /// <summary>
+    /// Learning rate at step t of T: step schedule <c>lr</c> before the decay step and <c>lr · decay_factor</c> from it on,
+    /// cosine <c>lr · (1 + cos(π t / T)) / 2</c>.
+    /// </summary>
+    public double RateAt(long step, long totalSteps, long decayStep) => _options.Schedule switch
     {
-        LrSchedule.Step => epoch >= _options.EffectiveDecayEpoch && _options.EffectiveDecayEpoch > 0 ? _options.Lr * _options.DecayFactor : _options.Lr,
+        LrSchedule.Step => step >= decayStep && decayStep > 0 ? _options.Lr * _options.DecayFactor : _options.Lr,
         LrSchedule.Cosine => _options.Lr * 0.5 * (1 + Math.Cos(Math.PI * step / Math.Max(1, totalSteps))),
         _ => _options.Lr,
     };

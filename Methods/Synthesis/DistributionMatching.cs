@@ -29,7 +29,7 @@ public sealed class DistributionMatching(DmOptions options) : Synthesizer(option
 
     public DmOptions Options { get; } = options;
 
-    private protected override DiffAugment? Augmentation(string datasetName) => Options.Augmentation(datasetName);
+    private protected override DiffAugment? Augmentation(bool digits) => Options.Augmentation(digits);
 
     private protected override double Iterate(int iteration, SynthesisContext context, SyntheticSet set)
     {

@@ -36,7 +36,7 @@ public sealed class GradientMatching : Synthesizer
 
     public GradientMatching(DsaOptions options) : base(options) => _options = options;
 
-    private protected override DiffAugment? Augmentation(string datasetName) => (_options as DsaOptions)?.Augmentation(datasetName);
+    private protected override DiffAugment? Augmentation(bool digits) => (_options as DsaOptions)?.Augmentation(digits);
 
     private protected override double Iterate(int iteration, SynthesisContext context, SyntheticSet set)
     {

@@ -69,9 +69,9 @@ public abstract class SynthesisOptions : IValidatableOptions
     /// The Siamese augmentation of a method: the thesis' strategy for the dataset when <paramref name="strategy"/> is null
     /// (all six ops, no flip for digits), none for <c>none</c>, else the parsed strategy.
     /// </summary>
-    private protected static DiffAugment? Augmentation(string? strategy, string datasetName) => strategy switch
+    private protected static DiffAugment? Augmentation(string? strategy, bool digits) => strategy switch
     {
-        null => new DiffAugment(AugmentationOption.DefaultStrategy(datasetName)),
+        null => new DiffAugment(AugmentationOption.DefaultStrategy(digits)),
         _ when IsNone(strategy) => null,
         _ => new DiffAugment(DsaStrategy.Parse(strategy, "dsa_strategy")),
     };
@@ -155,7 +155,7 @@ public sealed class DsaOptions : GradientMatchingOptions
 
     public override void Validate(Action<string, string> error) => ValidateStrategy(DsaStrategy, allowNone: false, error);
 
-    internal DiffAugment Augmentation(string datasetName) => Augmentation(DsaStrategy, datasetName)!;
+    internal DiffAugment Augmentation(bool digits) => Augmentation(DsaStrategy, digits)!;
 }
 
 /// <summary>
@@ -179,5 +179,5 @@ public sealed class DmOptions : SynthesisOptions
 
     public override void Validate(Action<string, string> error) => ValidateStrategy(DsaStrategy, allowNone: true, error);
 
-    internal DiffAugment? Augmentation(string datasetName) => Augmentation(DsaStrategy, datasetName);
+    internal DiffAugment? Augmentation(bool digits) => Augmentation(DsaStrategy, digits);
 }

@@ -35,7 +35,7 @@ public abstract class Synthesizer : IMemoryBuilder
     {
         int ipc = CheckRequest(request);
         string name = request.Method;
-        using var context = new SynthesisContext(request, ipc, Augmentation(request.Source.Name.Split('/')[0]));
+        using var context = new SynthesisContext(request, ipc, Augmentation(request.Source.Digits));
         var checkpoint = request.CheckpointDirectory is { } folder ? new SynthesisCheckpoint(folder, name, CheckpointKey(name, context)) : null;
         var saved = checkpoint?.TryLoad(context.Device);
         using var set = saved is { } state
@@ -86,7 +86,7 @@ public abstract class Synthesizer : IMemoryBuilder
     private protected abstract double Iterate(int iteration, SynthesisContext context, SyntheticSet set);
 
     /// <summary>The Siamese augmentation for a dataset (by its catalog name), or null.</summary>
-    private protected abstract DiffAugment? Augmentation(string datasetName);
+    private protected abstract DiffAugment? Augmentation(bool digits);
 
     /// <summary>Images from random real images of each class or N(0, 1) noise, each class from its own seeded generator.</summary>
     private SyntheticSet Initialize(SynthesisContext context)

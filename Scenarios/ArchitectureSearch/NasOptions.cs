@@ -24,7 +24,7 @@ public sealed class SpaceOptions
     /// <summary>Poolings: none, maxpool, avgpool.</summary>
     public List<string> Poolings { get; set; } = [.. ConvNetSpace.Poolings.Select(ConvNetSpace.Token)];
 
-    /// <summary>Sample this many candidates of the restricted space (seeded by the run's seed); 0 keeps all.</summary>
+    /// <summary>Sample this many distinct candidates of the restricted space (without replacement, seeded by the run's seed); 0 keeps all.</summary>
     [Range(0, 100_000)] public int Sample { get; set; }
 
     /// <summary>The candidates in the space's stable order (a seeded sample keeps that order).</summary>
@@ -34,7 +34,9 @@ public sealed class SpaceOptions
             Activations.Select(ConvNetSpace.ParseActivation).ToList(), Poolings.Select(ConvNetSpace.ParsePooling).ToList());
         if (Sample <= 0 || Sample >= all.Count) return all;
         var random = new Random(unchecked((int)Seeds.Derive(seed, "space-sample")));
-        return random.GetItems(Enumerable.Range(0, all.Count).ToArray(), all.Count).Distinct().Take(Sample).Order().Select(i => all[i]).ToList();
+        var order = Enumerable.Range(0, all.Count).ToArray();
+        random.Shuffle(order);
+        return order.Take(Sample).Order().Select(i => all[i]).ToList();
     }
 }
 

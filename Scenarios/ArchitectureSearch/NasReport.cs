@@ -14,7 +14,8 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 /// </summary>
 public static class NasReport
 {
-    public sealed record StudyResult(string Label, NasStudyKind Kind, SearchStudy Study, int Images, double BuildSeconds);
+    /// <param name="Steps">Minibatch steps of one training of a candidate (null in a study stored before they were recorded).</param>
+    public sealed record StudyResult(string Label, NasStudyKind Kind, SearchStudy Study, int Images, long? Steps, double BuildSeconds);
 
     private sealed record Candidate(double Value, double? Test, double Seconds);
 
@@ -25,12 +26,12 @@ public static class NasReport
         int topFraction = o.TopFraction > 0 ? Math.Max(2, (int)Math.Round(o.TopFraction * whole.Count)) : 0;
         var proxies = new JsonArray();
         string fractionHeader = topFraction >= 2 ? $"Spearman top {100 * o.TopFraction:0.#}%" : "Spearman top fraction (off)";
-        var table = new Table().AddColumns("proxy", "images", $"Spearman top {o.TopK}", $"Kendall top {o.TopK}", fractionHeader, "Spearman all", $"precision@{o.TopK}", "best arch", "its whole-set test acc.", "true rank", "minutes");
+        var table = new Table().AddColumns("proxy", "images", "steps", $"Spearman top {o.TopK}", $"Kendall top {o.TopK}", fractionHeader, "Spearman all", $"precision@{o.TopK}", "best arch", "its whole-set test acc.", "true rank", "minutes");
         var md = new StringBuilder();
-        md.AppendLine($"Architecture search on {o.Dataset.Name}: {whole.Count} candidates ranked by mean validation accuracy over {o.Repeats} trainings; top k = the k candidates with the highest proxy accuracy (k = {o.TopK}; top {100 * o.TopFraction:0.#}% = {topFraction} candidates).");
+        md.AppendLine($"Architecture search on {o.Dataset.Name}: {whole.Count} candidates ranked by mean validation accuracy over {o.Repeats} trainings (steps: minibatch steps of one training); top k = the k candidates with the highest proxy accuracy (k = {o.TopK}; top {100 * o.TopFraction:0.#}% = {topFraction} candidates).");
         md.AppendLine();
-        md.AppendLine($"| proxy | images | Spearman top {o.TopK} | Kendall top {o.TopK} | {fractionHeader} | Spearman all | precision@{o.TopK} | best arch | its test acc. (whole) | true rank | minutes |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine($"| proxy | images | steps | Spearman top {o.TopK} | Kendall top {o.TopK} | {fractionHeader} | Spearman all | precision@{o.TopK} | best arch | its test acc. (whole) | true rank | minutes |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in studies)
         {
             var mine = results[s.Label];
@@ -43,6 +44,7 @@ public static class NasReport
                 ["study"] = s.Study.Name,
                 ["candidates"] = archs.Length,
                 ["images"] = s.Images,
+                ["training_steps"] = s.Steps,
                 ["seconds"] = Math.Round(seconds, 1),
             };
             if (archs.Length >= 2)
@@ -70,9 +72,9 @@ public static class NasReport
                 row["best_arch_true_rank"] = RankingMetrics.BestTrueRank(proxy, truth);
                 if (s.Kind != NasStudyKind.Whole)
                 {
-                    table.AddRow(s.Label, s.Images.ToString(), F(row["spearman_topk"]), F(row["kendall_topk"]), F(row["spearman_top_fraction"]), F(row["spearman_all"]),
+                    table.AddRow(s.Label, s.Images.ToString(), s.Steps?.ToString() ?? "", F(row["spearman_topk"]), F(row["kendall_topk"]), F(row["spearman_top_fraction"]), F(row["spearman_all"]),
                         F(row["topk_overlap"]), bestArch, whole[bestArch].Test is { } tt ? Format.Percent(tt) : "", row["best_arch_true_rank"]!.ToString(), $"{seconds / 60:0.0}");
-                    md.AppendLine($"| {s.Label} | {s.Images} | {F(row["spearman_topk"])} | {F(row["kendall_topk"])} | {F(row["spearman_top_fraction"])} | {F(row["spearman_all"])} | {F(row["topk_overlap"])} | {bestArch} | {(whole[bestArch].Test is { } t2 ? Format.Percent(t2) : "")} | {row["best_arch_true_rank"]} | {seconds / 60:0.0} |");
+                    md.AppendLine($"| {s.Label} | {s.Images} | {s.Steps} | {F(row["spearman_topk"])} | {F(row["kendall_topk"])} | {F(row["spearman_top_fraction"])} | {F(row["spearman_all"])} | {F(row["topk_overlap"])} | {bestArch} | {(whole[bestArch].Test is { } t2 ? Format.Percent(t2) : "")} | {row["best_arch_true_rank"]} | {seconds / 60:0.0} |");
                     Plots.Scatter(ctx.Directory.PathOf($"scatter-{Comparison.CompareScenario.Slug(s.Label)}.png"), $"{s.Label} proxy vs whole-set validation accuracy",
                         $"{s.Label} proxy validation accuracy (%)", "whole-set validation accuracy (%)", proxy.Select(p => 100 * p).ToArray(), truth.Select(p => 100 * p).ToArray(),
                         TopMask(proxy, k));

@@ -42,12 +42,12 @@ public sealed class NasScenario : IUnitScenario
         var names = StudyNames(o, plan.Run);
         log.LogInformation("nas: {Count} candidates, {Proxies} proxies{Early}, {Repeats} trainings each",
             o.Space.Candidates(o.Seed).Count, o.Proxies.Count, o.EarlyStopping ? " + early stopping" : "", o.Repeats);
-        SearchStudy Create(string name, NasStudyKind kind, string label, int images, LabeledDataset? proxySet = null, double buildSeconds = 0) =>
-            plan.Create(name, NasStudies.Units(o, name), NasStudies.Attrs(kind, label, images, proxySet, buildSeconds), usesRunFolder: false);
-
         var studies = new List<SearchStudy>();
         using var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
         var train = splits.Train.To(plan.Settings.Device);
+        SearchStudy Create(string name, NasStudyKind kind, string label, int images, LabeledDataset? proxySet = null, double buildSeconds = 0) =>
+            plan.Create(name, NasStudies.Units(o, name), NasStudies.Attrs(kind, label, images,
+                NasStudies.Training(o, kind, train.NumClasses).TotalSteps(proxySet?.Count ?? train.Count), proxySet, buildSeconds), usesRunFolder: false);
         try
         {
             studies.Add(Create(names[0], NasStudyKind.Whole, "whole", train.Count));
@@ -65,7 +65,7 @@ public sealed class NasScenario : IUnitScenario
                 studies.Add(Create(names[1 + p], NasStudyKind.Proxy, proxy.Name, proxySet.Count, proxySet, memory.BuildSeconds));
             }
             if (o.EarlyStopping)
-                studies.Add(Create(names[^1], NasStudyKind.EarlyStopping, "early-stopping", Math.Min(train.Count, NasStudies.EarlyStoppingImages(o, train.NumClasses))));
+                studies.Add(Create(names[^1], NasStudyKind.EarlyStopping, "early-stopping", train.Count));
         }
         finally
         {
@@ -81,6 +81,6 @@ public sealed class NasScenario : IUnitScenario
         if (studies.Count == 0) return;
         NasReport.Write(context, (NasOptions)options, studies.Select(s => new NasReport.StudyResult(
             s.UserAttrs["label"].GetString()!, Enum.Parse<NasStudyKind>(s.UserAttrs["kind"].GetString()!), s,
-            s.UserAttrs["images"].GetInt32(), s.UserAttrs["build_seconds"].GetDouble())).ToList(), status);
+            s.UserAttrs["images"].GetInt32(), s.UserAttrs.TryGetValue("steps", out var steps) ? steps.GetInt64() : null, s.UserAttrs["build_seconds"].GetDouble())).ToList(), status);
     }
 }

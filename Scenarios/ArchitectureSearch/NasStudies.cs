@@ -39,21 +39,25 @@ public static class NasStudies
         var key = new StringBuilder();
         key.Append(ConfigWriter.ToYaml(o.Dataset)).Append(o.Seed).Append(o.Repeats).Append(string.Join(',', o.Space.Candidates(o.Seed))).Append(settingsKey);
         key.Append(ConfigWriter.ToYaml(kind == NasStudyKind.Whole ? o.WholeTrain : o.ProxyTrain));
-        if (kind == NasStudyKind.EarlyStopping) key.Append(o.Proxies.Count > 0 ? o.Proxies[0].Ipc : 10);
+        if (kind == NasStudyKind.EarlyStopping) key.Append($"whole set, the steps of proxy_train on {EarlyStoppingIpc(o)} images per class");
         if (proxy is not null) key.Append(ConfigWriter.ToYaml(proxy)).Append(o.BuildArch);
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..10].ToLowerInvariant();
         var label = kind switch { NasStudyKind.Whole => "whole", NasStudyKind.EarlyStopping => "early-stopping", _ => "proxy-" + proxy!.Name };
         return $"nas-{o.Dataset.Name}-{label}-{hash}";
     }
 
-    /// <summary>The attributes a worker needs beside the run's: the study's kind and label, and a proxy's images, size and build time.</summary>
-    public static Dictionary<string, JsonElement> Attrs(NasStudyKind kind, string label, int images, LabeledDataset? proxySet, double buildSeconds)
+    /// <summary>
+    /// The attributes a worker needs beside the run's: the study's kind and label, the images and minibatch steps of
+    /// one training, and a proxy's images and build time.
+    /// </summary>
+    public static Dictionary<string, JsonElement> Attrs(NasStudyKind kind, string label, int images, long steps, LabeledDataset? proxySet, double buildSeconds)
     {
         var attrs = new Dictionary<string, JsonElement>
         {
             ["kind"] = JsonSerializer.SerializeToElement(kind.ToString()),
             ["label"] = JsonSerializer.SerializeToElement(label),
             ["images"] = JsonSerializer.SerializeToElement(images),
+            ["steps"] = JsonSerializer.SerializeToElement(steps),
             ["build_seconds"] = JsonSerializer.SerializeToElement(buildSeconds),
         };
         if (proxySet is not null) attrs["proxy_set"] = TensorJson.Write(proxySet);
@@ -65,14 +69,20 @@ public static class NasStudies
         o.Space.Candidates(o.Seed).Select(c => c.ToString()).Select(arch =>
             new WorkUnit(Fingerprint.Of($"{study}|{arch}"), UnitParams.Of(arch, (ArchParam, arch)))).ToList();
 
-    /// <summary>Images the early-stopping baseline sees: as many iterations as proxy training of the first proxy, at the proxy batch size.</summary>
-    public static int EarlyStoppingImages(NasOptions o, int numClasses)
+    /// <summary>Images per class of the proxy whose training early stopping matches: the first proxy's (10 without proxies).</summary>
+    private static int EarlyStoppingIpc(NasOptions o) => o.Proxies.Count > 0 ? o.Proxies[0].Ipc : 10;
+
+    /// <summary>
+    /// How a study trains each candidate. Early stopping (the thesis' baseline) trains on the whole training set for the
+    /// same number of iterations as a proxy, with the proxy's schedule: <c>proxy_train</c> with the steps and the decay
+    /// step it has on the first proxy's images.
+    /// </summary>
+    public static TrainOptions Training(NasOptions o, NasStudyKind kind, int numClasses) => kind switch
     {
-        int ipc = o.Proxies.Count > 0 ? o.Proxies[0].Ipc : 10;
-        int proxySize = ipc * Math.Max(numClasses, 1);
-        int iterations = o.ProxyTrain.Epochs * ((proxySize + o.ProxyTrain.BatchSize - 1) / o.ProxyTrain.BatchSize);
-        return iterations * o.ProxyTrain.BatchSize;
-    }
+        NasStudyKind.Whole => o.WholeTrain,
+        NasStudyKind.Proxy => o.ProxyTrain,
+        _ => o.ProxyTrain.WithStepsOf(EarlyStoppingIpc(o) * Math.Max(numClasses, 1)),
+    };
 
     /// <summary>Everything a worker needs to run the trials of one study.</summary>
     public sealed class WorkerContext : IUnitExecutor
@@ -103,19 +113,8 @@ public static class NasStudies
         var study = env.Study;
         var kind = Enum.Parse<NasStudyKind>(study.UserAttrs["kind"].GetString()!);
         var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
-        LabeledDataset trainSet = kind switch
-        {
-            NasStudyKind.Whole => splits.Train,
-            NasStudyKind.Proxy => TensorJson.Read(study.UserAttrs["proxy_set"], splits.Train),
-            _ => EarlyStoppingSet(o, splits.Train),
-        };
-        var train = kind switch
-        {
-            NasStudyKind.Whole => o.WholeTrain,
-            NasStudyKind.Proxy => o.ProxyTrain,
-            // One pass over a random subset of iterations x batch images: the proxy's iteration count on whole-set data.
-            _ => WithEpochs(o.ProxyTrain, 1),
-        };
+        var trainSet = kind == NasStudyKind.Proxy ? TensorJson.Read(study.UserAttrs["proxy_set"], splits.Train) : splits.Train;
+        var train = Training(o, kind, splits.Train.NumClasses);
         var onDevice = trainSet.To(env.Settings.Device);
         if (!ReferenceEquals(onDevice, trainSet) && !ReferenceEquals(trainSet, splits.Train)) trainSet.Dispose();
         return new WorkerContext
@@ -123,21 +122,6 @@ public static class NasStudies
             Options = o, Kind = kind, Splits = splits, TrainSet = onDevice, Train = train, Device = env.Settings.Device,
             Candidates = o.Space.Candidates(o.Seed).Select(c => c.ToString()).ToArray(), Label = study.UserAttrs["label"].GetString()!, Log = env.Log,
         };
-    }
-
-    private static TrainOptions WithEpochs(TrainOptions options, int epochs)
-    {
-        var copy = options.Clone();
-        copy.Epochs = epochs;
-        copy.DecayEpoch = null;
-        return copy;
-    }
-
-    private static LabeledDataset EarlyStoppingSet(NasOptions o, LabeledDataset train)
-    {
-        int n = Math.Min(train.Count, EarlyStoppingImages(o, train.NumClasses));
-        var order = Trainer.Permutation(train.Count, new Random(unchecked((int)Seeds.Derive(o.Seed, "early-stopping"))));
-        return train.Subset(order.Take(n).ToArray(), train.Name + "-early-stopping");
     }
 
     /// <summary>
@@ -194,6 +178,6 @@ public static class TensorJson
         images.bytes = Convert.FromBase64String(json.GetProperty("images").GetString()!);
         var labels = torch.zeros(shape[0], ScalarType.Int64);
         labels.bytes = Convert.FromBase64String(json.GetProperty("labels").GetString()!);
-        return new LabeledDataset(like.Name + "-proxy", images, labels, like.ClassNames, like.Normalization);
+        return new LabeledDataset(like.Name + "-proxy", images, labels, like.ClassNames, like.Normalization) { Digits = like.Digits };
     }
 }

@@ -56,7 +56,7 @@ public sealed class TrainScenario : IScenario
         var trainClock = Stopwatch.StartNew();
         try
         {
-            new Trainer(o.Train, train.Name).Train(model, train, Seeds.Derive(o.Seed, "train"), cancellationToken, test: test, progress: ctx.Progress,
+            new Trainer(o.Train).Train(model, train, Seeds.Derive(o.Seed, "train"), cancellationToken, test: test, progress: ctx.Progress,
                 onEpoch: e =>
                 {
                     history.Add(e);

@@ -20,7 +20,7 @@ public sealed class NasWorkerProcessTests
     private const double Heartbeat = 0.5;
 
     /// <summary>A tiny 3-class IDX dataset (bright row c for class c, plus noise) with train and t10k splits.</summary>
-    private static TempDataFolder TinyIdx()
+    internal static TempDataFolder TinyIdx()
     {
         var folder = new TempDataFolder();
         var random = new Random(5);
@@ -41,18 +41,23 @@ public sealed class NasWorkerProcessTests
 
     /// <summary>Plans a 6-candidate search (about a second per trial) in the store, as a coordinator does, and returns its whole-set study's name (the early-stopping study stays unworked).</summary>
     /// <param name="seed">The search's seed: a fresh one gives a fresh study in a store that other runs share.</param>
-    private static string CreateStudy(string url, string dataPath, long seed = 0)
+    private static string CreateStudy(string url, string dataPath, long seed = 0) => Plan(url, dataPath, $$"""
+        proxies: []
+        whole_train: {epochs: 250, batch_size: 16, lr: 0.01}
+        seed: {{seed}}
+        """).Studies[0].Name;
+
+    /// <summary>Plans the studies of a search over 6 candidates of <paramref name="dataPath"/> with the given proxies, training and seed.</summary>
+    internal static (NasOptions Options, IReadOnlyList<SearchStudy> Studies) Plan(string url, string dataPath, string settings)
     {
         using var host = CondensaCli.BuildHost(verbose: false);
         var yaml = $$"""
             scenario: nas
             dataset: {name: idx, path: {{dataPath}}, validation_fraction: 0.2}
             space: {widths: [32], depths: [1], norms: [none, instancenorm, batchnorm], activations: [relu, sigmoid], poolings: [avgpool]}
-            proxies: []
-            whole_train: {epochs: 250, batch_size: 16, lr: 0.01}
             repeats: 1
             early_stopping: true
-            seed: {{seed}}
+            {{settings}}
             """;
         var (_, options) = host.Services.GetRequiredService<ConfigLoader>().Bind(YamlConfig.Parse(yaml, "test.yaml"), "test.yaml");
         var o = (NasOptions)options;
@@ -62,7 +67,7 @@ public sealed class NasWorkerProcessTests
         var ctx = Continual.ContinualTestData.Context(folder, new Continual.RecordingLogger());
         var studies = new NasScenario().Plan(new PlanContext { Storage = storage, Run = run, Context = ctx, Files = RunFiles.Local(folder), Settings = new ExecutionSettings(TorchSharp.torch.CPU, 1) },
             o, CancellationToken.None);
-        return studies[0].Name;
+        return (o, studies);
     }
 
     private static Process StartWorker(string url, string study)

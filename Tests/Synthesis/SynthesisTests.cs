@@ -166,7 +166,7 @@ public sealed class SynthesisTests
         double Accuracy(LabeledDataset memory, long seed)
         {
             using var model = ModelFactory.Create(Tiny, memory.Shape, 2, seed);
-            new Trainer(new TrainOptions { Epochs = 50, Lr = 0.01 }, "templates").Train(model, memory, seed, CancellationToken.None);
+            new Trainer(new TrainOptions { Epochs = 50, Lr = 0.01 }).Train(model, memory, seed, CancellationToken.None);
             return Evaluator.Evaluate(model, test).Accuracy;
         }
         var random = new List<double>();

@@ -69,14 +69,49 @@ public sealed class TrainerTests
     [TestMethod]
     public void StepScheduleDecaysOnceAtHalfAndCosineAnneals()
     {
-        var step = new Trainer(new TrainOptions { Epochs = 10, Lr = 0.01 }, "halves");
-        Assert.AreEqual(0.01, step.RateAt(4, 0, 100), 1e-15);
-        Assert.AreEqual(0.001, step.RateAt(5, 0, 100), 1e-15);
-        Assert.AreEqual(0.001, step.RateAt(9, 0, 100), 1e-15);
-        var cosine = new Trainer(new TrainOptions { Epochs = 10, Lr = 0.2, Schedule = LrSchedule.Cosine }, "halves");
-        Assert.AreEqual(0.2, cosine.RateAt(0, 0, 100), 1e-15);
-        Assert.AreEqual(0.1, cosine.RateAt(5, 50, 100), 1e-12);
-        Assert.AreEqual(0.2 * 0.5 * (1 + Math.Cos(Math.PI * 0.9)), cosine.RateAt(9, 90, 100), 1e-12);
+        var options = new TrainOptions { Epochs = 10, Lr = 0.01 };
+        Assert.AreEqual(100, options.TotalSteps(2560), "10 epochs of 10 batches of 256");
+        Assert.AreEqual(50, options.DecayStepOf(2560), "the decay at epoch 5, the first step of that epoch");
+        var step = new Trainer(options);
+        Assert.AreEqual(0.01, step.RateAt(49, 100, 50), 1e-15);
+        Assert.AreEqual(0.001, step.RateAt(50, 100, 50), 1e-15);
+        Assert.AreEqual(0.001, step.RateAt(99, 100, 50), 1e-15);
+        var cosine = new Trainer(new TrainOptions { Epochs = 10, Lr = 0.2, Schedule = LrSchedule.Cosine });
+        Assert.AreEqual(0.2, cosine.RateAt(0, 100, 50), 1e-15);
+        Assert.AreEqual(0.1, cosine.RateAt(50, 100, 50), 1e-12);
+        Assert.AreEqual(0.2 * 0.5 * (1 + Math.Cos(Math.PI * 0.9)), cosine.RateAt(90, 100, 50), 1e-12);
+    }
+
+    [TestMethod]
+    public void AStepBudgetCarriesTheStepsAndTheScheduleOfAnotherTrainingToMoreImages()
+    {
+        // The proxy: 10 images, batch 4 -> 3 steps per epoch, 6 epochs = 18 steps, decayed from epoch 3 = step 9.
+        var proxy = new TrainOptions { Epochs = 6, BatchSize = 4, Lr = 0.05 };
+        var whole = proxy.WithStepsOf(10);
+        Assert.AreEqual(18, whole.TotalSteps(32));
+        Assert.AreEqual(9, whole.DecayStepOf(32));
+        using var data = TinyData.Halves(16, seed: 1);   // 32 images: 8 steps per pass, so 18 steps are 2 passes and 2 steps
+        using var model = ModelFactory.Create(Tiny, data.Shape, 2, seed: 3);
+        var seenPerEpoch = new List<int>();
+        var history = new Trainer(whole).Train(model, data, 5, CancellationToken.None, onBatch: b =>
+        {
+            if (b.Epoch == seenPerEpoch.Count) seenPerEpoch.Add(0);
+            seenPerEpoch[b.Epoch] += (int)b.Indices.shape[0];
+        });
+        CollectionAssert.AreEqual(new[] { 32, 32, 8 }, seenPerEpoch, "18 steps of 4 images over 32 images");
+        Assert.AreEqual(3, history.Count);
+        Assert.AreEqual(0.005, history[1].Lr, 1e-15, "the second pass (steps 8-15) ends after the decay at step 9");
+        Assert.AreEqual(0.005, history[2].Lr, 1e-15);
+
+        // Steps equal to epochs x batches give the epoch-based training bit for bit.
+        var byEpochs = new TrainOptions { Epochs = 4, BatchSize = 8, Lr = 0.05 };
+        float[] Weights(TrainOptions o)
+        {
+            using var m = ModelFactory.Create(Tiny, data.Shape, 2, seed: 3);
+            new Trainer(o).Train(m, data, 7, CancellationToken.None);
+            return m.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+        }
+        CollectionAssert.AreEqual(Weights(byEpochs), Weights(byEpochs.WithStepsOf(data.Count)));
     }
 
     [TestMethod]
@@ -87,7 +122,7 @@ public sealed class TrainerTests
         float[] Train(long seed, out double accuracy)
         {
             using var model = ModelFactory.Create(Tiny, data.Shape, 2, seed: 3);
-            var history = new Trainer(options, data.Name).Train(model, data, seed, CancellationToken.None);
+            var history = new Trainer(options).Train(model, data, seed, CancellationToken.None);
             Assert.AreEqual(8, history.Count);
             Assert.IsTrue(history[^1].Loss < history[0].Loss, $"loss should fall: {history[0].Loss} -> {history[^1].Loss}");
             accuracy = Evaluator.Evaluate(model, data).Accuracy;
@@ -109,7 +144,7 @@ public sealed class TrainerTests
         float[] Train(float[]? w)
         {
             using var model = ModelFactory.Create(Tiny, data.Shape, 2, seed: 3);
-            new Trainer(options, data.Name).Train(model, data, 1, CancellationToken.None, weights: w);
+            new Trainer(options).Train(model, data, 1, CancellationToken.None, weights: w);
             return model.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
         }
         var uniform = Train(null);
@@ -125,7 +160,7 @@ public sealed class TrainerTests
         using var cancel = new CancellationTokenSource();
         int epochs = 0;
         Assert.ThrowsExactly<OperationCanceledException>(() =>
-            new Trainer(new TrainOptions { Epochs = 50, BatchSize = 4 }, data.Name).Train(model, data, 1, cancel.Token,
+            new Trainer(new TrainOptions { Epochs = 50, BatchSize = 4 }).Train(model, data, 1, cancel.Token,
                 onEpoch: _ => { if (++epochs == 2) cancel.Cancel(); }));
         Assert.AreEqual(2, epochs);
     }
@@ -135,7 +170,7 @@ public sealed class TrainerTests
     {
         using var data = TinyData.Halves(4, seed: 2);
         using var model = ModelFactory.Create(Tiny, data.Shape, 2, seed: 3);
-        var trainer = new Trainer(new TrainOptions { Epochs = 1000, BatchSize = 4, Augmentation = "dsa" }, data.Name);
+        var trainer = new Trainer(new TrainOptions { Epochs = 1000, BatchSize = 4, Augmentation = "dsa" });
         long before = 0;
         int epoch = 0;
         DisposeScopeManager.Statistics.Reset();

@@ -16,7 +16,8 @@ public sealed record Checkpoint(int Epoch, Tensor Embeddings, Tensor Probabiliti
 /// trained for E epochs on the source without augmentation, and for every sample and epoch the softmax probabilities,
 /// loss and correctness that its training step saw are kept (E x N); at checkpoint epochs one eval-mode pass records
 /// embeddings and probabilities of all samples. Last-layer gradients are never materialized: they factor as
-/// <c>g_i = e_i ⊗ [1, h_i]</c> with <c>e_i = p_i − onehot(y_i)</c> (methods-anchors §1.4), see <see cref="GradientFactors"/>.
+/// <c>g_i = e_i ⊗ [1, h_i]</c> with <c>e_i = p_i − onehot(y_i)</c>, the gradient of the cross-entropy on the logits (see
+/// <see cref="GradientFactors"/> and, for DeepCore's variant, <c>LastLayerGradients</c>).
 /// Recorded once per run and shared by every selector through the request's artifact cache.
 /// </summary>
 public sealed class TrainingDynamics : IDisposable
@@ -176,7 +177,7 @@ public sealed class TrainingDynamics : IDisposable
             Epochs = epochs, BatchSize = options.SelectionBatchSize, Lr = options.SelectionLr, Schedule = LrSchedule.Cosine, Augmentation = "none",
             Precision = options.SelectionPrecision,
         };
-        new Trainer(train, source.Name).Train(model, source, Seeds.Derive(seed, "selection-shuffle"), cancellationToken, progress: progress,
+        new Trainer(train).Train(model, source, Seeds.Derive(seed, "selection-shuffle"), cancellationToken, progress: progress,
             onBatch: b =>
             {
                 using var scope = NewDisposeScope();
