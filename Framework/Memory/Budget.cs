@@ -4,8 +4,8 @@ using System.ComponentModel.DataAnnotations;
 namespace Condensa.Memory;
 
 /// <summary>
-/// How large a memory is: images per class (<c>ipc</c>) or a fraction of each class (METHODS.md: per-class counts
-/// round(fraction · n_c)); balanced (per class) by default. An unbalanced fraction budget is the total
+/// How large a memory is: images per class (<c>ipc</c>) or a fraction of each class (per-class counts
+/// round(fraction · n_c), as in DeepCore); balanced (per class) by default. An unbalanced fraction budget is the total
 /// round(fraction · n), distributed by the method's own ranking.
 /// </summary>
 public sealed record Budget(int? Ipc = null, double? Fraction = null, bool Balanced = true)

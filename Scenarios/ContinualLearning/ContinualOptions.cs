@@ -19,7 +19,7 @@ public enum ContinualStrategy
 /// <summary>The KD teacher of EEIL's balanced fine-tuning.</summary>
 public enum EeilTeacher
 {
-    /// <summary>The model after the previous step (FACIL's <c>model_old</c>).</summary>
+    /// <summary>The model after the previous step (FACIL's <c>model_old</c>; the teacher of the training phase in all codes and in Castro et al.).</summary>
     PreviousStep,
     /// <summary>A copy of the model after this step's training phase (PyCIL, Zhao's End2End_aug).</summary>
     PostTraining,
@@ -28,16 +28,20 @@ public enum EeilTeacher
 /// <summary>Which logits EEIL's balanced fine-tuning distills.</summary>
 public enum EeilDistill
 {
-    /// <summary>The classes of the earlier steps.</summary>
+    /// <summary>The classes of the earlier steps (FACIL).</summary>
     OldClasses,
-    /// <summary>All classes seen so far, this step's included (needs <c>teacher: post-training</c>).</summary>
+    /// <summary>All classes seen so far, this step's included (PyCIL, Zhao's End2End_aug; needs <c>teacher: post-training</c>).</summary>
     SeenClasses,
 }
 
 /// <summary>What "class-balanced" means for EEIL's fine-tuning set.</summary>
 public enum EeilBalance
 {
-    /// <summary>The updated memory's old classes plus a seeded random sample of each new class of the same per-class size (Castro; Zhao's End2End_aug).</summary>
+    /// <summary>
+    /// The updated memory's old classes plus a seeded random sample of each new class of the same per-class size:
+    /// Castro et al.'s balance (they pick the new classes' samples with the memory's selector, here a random sample)
+    /// and Zhao's End2End_aug (random).
+    /// </summary>
     PerClass,
     /// <summary>The updated memory alone, new classes' memory included (PyCIL).</summary>
     Memory,
@@ -81,7 +85,7 @@ public sealed class GdumbOptions
 /// <summary>
 /// EEIL as the thesis runs it (appendix A.1: KD weight 1.0, T = 2, 5,000 training and 500 balanced fine-tuning
 /// iterations at learning rates 0.01 and 0.001, default ConvNet). The keys below the rates settle what the public
-/// implementations disagree on (research/continual-nas-anchors.md §A.3); their defaults and sources are stated on each.
+/// implementations (FACIL, PyCIL, Zhao's End2End_aug) disagree on; their defaults and sources are stated on each.
 /// </summary>
 public sealed class EeilOptions : IValidatableOptions
 {
@@ -94,7 +98,7 @@ public sealed class EeilOptions : IValidatableOptions
     /// <summary>Learning rate of the training phase (the thesis: 0.01), constant within the phase.</summary>
     [Range(0.0, 100.0)] public double Lr { get; set; } = 0.01;
 
-    /// <summary>Fine-tuning rate = lr × this (the thesis: 0.01 → 0.001; FACIL's parser default 0.01, its class default 0.1).</summary>
+    /// <summary>Fine-tuning rate = lr × this (the thesis: 0.01 → 0.001 and Castro et al.: 0.1 → 0.01, both 0.1; FACIL's parser default 0.01, its class default 0.1).</summary>
     [Range(0.0, 1.0)] public double FinetuneLrFactor { get; set; } = 0.1;
 
     /// <summary>Minibatch size (not stated in the thesis; 256 as its evaluate_synset).</summary>
@@ -123,7 +127,7 @@ public sealed class EeilOptions : IValidatableOptions
 
     /// <summary>
     /// Teacher of the fine-tuning phase's distillation (the training phase always distills the previous step's model):
-    /// previous-step (default; FACIL, and Castro's distillation of the old classes) or post-training (PyCIL, Zhao).
+    /// previous-step (default; FACIL) or post-training (PyCIL, Zhao's End2End_aug).
     /// </summary>
     public EeilTeacher Teacher { get; set; } = EeilTeacher.PreviousStep;
 
@@ -133,8 +137,19 @@ public sealed class EeilOptions : IValidatableOptions
     /// <summary>The fine-tuning set: per-class (default; Castro, Zhao), memory (PyCIL) or total (FACIL).</summary>
     public EeilBalance Balanced { get; set; } = EeilBalance.PerClass;
 
-    /// <summary>Distill during the fine-tuning phase too (default true: Castro's temporary distillation loss, and all three codes).</summary>
+    /// <summary>
+    /// Distill (per <c>teacher</c> and <c>distill</c>) during the fine-tuning phase too (default true, as FACIL, PyCIL and
+    /// Zhao's End2End_aug all do).
+    /// </summary>
     public bool KdInFinetune { get; set; } = true;
+
+    /// <summary>
+    /// Castro et al.'s temporary distillation (ECCV 2018, section 3.4): during balanced fine-tuning also distill this
+    /// step's new classes from a copy of the model after this step's training phase, so that cutting the new classes
+    /// down to the balanced set does not erase what was learned about them. Adds to <c>kd_in_finetune</c>'s term.
+    /// Default false (none of the three public codes has it).
+    /// </summary>
+    public bool TemporaryKd { get; set; }
 
     /// <summary>The training of one phase: <paramref name="iterations"/> SGD steps over <paramref name="samples"/> images, as whole epochs at a constant rate.</summary>
     public TrainOptions Phase(int iterations, int samples, double lr) => new()

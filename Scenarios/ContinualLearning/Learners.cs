@@ -80,7 +80,7 @@ public sealed class GdumbLearner(GdumbOptions options, LearnerSetup setup) : ICo
 /// whole class space carried from step to step. At step t it trains on the new data plus the memory with cross-entropy
 /// and, from t = 2, λ·L_KD on the old classes' logits against a copy of the model after step t−1
 /// (<see cref="KnowledgeDistillation"/>); then, from t = 2, it fine-tunes on a class-balanced set at the lower rate,
-/// with the distillation chosen by <c>teacher</c>, <c>distill</c> and <c>kd_in_finetune</c>. The memory is updated by the
+/// with the distillation chosen by <c>teacher</c>, <c>distill</c>, <c>kd_in_finetune</c> and <c>temporary_kd</c>. The memory is updated by the
 /// scenario (the builder works on the new step's data alone, as in the thesis), so the training phase sees the memory
 /// from before the step and the fine-tuning the updated one. Departures from Castro: a fixed output layer over all
 /// classes (unseen classes' logits take part in the softmax and are pushed down, as in CL_DM.py's network) instead of a
@@ -103,19 +103,21 @@ public sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICont
         using (var joined = memory is null ? null : LabeledDataset.Concat(setup.DatasetName, step.Train, memory))
         {
             var data = joined ?? step.Train;
-            Train(data, options.Phase(options.Iterations, data.Count, options.Lr), Seeds.Derive(seed, "train"), previous, old, cancellationToken);
+            Train(data, options.Phase(options.Iterations, data.Count, options.Lr), Seeds.Derive(seed, "train"),
+                previous is null ? [] : [(previous, old)], cancellationToken);
         }
         if (step.Index > 1 && options.FinetuneIterations > 0)
         {
             using var balanced = BalancedSet(step, before, after, Seeds.Derive(seed, "balanced"));
             if (balanced is not null)
             {
-                bool distill = options.Kd && options.KdInFinetune;
-                using var postTraining = distill && options.Teacher == EeilTeacher.PostTraining ? Copy(_model) : null;
-                var teacher = distill ? postTraining ?? previous : null;
-                var classes = options.Distill == EeilDistill.OldClasses ? old : step.Seen;
+                bool distill = options.Kd && options.KdInFinetune, temporary = options.Kd && options.TemporaryKd;
+                using var postTraining = (distill && options.Teacher == EeilTeacher.PostTraining) || temporary ? Copy(_model) : null;
+                var terms = new List<(ClassifierModel Teacher, int[] Classes)>();
+                if (distill) terms.Add((options.Teacher == EeilTeacher.PostTraining ? postTraining! : previous!, options.Distill == EeilDistill.OldClasses ? old : step.Seen));
+                if (temporary) terms.Add((postTraining!, step.Classes));
                 Train(balanced, options.Phase(options.FinetuneIterations, balanced.Count, options.Lr * options.FinetuneLrFactor),
-                    Seeds.Derive(seed, "finetune"), teacher, classes, cancellationToken);
+                    Seeds.Derive(seed, "finetune"), terms, cancellationToken);
             }
         }
         return [step.Test(_model, options.Precision)];
@@ -149,22 +151,40 @@ public sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICont
         }
     }
 
-    /// <summary>Trains the model on <paramref name="data"/> with CE, plus λ·L_KD on <paramref name="distilled"/> against <paramref name="teacher"/> when given.</summary>
-    private void Train(LabeledDataset data, TrainOptions phase, long seed, ClassifierModel? teacher, int[] distilled, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trains the model on <paramref name="data"/> with CE plus, for every (teacher, classes) term, λ·L_KD of those
+    /// classes' logits against the teacher's.
+    /// </summary>
+    private void Train(LabeledDataset data, TrainOptions phase, long seed, IReadOnlyList<(ClassifierModel Teacher, int[] Classes)> distillations,
+        CancellationToken cancellationToken)
     {
-        using var columns = tensor(distilled.Select(c => (long)c).ToArray(), device: setup.Device);
-        Func<Tensor, Tensor, Tensor>? kd = null;
-        if (teacher is not null && distilled.Length > 0)
+        var terms = distillations.Where(d => d.Classes.Length > 0)
+            .Select(d => (d.Teacher, Columns: tensor(d.Classes.Select(c => (long)c).ToArray(), device: setup.Device))).ToList();
+        try
         {
-            teacher.eval();
-            kd = (x, logits) =>
+            Func<Tensor, Tensor, Tensor>? kd = null;
+            if (terms.Count > 0)
             {
-                Tensor target;
-                using (no_grad()) target = teacher.call(x);
-                return options.KdWeight * KnowledgeDistillation.Loss(logits, target, columns, options.Temperature);
-            };
+                foreach (var term in terms) term.Teacher.eval();
+                kd = (x, logits) =>
+                {
+                    Tensor? sum = null;
+                    foreach (var (teacher, columns) in terms)
+                    {
+                        Tensor target;
+                        using (no_grad()) target = teacher.call(x);
+                        var loss = KnowledgeDistillation.Loss(logits, target, columns, options.Temperature);
+                        sum = sum is null ? loss : sum + loss;
+                    }
+                    return options.KdWeight * sum!;
+                };
+            }
+            new Trainer(phase).Train(_model!, data, seed, cancellationToken, progress: setup.Progress, extraLoss: kd);
         }
-        new Trainer(phase, setup.DatasetName).Train(_model!, data, seed, cancellationToken, progress: setup.Progress, extraLoss: kd);
+        finally
+        {
+            foreach (var term in terms) term.Columns.Dispose();
+        }
     }
 
     private ClassifierModel NewModel(long seed)

@@ -99,6 +99,33 @@ public sealed class ContinualScenarioTests
         return ContinualScenario.RunStudy(ContinualTestData.Context(dir, new RecordingLogger()), o, stream, CancellationToken.None).Single();
     }
 
+    /// <summary>
+    /// Castro's temporary distillation acts in the balanced fine-tuning alone: it changes the model after step 2 when
+    /// there is a fine-tuning phase and nothing without one.
+    /// </summary>
+    [TestMethod]
+    public void TemporaryDistillationOfTheNewClassesActsOnlyInTheFineTuning()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 5);
+        using var test = ContinualTestData.Patches(4, 10, seed: 6);
+        using var folder = new TempRunFolder();
+        // The model after step 2, as the run's checkpoint holds it.
+        byte[] Step2(bool temporary, int finetuneIterations, string dir)
+        {
+            var o = Options(ContinualStrategy.Eeil);
+            o.Eeil.KdInFinetune = false;
+            o.Eeil.TemporaryKd = temporary;
+            o.Eeil.FinetuneIterations = finetuneIterations;
+            o.Eeil.FinetuneLrFactor = 1;
+            o.Eeil.KdWeight = 10;
+            ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+            var checkpoints = Directory.GetDirectories(Path.Combine(folder.PathOf(dir), "checkpoints"), "eeil-random-seed0-*").Single();
+            return File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"));
+        }
+        CollectionAssert.AreNotEqual(Step2(false, 20, "plain"), Step2(true, 20, "temporary"), "the temporary term takes part in fine-tuning");
+        CollectionAssert.AreEqual(Step2(false, 0, "plain-no-finetune"), Step2(true, 0, "temporary-no-finetune"), "and nowhere else");
+    }
+
     [TestMethod]
     public void RehearsalKeepsTheFirstStepsClassesThatNaiveFineTuningForgets()
     {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Condensa.Methods.Selection.Dynamics;
 
 /// <summary>
-/// How the selection model is trained (METHODS.md): the request's architecture (or <c>selection_arch</c>) trained from
+/// How the selection model is trained: the request's architecture (or <c>selection_arch</c>) trained from
 /// scratch for <c>selection_epochs</c> (DeepCore's README setting, 10) on the source, without augmentation. Selectors that
 /// share these values share one recorded <see cref="TrainingDynamics"/> in a run.
 /// </summary>

@@ -12,10 +12,11 @@ public sealed class CraigOptions : SubmodularOptions;
 /// CRAIG (Mirzasoleiman et al. 2020; DeepCore <c>craig.py</c>): per class, facility location on
 /// <c>S = max(D) − D + 10⁻³</c> with D the Euclidean distances between last-layer gradients (from the factorization,
 /// <c>‖g_i‖² + ‖g_j‖² − 2⟨g_i, g_j⟩</c>), maximized with the chosen greedy. Each pick j is weighted by
-/// <c>1 + |C_j|</c>, C_j the class members (j included) whose most similar pick is j (DeepCore's <c>calc_weights</c>,
-/// METHODS.md), so a class's weights sum to n_c + k_c; the paper's γ_j is |C_j|. Ties go to the earlier pick.
-/// DeepCore's unbalanced path (a block-diagonal N x N matrix with the buggy batched gain, §1.8 #6) is not ported: an
-/// unbalanced budget runs on all target samples as one pool.
+/// <c>1 + |C_j|</c>, C_j the class members (j included) whose most similar pick is j (DeepCore's <c>calc_weights</c>),
+/// so a class's weights sum to n_c + k_c; the paper's γ_j is |C_j|. Ties go to the earlier pick.
+/// DeepCore's unbalanced path (a block-diagonal N x N matrix with a batched gain that skips most rows) is not ported: an
+/// unbalanced budget runs on all target samples as one pool. The gradients' error vector is <c>p − onehot(y)</c>, as in
+/// CORDS' CRAIG, not the double-softmax one of DeepCore's revision 7436c0a (<see cref="LastLayerGradients"/>).
 /// </summary>
 public sealed class CraigSelector(CraigOptions options) : SubmodularSelector<CraigOptions>(options)
 {

@@ -7,7 +7,8 @@ public sealed class FacilityLocationOptions : SubmodularOptions;
 
 /// <summary>
 /// Facility location <c>f(S) = Σ_{i∈V} max_{j∈S} s_ij</c> (DeepCore <c>submodular.py</c>, function FacilityLocation) on the
-/// gradient-cosine kernel, per class; every row enters every gain (DeepCore's batched gain skips most rows, §1.8 #6).
+/// gradient-cosine kernel, per class; every row enters every gain (DeepCore's batched gain <c>calc_gain_batch</c> skips
+/// most rows).
 /// </summary>
 public sealed class FacilityLocationSelector(FacilityLocationOptions options) : SubmodularSelector<FacilityLocationOptions>(options)
 {

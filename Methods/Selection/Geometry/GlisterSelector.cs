@@ -22,8 +22,9 @@ public sealed class GlisterOptions : SelectionModelOptions
 /// as a C x (d+1) matrix (no per-sample gradient vectors). The logits are <c>log p</c> of the final checkpoint (softmax
 /// is invariant to the missing per-row constant). There is no validation set in a memory request, so the validation
 /// samples are the class's own (DeepCore's default without <c>dst_val</c>). Departure: DeepCore's refresh is never
-/// called (the misspelt <c>upadate_state</c> keyword, §1.8 #4), so it returns the static top-k of ⟨g_i, ḡ_val⟩, and its
-/// refresh would apply softmax twice. The gain changes with S and is not submodular, so every step evaluates all
+/// called (the misspelt <c>upadate_state</c> keyword), so it returns the static top-k of ⟨g_i, ḡ_val⟩; in its revision
+/// 7436c0a its gradients and its refresh also apply softmax twice (<see cref="LastLayerGradients"/>), where the paper and
+/// CORDS use <c>p − onehot(y)</c>, as here. The gain changes with S and is not submodular, so every step evaluates all
 /// candidates (no lazy greedy). Scores are the gains at pick time.
 /// </summary>
 public sealed class GlisterSelector(GlisterOptions options) : GeometrySelector<GlisterOptions>(options)

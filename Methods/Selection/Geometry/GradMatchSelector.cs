@@ -22,10 +22,12 @@ public sealed class GradMatchOptions : SelectionModelOptions
 /// which agrees when the ridge solution is non-negative). Everything happens in the Gram space
 /// <c>A_Sᵀ A = (E_S Eᵀ) ∘ (H_S Hᵀ)</c>, <c>Aᵀ b = rowsum((E B) ∘ H)</c> with <c>B = EᵀH / n</c> the mean gradient as a
 /// C x (d+1) matrix: no per-sample gradient vector and no n x n matrix is built. Picks with weight 0 are dropped and
-/// the pursuit continues (never revisiting them) until the budget holds only positive weights (METHODS.md; DeepCore returns
+/// the pursuit continues (never revisiting them) until the budget holds only positive weights (DeepCore returns
 /// fewer); the number dropped is logged. Only when the class runs out are zero-weight picks kept, with weight 0.
 /// Weights (about 1 in sum: they match the mean) go to <see cref="SelectedMemory.SampleWeights"/>; scores are the weights.
-/// Without a validation set the target is the class's own mean gradient (DeepCore's default).
+/// Without a validation set the target is the class's own mean gradient (DeepCore's default). The gradients' error
+/// vector is <c>p − onehot(y)</c>, as in the paper and CORDS, not the double-softmax one of DeepCore's revision 7436c0a
+/// (<see cref="LastLayerGradients"/>).
 /// </summary>
 public sealed class GradMatchSelector(GradMatchOptions options) : GeometrySelector<GradMatchOptions>(options)
 {

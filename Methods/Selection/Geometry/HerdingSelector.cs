@@ -37,7 +37,7 @@ public sealed class HerdingOptions : SelectionModelOptions
 /// is spent (<see cref="Herding.Select"/>); <c>rule: closest-to-center</c> keeps the samples nearest the class mean instead
 /// (<see cref="Herding.ClosestToCenter"/>), which reproduces the thesis' published herding accuracies on Fashion-MNIST where
 /// eq. 2.1 is 7 points stronger at ipc 10. Departures from DeepCore's <c>herding.py</c>: argmin (the paper; DeepCore takes the
-/// argmax, §1.8 #1), normalized embeddings by default (iCaRL; <c>normalize: false</c> herds the raw ones as DeepCore and
+/// argmax), normalized embeddings by default (iCaRL; <c>normalize: false</c> herds the raw ones as DeepCore and
 /// the DC papers) of the run's selection model (DeepCore
 /// always trains a ResNet-18). An unbalanced budget herds all target samples together. Each pick's score is the
 /// running-mean error after it.

@@ -12,8 +12,8 @@ public sealed class KCenterOptions : SelectionModelOptions;
 /// K-center greedy (Sener and Savarese 2018; DeepCore <c>kcentergreedy.py</c>): per class, on the selection model's
 /// embeddings after its last epoch (Euclidean), start at the point nearest the class mean (the thesis' setting; DeepCore
 /// starts at random) and repeatedly add the point farthest from its nearest center (<see cref="KCenterGreedy"/>).
-/// Departure: DeepCore embeds with an ImageNet-pretrained ResNet-18 at 224 px (§1.8 #8); no pretrained weights can be
-/// downloaded here, so the run's selection model embeds instead (METHODS.md). An unbalanced budget runs on all target
+/// Departure: DeepCore embeds by default with an ImageNet-pretrained ResNet-18 at 224 px; no pretrained weights can be
+/// downloaded here, so the run's selection model embeds instead. An unbalanced budget runs on all target
 /// samples together. Each pick's score is the covering radius after it.
 /// </summary>
 public sealed class KCenterSelector(KCenterOptions options) : GeometrySelector<KCenterOptions>(options)

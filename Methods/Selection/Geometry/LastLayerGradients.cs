@@ -6,11 +6,22 @@ using static TorchSharp.torch;
 namespace Condensa.Methods.Selection.Geometry;
 
 /// <summary>
-/// Pairwise kernels between last-layer gradients <c>g_i = e_i ⊗ H_i</c> (e_i = p_i − onehot(y_i), H_i = [1, h_i];
-/// methods-anchors §1.4) that never build the C·(d+1)-dimensional vectors. Rows are <b>packed</b> as <c>[e_i | H_i]</c>
-/// (C + d + 1 columns) so that the kernels fit <see cref="PairwiseKernel"/> and <see cref="KernelSimilarity"/>:
+/// Pairwise kernels between last-layer gradients <c>g_i = e_i ⊗ H_i</c> (H_i = [1, h_i]) that never build the
+/// C·(d+1)-dimensional vectors. Rows are <b>packed</b> as <c>[e_i | H_i]</c> (C + d + 1 columns) so that the kernels
+/// fit <see cref="PairwiseKernel"/> and <see cref="KernelSimilarity"/>:
 /// <c>⟨g_i, g_j⟩ = ⟨e_i, e_j⟩·⟨H_i, H_j⟩</c>, <c>‖g_i‖² = ‖e_i‖²·‖H_i‖²</c>,
 /// <c>‖g_i − g_j‖² = ‖g_i‖² + ‖g_j‖² − 2⟨g_i, g_j⟩</c> and <c>cos(g_i, g_j) = cos(e_i, e_j)·cos(H_i, H_j)</c>.
+/// <para>
+/// The error vector is <c>e_i = p_i − onehot(y_i)</c> with <c>p_i = softmax(z_i)</c>: the gradient of the
+/// cross-entropy on the logits z_i, as in the papers (GraNd, CRAIG, GradMatch, Glister) and in CORDS' CRAIG, GradMatch
+/// and Glister code. GraNd, CRAIG, GradMatch, Glister, the submodular selectors and GradSimCore all use these factors
+/// (<c>TrainingDynamics.GradientFactors</c>). DeepCore's code differs by revision. At 7436c0a, <c>grand.py</c>,
+/// <c>craig.py</c>, <c>gradmatch.py</c>, <c>glister.py</c> and <c>submodular.py</c> pass <c>softmax(z)</c> to
+/// <c>CrossEntropyLoss</c>, which applies a second softmax, so their error vector is
+/// <c>(diag(p) − p pᵀ)(softmax(p) − onehot(y))</c> (the softmax Jacobian times the gradient with respect to p), not
+/// p − onehot(y); at ca3fb21 they pass the logits, as here. Both revisions differentiate the batch-mean loss, so
+/// DeepCore's rows also carry a factor 1/B (B the selection batch size; a short last batch gets larger rows).
+/// </para>
 /// </summary>
 internal sealed class LastLayerGradients(int classes)
 {

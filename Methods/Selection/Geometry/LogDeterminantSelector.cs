@@ -12,7 +12,7 @@ public sealed class LogDeterminantOptions : SubmodularOptions
 
 /// <summary>
 /// Log-determinant <c>log det(s_S + ridge·I)</c> on the gradient-cosine kernel, per class, with the true gain (the log
-/// of the Schur complement). Departure: DeepCore maximizes the subtracted term, i.e. redundancy (§1.8 #5).
+/// of the Schur complement). Departure: DeepCore maximizes the subtracted term, i.e. redundancy.
 /// </summary>
 public sealed class LogDeterminantSelector(LogDeterminantOptions options) : SubmodularSelector<LogDeterminantOptions>(options)
 {

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Condensa.Methods.Selection.Geometry;
 
-/// <summary>The greedy maximizer of a submodular objective (methods-anchors §1.6).</summary>
+/// <summary>The greedy maximizer of a submodular objective.</summary>
 public enum GreedyKind
 {
     /// <summary>Every gain at every step (<see cref="NaiveGreedy"/>).</summary>
@@ -23,7 +23,7 @@ public class SubmodularOptions : SelectionModelOptions
     /// <summary>Greedy maximizer: naive, lazy (DeepCore main's choice) or stochastic.</summary>
     public GreedyKind Greedy { get; set; } = GreedyKind.Lazy;
 
-    /// <summary>ε of the stochastic greedy (METHODS.md: 0.01, not DeepCore's 0.9).</summary>
+    /// <summary>ε of the stochastic greedy (0.01, the usual choice, not DeepCore's 0.9).</summary>
     [Range(1e-9, 0.999999)] public double Epsilon { get; set; } = StochasticGreedy.DefaultEpsilon;
 
     internal IGreedyOptimizer Optimizer(long seed) => Greedy switch
@@ -37,9 +37,10 @@ public class SubmodularOptions : SelectionModelOptions
 /// <summary>
 /// A submodular objective over the last-layer gradients of the selection model's final checkpoint, maximized per pool
 /// (class) with the chosen greedy under the pool's budget (DeepCore's <c>submodular.py</c> under its main: balanced,
-/// lazy greedy). The similarity is <c>0.5 + 0.5·cos(g_i, g_j)</c> (METHODS.md; DeepCore's <c>cossim_np</c>) from the
+/// lazy greedy). The similarity is <c>0.5 + 0.5·cos(g_i, g_j)</c> (DeepCore's <c>cossim_np</c>) from the
 /// gradient factorization (<see cref="LastLayerGradients"/>), a dense N_c x N_c matrix per class up to
 /// <see cref="LastLayerGradients.DenseLimit"/> samples. The memory is in greedy order; each pick's score is its gain.
+/// The gradients' error vector is <c>p − onehot(y)</c>, not the double-softmax one of DeepCore's revision 7436c0a.
 /// </summary>
 public abstract class SubmodularSelector<TOptions>(TOptions options) : GeometrySelector<TOptions>(options) where TOptions : SubmodularOptions
 {

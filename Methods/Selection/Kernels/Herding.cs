@@ -14,7 +14,7 @@ public sealed record HerdingResult(long[] Order, double[] MeanError);
 /// <c>p_{t+1} = argmin_{x ∉ S} ‖(t+1)·μ − (Σ_{j∈S} x_j + x)‖</c> on Euclidean distance, without replacement,
 /// so that the mean of the picks follows μ as closely as possible at every prefix.
 /// Departure from DeepCore (herding.py): DeepCore takes the <b>argmax</b> of this distance, the opposite of the
-/// paper (research/methods-anchors.md §1.8 #1); this is the paper's argmin. iCaRL L2-normalizes the embeddings
+/// paper; this is the paper's argmin. iCaRL L2-normalizes the embeddings
 /// first: pass <see cref="Pairwise.L2Normalize"/>d features for that variant.
 /// </summary>
 public static class Herding

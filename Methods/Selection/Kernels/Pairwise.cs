@@ -50,7 +50,7 @@ public static class Pairwise
     }
 
     /// <summary>
-    /// The similarity of the submodular objectives, <c>0.5 + 0.5·cos</c> in [0, 1] (METHODS.md; DeepCore's
+    /// The similarity of the submodular objectives, <c>0.5 + 0.5·cos</c> in [0, 1] (DeepCore's
     /// <c>cossim_np</c>). It is positive semi-definite (a constant plus a Gram matrix), which log-determinant needs.
     /// </summary>
     public static Tensor SubmodularSimilarity(Tensor a, Tensor b)

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Condensa.Methods.Selection.Kernels;
 
-/// <summary>Runs a selector class by class (the balanced budgets of METHODS.md) on the rows of a feature tensor.</summary>
+/// <summary>Runs a selector class by class (balanced budgets) on the rows of a feature tensor.</summary>
 public static class PerClass
 {
     /// <summary>

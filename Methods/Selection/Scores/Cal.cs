@@ -17,9 +17,9 @@ public sealed class CalOptions : SelectionModelOptions
 /// neighbours' lies near a decision boundary. Score <c>s(x) = (1/k) Σ_{j ∈ kNN(x)} KL(p_j ‖ p_x)</c> (the paper's Eq.,
 /// neighbour to candidate), with the softmax outputs p of the selection model after the last epoch (clamped at ε = 1e-8)
 /// and k = 10 Euclidean nearest neighbours of the same class in its embedding; the <b>highest</b> scores are kept
-/// (METHODS.md, the paper's direction). Departures: DeepCore keeps the lowest scores (methods-anchors §1.8 #3, its issue
-/// #29), uses the symmetric KL without a clamp, and finds neighbours with an ImageNet-pretrained ResNet-18 — no
-/// pretrained weights are available here, so the selection model's own embedding stands in (METHODS.md). Neighbours
+/// (the paper's direction). Departures: DeepCore's <c>cal.py</c> keeps the lowest scores, the opposite of the paper (its
+/// open issue #29), uses the symmetric KL without a clamp, and finds neighbours with an ImageNet-pretrained ResNet-18 —
+/// no pretrained weights are available here, so the selection model's own embedding stands in. Neighbours
 /// are searched within each class in both budget modes (DeepCore's unbalanced mode needs an N x N matrix), one
 /// N_c x N_c distance matrix at a time.
 /// </summary>

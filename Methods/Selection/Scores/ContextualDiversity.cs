@@ -10,8 +10,8 @@ public sealed class ContextualDiversityOptions : SelectionModelOptions;
 /// <summary>
 /// Contextual diversity (Agarwal et al. 2020): k-center greedy (Sener &amp; Savarese 2018) in the space of the selection
 /// model's softmax outputs p after the last epoch, under the symmetric KL divergence
-/// <c>d(i, j) = ½ KL(p_i ‖ p_j) + ½ KL(p_j ‖ p_i)</c> with probabilities clamped at ε = 1e-8 (METHODS.md; DeepCore takes
-/// logs of raw probabilities, methods-anchors §1.8 #11). Greedy: start from the sample nearest the mean output (as
+/// <c>d(i, j) = ½ KL(p_i ‖ p_j) + ½ KL(p_j ‖ p_i)</c> with probabilities clamped at ε = 1e-8 (DeepCore takes logs of
+/// raw probabilities, so a zero probability gives NaN or ∞). Greedy: start from the sample nearest the mean output (as
 /// <c>kcenter</c> starts from the point nearest the class mean; DeepCore starts at random), then repeatedly add the sample
 /// farthest from the chosen set, <c>argmax_i min_{j∈S} d(i, j)</c>, keeping only the running minimum (O(N·C) per step,
 /// no N x N matrix). Balanced budgets run the greedy per class, unbalanced ones over all target samples. The memory is in

@@ -43,9 +43,9 @@ public sealed class DeepFoolOptions : SelectionModelOptions
 /// scores unchanged and picks exactly the same samples as all 10 classes at ipc 1, 10 and 50, at a quarter of the
 /// cost (3: 97 % unchanged, 0.39x); <c>tools/bench/selectors</c> checks the picks against all classes on the 60,000
 /// images. Set it to the number of classes for the exact multi-class DeepFool.
-/// METHODS.md: smallest accumulated perturbation, max 50 iterations. Departure from DeepCore: the paper's overshoot
-/// (DeepCore steps exactly onto the linearized boundary, where the label may not flip, and spends the remaining
-/// iterations on vanishing steps).
+/// As in DeepCore: the smallest accumulated perturbation is kept, at most 50 iterations. Departure from DeepCore: the
+/// paper's overshoot (DeepCore steps exactly onto the linearized boundary, where the label may not flip, and spends the
+/// remaining iterations on vanishing steps).
 /// </summary>
 public sealed class DeepFoolSelector(DeepFoolOptions options) : DynamicsSelector<DeepFoolOptions>(options)
 {

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace Condensa.Methods.Selection.Scores;
 
 /// <summary>
-/// Kullback–Leibler divergences between softmax outputs with an epsilon clamp (METHODS.md; DeepCore's contextual
-/// diversity and CAL take logs of raw probabilities, so a zero probability gives NaN or ∞, methods-anchors §1.8 #11).
+/// Kullback–Leibler divergences between softmax outputs with an epsilon clamp (DeepCore's contextual diversity and CAL
+/// take logs of raw probabilities, so a zero probability gives NaN or ∞).
 /// </summary>
 internal static class Divergence
 {

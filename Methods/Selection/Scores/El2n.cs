@@ -15,7 +15,7 @@ public sealed class El2nOptions : SelectionModelOptions
 /// <summary>
 /// EL2N (Paul et al. 2021, "Deep learning on a data diet"): the error norm <c>‖p − onehot(y)‖₂</c> of the selection
 /// model's softmax output, here summed over the training steps of the first <c>score_epochs</c> (10) epochs of one run as
-/// CCS' and YOCO's reference code does (METHODS.md); the highest (hardest) samples are kept, as the paper prunes the
+/// CCS' and YOCO's reference code does; the highest (hardest) samples are kept, as the paper prunes the
 /// lowest. The paper averages the norm at one early epoch over 10 initializations; DeepCore has no EL2N.
 /// </summary>
 public sealed class El2nSelector(El2nOptions options) : DynamicsSelector<El2nOptions>(options)

@@ -12,8 +12,8 @@ public sealed class ForgettingOptions : SelectionModelOptions;
 /// correctly at epoch t − 1 and wrongly at t; the score is the number of such events over the E recorded epochs, and the
 /// most forgettable samples (highest scores) are kept. Samples never classified correctly count as forgotten more often
 /// than any learned one (Toneva: "infinitely"): they score E, above the at most ⌊E/2⌋ events a learned sample can have.
-/// METHODS.md: events counted on the recorded training-step correctness. DeepCore departs by scoring never-learned
-/// samples 0 (methods-anchors §1.5).
+/// Events are counted on the recorded training-step correctness. DeepCore's <c>forgetting.py</c> departs by scoring
+/// never-learned samples 0.
 /// </summary>
 public sealed class ForgettingSelector(ForgettingOptions options) : DynamicsSelector<ForgettingOptions>(options)
 {

@@ -17,13 +17,14 @@ public sealed class GraNdOptions : SelectionModelOptions
 /// <summary>
 /// GraNd (Paul et al. 2021): the expected norm of a sample's loss gradient early in training,
 /// <c>χ(x, y) = E_θ ‖∇_θ ℓ(x, y)‖</c>, estimated as the mean over <c>repeat</c> (10) independently seeded trainings of
-/// <c>selection_epochs</c> each; the highest (most influential) samples are kept. As in DeepCore and METHODS.md, the
-/// gradient is the last layer's, <c>g = e ⊗ [1, h]</c> with <c>e = p − onehot(y)</c>, so
-/// <c>‖g‖ = ‖e‖·sqrt(1 + ‖h‖²)</c> from the eval-mode pass after the last epoch. Departures: the paper takes the
-/// full-model gradient (not offered: a per-sample backward pass over every parameter for N samples and 10 repeats costs
-/// more than all the trainings); DeepCore divides by the batch size (methods-anchors §1.4) and seeds repeats with
-/// <c>seed + 5r</c>. Repeat 0 is the run's shared recording; repeat r uses its own recording seeded
-/// <c>Derive(seed, "grand", r)</c>.
+/// <c>selection_epochs</c> each; the highest (most influential) samples are kept. The gradient is the last layer's (as in
+/// DeepCore's <c>grand.py</c>), <c>g = e ⊗ [1, h]</c> with <c>e = p − onehot(y)</c>, the gradient of the paper's
+/// cross-entropy on the logits, so <c>‖g‖ = ‖e‖·sqrt(1 + ‖h‖²)</c> from the eval-mode pass after the last epoch.
+/// Departures: the paper takes the full-model gradient (not offered: a per-sample backward pass over every parameter for
+/// N samples and 10 repeats costs more than all the trainings). DeepCore divides by the batch size and seeds repeats with
+/// <c>seed + 5r</c>; its revision 7436c0a instead seeds them from the clock and applies a second softmax before the loss,
+/// so its e is not p − onehot(y) (see <c>LastLayerGradients</c>). Repeat 0 is the run's shared recording; repeat r uses
+/// its own recording seeded <c>Derive(seed, "grand", r)</c>.
 /// </summary>
 public sealed class GraNdSelector(GraNdOptions options) : DynamicsSelector<GraNdOptions>(options)
 {

@@ -19,14 +19,14 @@ public sealed class GradSimCoreOptions : SelectionModelOptions
 }
 
 /// <summary>
-/// GradSimCore (gradient-similarity representative coreset; anonymous ICLR submission, no public code, methods-anchors
-/// §4): a sample represents its class well when many same-class samples have a similar loss gradient. At each of E (5)
-/// checkpoints θ (after epochs 1..E), with last-layer gradients <c>g_i = e_i ⊗ [1, h_i]</c>, count the same-class
-/// neighbours with <c>cos(g_i, g_j) ≥ Φ</c>, j ≠ i; the score is the mean count over checkpoints (Eq. 5 / Alg. 1) and
-/// the <b>highest</b> are kept, top-k per class. Φ is the per-class, per-checkpoint 90th percentile (nearest rank) of the
-/// off-diagonal cosines unless <c>threshold</c> is set (the paper leaves Φ open; METHODS.md). Cosines come from the
+/// GradSimCore (gradient-similarity representative coreset; an anonymous ICLR submission whose code is only behind an
+/// anonymized link): a sample represents its class well when many same-class samples have a similar loss gradient. At
+/// each of E (5) checkpoints θ (after epochs 1..E), with last-layer gradients <c>g_i = e_i ⊗ [1, h_i]</c>, count the
+/// same-class neighbours with <c>cos(g_i, g_j) ≥ Φ</c>, j ≠ i; the score is the mean count over checkpoints (Eq. 5 /
+/// Alg. 1) and the <b>highest</b> are kept, top-k per class. Φ is the per-class, per-checkpoint 90th percentile (nearest
+/// rank) of the off-diagonal cosines unless <c>threshold</c> is set (the paper leaves Φ open). Cosines come from the
 /// Kronecker factorization <c>cos(g_i, g_j) = cos(e_i, e_j)·cos([1, h_i], [1, h_j])</c>, one N_c x N_c matrix per class
-/// (the paper's radius search gives the same counts). The paper writes ρ &gt; Φ; METHODS.md keeps ≥. Counting is per
+/// (the paper's radius search gives the same counts). The paper writes ρ &gt; Φ; the count here uses ≥. Counting is per
 /// class in both budget modes (the score is defined within a class).
 /// </summary>
 public sealed class GradSimCoreSelector(GradSimCoreOptions options) : DynamicsSelector<GradSimCoreOptions>(options)

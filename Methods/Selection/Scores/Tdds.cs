@@ -35,8 +35,9 @@ public sealed class TddsOptions : SelectionModelOptions, IValidatableOptions
 /// (K − 1 differences, T − K + 1 windows over the first T epochs), is <c>R_t = Σ_{window} (|Δℓ| − mean |Δℓ|)²</c> (Eq. 11),
 /// and windows are combined by the EMA <c>R ← β R_t + (1 − β) R</c> from R = 0 (Eq. 12), so the newest window weighs β.
 /// The <b>highest</b> scores are kept (samples whose contribution varies most). Defaults T = 30, K = 10, β = 0.9
-/// (METHODS.md; T is capped at the recorded epochs). Balanced by default; <c>balanced: false</c> is the paper's global
-/// top-k. Departures of the reference code (methods-anchors §2.2): it takes |·| per class before summing over classes
+/// (the reference code's README example for CIFAR-100; T is capped at the recorded epochs). Balanced by default;
+/// <c>balanced: false</c> is the paper's global top-k. Departures of the reference code
+/// (<c>importance_evaluation.py</c>): it takes |·| per class before summing over classes
 /// and the square root of the window sum (an L2 norm, not Eq. 11's squared spread).
 /// </summary>
 public sealed class TddsSelector(TddsOptions options) : DynamicsSelector<TddsOptions>(options)

@@ -22,9 +22,9 @@ public sealed class UncertaintyOptions : SelectionModelOptions;
 /// Uncertainty sampling (Coleman et al. 2020, "Selection via proxy"; measures from Settles 2009): the selection model's
 /// softmax output p on every sample after the last epoch (eval mode), then the most uncertain samples are kept — the
 /// highest least-confidence <c>1 − max_c p_c</c>, the highest entropy <c>−Σ_c p_c log p_c</c>, or the smallest margin
-/// <c>p_top1 − p_top2</c>. METHODS.md: most uncertain in every mode, least confidence on the softmax. DeepCore departs
-/// twice (methods-anchors §1.8 #2): its unbalanced mode keeps the most <i>confident</i> samples, and its least confidence
-/// ranks the raw max logit.
+/// <c>p_top1 − p_top2</c>, in both budget modes, with least confidence on the softmax. DeepCore's <c>uncertainty.py</c>
+/// departs twice: its unbalanced mode keeps the most <i>confident</i> samples, and its least confidence ranks the raw
+/// max logit.
 /// </summary>
 public sealed class UncertaintySelector(UncertaintyMeasure measure, UncertaintyOptions options) : DynamicsSelector<UncertaintyOptions>(options)
 {

@@ -25,10 +25,10 @@ public sealed class YocoOptions : SelectionModelOptions
 /// training accuracy among the first <c>stop_epoch</c> (ties: the earlier epoch), from the softmax outputs the training
 /// steps saw. Rule 1: for small target sizes keep the <b>lowest</b> LBPE (easy samples; <c>hard: true</c> keeps the
 /// highest). Rule 2: balanced construction, the same count per class (the budget's balanced mode, the default).
-/// METHODS.md: both rules, on real data and on any memory set. The selection model is trained on the source itself, so
+/// Both rules apply, on real data and on any memory set. The selection model is trained on the source itself, so
 /// a materialized memory passed as the source is shrunk by dynamics recorded on that memory, and the returned indices
 /// point into the memory. Departure from the reference code: no DSA/CutMix during the recording
-/// (METHODS.md: selection models train without augmentation); on a memory, set <c>selection_epochs</c> near the
+/// (selection models here always train without augmentation); on a memory, set <c>selection_epochs</c> near the
 /// paper's stop_epoch.
 /// </summary>
 public sealed class YocoSelector(YocoOptions options) : DynamicsSelector<YocoOptions>(options)

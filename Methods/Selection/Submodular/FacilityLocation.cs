@@ -6,8 +6,8 @@ namespace Condensa.Methods.Selection.Submodular;
 /// <summary>
 /// Facility location <c>f(S) = Σ_{i∈V} max_{j∈S} s_ij</c> (f(∅) = 0; needs s ≥ 0, as <c>0.5 + 0.5·cos</c> is).
 /// Gain <c>f(S ∪ {x}) − f(S) = Σ_i max(0, s_ix − m_i)</c> with <c>m_i = max_{j∈S} s_ij</c> kept as state.
-/// DeepCore's batched gain (<c>calc_gain_batch</c>) skips most row batches (methods-anchors.md §1.8 #6); here every
-/// row enters every gain.
+/// DeepCore's batched gain (<c>calc_gain_batch</c>) skips most row batches (its loop multiplies by the batch size an
+/// index that is already a multiple of it); here every row enters every gain.
 /// </summary>
 public sealed class FacilityLocation : ISubmodularFunction
 {

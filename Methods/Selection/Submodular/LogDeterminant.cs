@@ -11,7 +11,7 @@ namespace Condensa.Methods.Selection.Submodular;
 /// keeps <c>c_x = L⁻¹ s'_Sx</c> and <c>d_x² = s'_xx − ‖c_x‖²</c>; adding j appends
 /// <c>e_x = (s_jx − c_jᵀ c_x) / d_j</c> to every c_x and subtracts e_x² from d_x²: O(n·|S|) per addition.
 /// Departure from DeepCore: its gain is <c>s'_Sxᵀ S'_S⁻¹ s'_Sx</c>, the term the Schur complement subtracts, so it
-/// maximizes redundancy and picks index 0 first (methods-anchors.md §1.8 #5).
+/// maximizes redundancy and picks index 0 first (with S empty every gain is 0).
 /// Needs a positive semi-definite s (<c>0.5 + 0.5·cos</c> is); d_x² is then at least the ridge exactly, and is
 /// clamped there against rounding.
 /// </summary>

@@ -7,8 +7,8 @@ namespace Condensa.Methods.Selection.Submodular;
 /// <summary>
 /// Stochastic greedy (Mirzasoleiman et al. 2015, "Lazier than lazy greedy"): each step evaluates only a uniform
 /// sample of <c>⌈(n/k)·ln(1/ε)⌉</c> unselected elements and adds the best of them; (1 − 1/e − ε)-optimal in
-/// expectation with O(n·ln(1/ε)) evaluations in all. ε defaults to 0.01 (METHODS.md), not DeepCore's 0.9, whose
-/// samples hold only 0.105·n/k elements (methods-anchors.md §1.8 #7). When the sample would hold every
+/// expectation with O(n·ln(1/ε)) evaluations in all. ε defaults to 0.01, the usual choice, not DeepCore's 0.9, whose
+/// samples hold only 0.105·n/k elements. When the sample would hold every
 /// remaining element, the step is exactly the naive one. Samples come from a generator seeded with <c>seed</c>.
 /// </summary>
 public sealed class StochasticGreedy : IGreedyOptimizer
