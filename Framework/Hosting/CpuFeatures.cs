@@ -14,4 +14,10 @@ public static class CpuFeatures
 
     /// <summary>True when the CPU computes bfloat16 dot products natively (AVX512-BF16 or AMX-BF16; Linux only).</summary>
     public static bool HasNativeBFloat16 => NativeBFloat16.Value;
+
+    /// <summary>What <c>precision: auto</c> computes in on a device of type <paramref name="deviceType"/>, and why (for the run's first log line).</summary>
+    public static string AutoPrecision(string deviceType) =>
+        deviceType != "cpu" ? "float32 (auto: bfloat16 is used only on CPUs)"
+        : HasNativeBFloat16 ? "bfloat16 (auto: the CPU has native bfloat16)"
+        : "float32 (auto: this CPU has no native bfloat16, AVX512-BF16 or AMX)";
 }

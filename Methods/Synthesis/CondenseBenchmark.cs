@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Condensa.Data;
 using Condensa.Memory;
+using Condensa.Training;
 using static TorchSharp.torch;
 
 namespace Condensa.Methods.Synthesis;
@@ -11,7 +12,8 @@ namespace Condensa.Methods.Synthesis;
 /// Fashion-MNIST (60,000 training images, 10 classes), default ConvNet, real init, <c>batch_real</c> 256, in the given
 /// precision (the real side and, for DC/DSA, the network's inner training). The first DM iteration also pays for the
 /// allocator's and oneDNN's warm-up and is left out when there are others. The last line holds
-/// <c>seconds_per_iteration</c>, which the bench compares with the PyTorch reference run beside it.
+/// <c>seconds_per_iteration</c>, which the bench compares with the PyTorch reference run beside it, and for DM the
+/// GFLOP/s achieved (from the model spec: a forward pass per real image, forward and backward per synthetic image).
 /// </summary>
 public static class CondenseBenchmark
 {
@@ -36,7 +38,17 @@ public static class CondenseBenchmark
         double[] wall = [.. result.IterationSeconds.Skip(skip)], cpu = [.. printer.CpuSeconds.Skip(skip)];
         output.WriteLine(FormattableString.Invariant(
             $"seconds per {(method == "dm" ? "iteration" : "outer iteration")}: median {Median(wall):0.00}, min {wall.Min():0.00}, max {wall.Max():0.00} (over {wall.Length}); process CPU seconds per iteration {cpu.Average():0.00}"));
-        output.WriteLine(FormattableString.Invariant($"seconds_per_iteration={Median(wall):0.000} cpu_seconds_per_iteration={cpu.Average():0.000}"));
+        var line = FormattableString.Invariant($"seconds_per_iteration={Median(wall):0.000} cpu_seconds_per_iteration={cpu.Average():0.000}");
+        if (synthesizer is DistributionMatching dm)
+        {
+            // One DM iteration embeds batch_real real images per class and the ipc synthetic ones (forward and backward).
+            var (forward, training) = Models.ModelFactory.Flops(Models.ArchitectureSpec.Default, splits.Train.Shape, splits.Train.NumClasses);
+            int classes = splits.Train.NumClasses;
+            double gflops = classes * (dm.Options.BatchReal * forward + ipc * training) / Median(wall) / 1e9;
+            bool bfloat16 = precision.IsBFloat16(CPU);
+            line += FormattableString.Invariant($" gflops={gflops:0.0} precision={(bfloat16 ? "bfloat16" : "float32")}");
+        }
+        output.WriteLine(line);
         return 0;
     }
 

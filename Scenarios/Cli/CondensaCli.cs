@@ -132,8 +132,9 @@ public static class CondensaCli
             logs.AttachFile(dir.PathOf("log.txt"));
             dir.WriteText("config.yaml", $"# resolved from {configPath}{(overrides.Length > 0 ? " with --set " + string.Join(" --set ", overrides) : "")}\n" + ConfigWriter.ToYaml(options));
             if (options.Threads > 0) torch.set_num_threads(options.Threads);
-            log.LogInformation("condensa {Scenario} '{Name}' -> {Dir} (device {Device}, {Threads} threads, seed {Seed})",
-                scenario.Name, name, dir.Path, device.type.ToString().ToLowerInvariant(), torch.get_num_threads(), options.Seed);
+            var deviceType = device.type.ToString().ToLowerInvariant();
+            log.LogInformation("condensa {Scenario} '{Name}' -> {Dir} (device {Device}, {Threads} threads, seed {Seed}); precision auto computes in {Precision}",
+                scenario.Name, name, dir.Path, deviceType, torch.get_num_threads(), options.Seed, CpuFeatures.AutoPrecision(deviceType));
 
             int code;
             if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)

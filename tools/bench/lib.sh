@@ -38,6 +38,17 @@ measure_peak() {
   echo "peak: $peak_line"
 }
 
+# print_peak_fraction LABEL [KEY]: the fraction of the measured limit (measure_peak first) that Condensa's last run
+# reached, its KEY= (default gflops) over the convolution GFLOP/s of the number format it computed in (its precision=);
+# sets peak_fraction.
+print_peak_fraction() {
+  local label="$1" key="${2:-gflops}" format limit achieved
+  format=$(value_of precision "$condensa_line"); achieved=$(value_of "$key" "$condensa_line")
+  limit=$(value_of "conv_${format}_gflops" "$peak_line")
+  peak_fraction=$(awk -v g="$achieved" -v l="$limit" 'BEGIN { printf "%.3f", g / l }')
+  echo "Condensa $label: $achieved GFLOP/s in $format = $peak_fraction of this machine's $format convolution limit ($limit GFLOP/s)"
+}
+
 # side_by_side LABEL "KEY..." "CONDENSA BENCH ARGS" "REFERENCE ARGS" [ROUNDS]
 # ROUNDS rounds (default 1) of: Condensa, the reference in float32, the reference under bfloat16 autocast; then
 # Condensa once more (A/B/A). For every KEY prints the medians and sets ours[KEY], ref32[KEY], ref16[KEY] and the
