@@ -1,5 +1,6 @@
 using Condensa.Study;
 using Condensa.Work;
+using Microsoft.Extensions.Logging;
 
 namespace Condensa.Hosting;
 
@@ -24,4 +25,27 @@ public interface IUnitScenario : IScenario
 
     int IScenario.Run(RunContext context, RunOptions options, CancellationToken cancellationToken) =>
         Coordinator.Run(context, this, (StudyRunOptions)options, cancellationToken, owner: context.Owner);
+}
+
+/// <summary>
+/// A unit scenario whose run is one study of units known from the config alone (compare, continual): the study is named
+/// after its units' keys, so a changed config gets its own study and reuses the finished units it shares.
+/// </summary>
+public interface ISingleStudyScenario : IUnitScenario
+{
+    /// <summary>The run's units, in the order workers should claim them.</summary>
+    IReadOnlyList<WorkUnit> Units(RunOptions options, RunInfo run);
+
+    /// <summary>What the plan holds, for the log (without the unit count, which follows).</summary>
+    string DescribePlan(RunOptions options);
+
+    IReadOnlyList<string> IUnitScenario.StudyNames(RunOptions options, RunInfo run) =>
+        [run.StudyName(string.Join('|', Units(options, run).Select(u => u.Key)))];
+
+    IReadOnlyList<SearchStudy> IUnitScenario.Plan(PlanContext plan, RunOptions options, CancellationToken cancellationToken)
+    {
+        var units = Units(options, plan.Run);
+        plan.Context.Log.LogInformation("{Scenario}: {Plan}: {Units} units", Name, DescribePlan(options), units.Count);
+        return [plan.Create(plan.Run.StudyName(string.Join('|', units.Select(u => u.Key))), units)];
+    }
 }

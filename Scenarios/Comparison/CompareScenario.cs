@@ -71,7 +71,7 @@ public sealed class CompareOptions : StudyRunOptions
 /// number of workers run them, and a unit's seed comes from its identity, so the table does not depend on who ran what.
 /// A re-run on the same --out reuses every finished unit (one more builder only computes its own rows).
 /// </summary>
-public sealed class CompareScenario : IUnitScenario
+public sealed class CompareScenario : ISingleStudyScenario
 {
     private const string Build = "build", Evaluate = "evaluate";
 
@@ -79,16 +79,11 @@ public sealed class CompareScenario : IUnitScenario
     public string Description => "Build the same memory budget with several builders and evaluate them side by side";
     public Type OptionsType => typeof(CompareOptions);
 
-    public IReadOnlyList<string> StudyNames(RunOptions options, RunInfo run) =>
-        [run.StudyName(string.Join('|', Units((CompareOptions)options, run).Select(u => u.Key)))];
-
-    public IReadOnlyList<SearchStudy> Plan(PlanContext plan, RunOptions options, CancellationToken cancellationToken)
+    public string DescribePlan(RunOptions options)
     {
         var o = (CompareOptions)options;
-        var units = Units(o, plan.Run);
-        plan.Context.Log.LogInformation("compare: {Builders} builders x {Budgets} budgets x {Seeds} seeds, evaluated on {Archs} with {Models} models each ({Epochs} epochs, augmentation {Aug}): {Units} units",
-            o.Builders.Count, o.Budgets.Count, o.Seeds, string.Join(", ", o.EffectiveEvalArchs), o.Models, o.Eval.Epochs, o.Eval.Augmentation, units.Count);
-        return [plan.Create(StudyNames(o, plan.Run)[0], units)];
+        return $"{o.Builders.Count} builders x {o.Budgets.Count} budgets x {o.Seeds} seeds, evaluated on {string.Join(", ", o.EffectiveEvalArchs)} " +
+               $"with {o.Models} models each ({o.Eval.Epochs} epochs, augmentation {o.Eval.Augmentation})";
     }
 
     /// <summary>
@@ -99,8 +94,9 @@ public sealed class CompareScenario : IUnitScenario
     /// run folder), so that no two workers train it at once. Keys hold what a unit's result depends on: a build its
     /// memory's slot and identity, an evaluation also the architecture, the evaluation settings and the model's index.
     /// </summary>
-    private static List<WorkUnit> Units(CompareOptions o, RunInfo run)
+    public IReadOnlyList<WorkUnit> Units(RunOptions options, RunInfo run)
     {
+        var o = (CompareOptions)options;
         var units = new List<WorkUnit>();
         var builds = new List<(int Number, MemorySpec Memory, string Identity, string Builder, string Budget, int Seed)>();
         var recorders = new Dictionary<string, int>();

@@ -29,30 +29,28 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// last checkpoint. Writes results.json (runs and summary), results.csv (one row per run and step), runs/NAME.json
 /// (one run), runs/NAME-accuracy.csv (its accuracy matrix), results.md and accuracy_vs_classes.png.
 /// </summary>
-public sealed class ContinualScenario : IUnitScenario
+public sealed class ContinualScenario : ISingleStudyScenario
 {
     public string Name => "continual";
     public string Description => "Class-incremental learning (GDumb, EEIL) with a memory built by each builder; accuracy matrix, forgetting, BWT";
     public Type OptionsType => typeof(ContinualOptions);
 
-    public IReadOnlyList<string> StudyNames(RunOptions options, RunInfo run) =>
-        [run.StudyName(string.Join('|', Units((ContinualOptions)options, run).Select(u => u.Key)))];
-
-    public IReadOnlyList<SearchStudy> Plan(PlanContext plan, RunOptions options, CancellationToken cancellationToken)
+    public string DescribePlan(RunOptions options)
     {
         var o = (ContinualOptions)options;
-        var units = Units(o, plan.Run);
-        plan.Context.Log.LogInformation("continual: strategies {Strategies} x builders {Builders} x {Seeds} repeats, memory {Policy}: {Units} units",
-            string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s))), string.Join(", ", o.Builders.Select(b => b.DisplayName)), o.Seeds, o.Memory.ToPolicy(), units.Count);
-        return [plan.Create(StudyNames(o, plan.Run)[0], units)];
+        return $"strategies {string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s)))} x builders {string.Join(", ", o.Builders.Select(b => b.DisplayName))} " +
+               $"x {o.Seeds} repeats, memory {o.Memory.ToPolicy()}";
     }
 
     /// <summary>One unit per (strategy, builder, repeat), keyed by every setting the run's results depend on.</summary>
-    private static List<WorkUnit> Units(ContinualOptions o, RunInfo run) =>
-        o.Strategies.SelectMany(strategy => o.Builders.SelectMany(spec => Enumerable.Range(0, o.Seeds).Select(k =>
+    public IReadOnlyList<WorkUnit> Units(RunOptions options, RunInfo run)
+    {
+        var o = (ContinualOptions)options;
+        return o.Strategies.SelectMany(strategy => o.Builders.SelectMany(spec => Enumerable.Range(0, o.Seeds).Select(k =>
             new WorkUnit(run.UnitKey($"{RunText(o, strategy, spec)}|repeat {k}|{run.SettingsKey}"),
                 UnitParams.Of($"{Naming.EnumValue(strategy)} + {spec.DisplayName}, class order {k}",
                     ("strategy", Naming.EnumValue(strategy)), ("builder", spec.DisplayName), ("repeat", k)))))).ToList();
+    }
 
     /// <summary>
     /// Every setting a (strategy, builder) run's results depend on: the config without the keys that only concern other
