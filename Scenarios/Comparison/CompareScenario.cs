@@ -44,7 +44,24 @@ public sealed class CompareOptions : StudyRunOptions
     /// <summary>How evaluation models are trained (the DC papers' evaluate_synset: 300 epochs without augmentation, 1000 with DSA).</summary>
     public TrainOptions Eval { get; set; } = new() { Epochs = 300, BatchSize = 256, Lr = 0.01, Augmentation = "dsa" };
 
+    /// <summary>
+    /// Other evaluation epochs or augmentation for some builders, e.g. the DC papers' <c>main.py</c>, which trains models
+    /// on DSA memories 1,000 epochs with DSA augmentation and on the others 300 epochs without:
+    /// <c>eval_for: [{builders: [dsa], epochs: 1000, augmentation: dsa}]</c>.
+    /// </summary>
+    public List<EvalOverride> EvalFor { get; set; } = [];
+
     public IReadOnlyList<string> EffectiveEvalArchs => EvalArchs.Count > 0 ? EvalArchs : [BuildArch];
+
+    /// <summary>How models are trained on the memories of <paramref name="builder"/>: <c>eval</c>, with its <c>eval_for</c> entry applied.</summary>
+    public TrainOptions EvalOf(MethodSpec builder)
+    {
+        if (EvalFor.FirstOrDefault(e => e.Builders.Contains(builder.DisplayName)) is not { } entry) return Eval;
+        var eval = Eval.Clone();
+        if (entry.Epochs is int epochs) (eval.Epochs, eval.DecayEpoch) = (epochs, null);
+        if (entry.Augmentation is { } augmentation) eval.Augmentation = augmentation;
+        return eval;
+    }
 
     /// <summary>The budgets in order: every ipc, then every fraction, each with its label (<c>ipc 10</c>, <c>fraction 0.1</c>).</summary>
     public IReadOnlyList<(string Label, Budget Budget)> Budgets =>
@@ -61,7 +78,25 @@ public sealed class CompareOptions : StudyRunOptions
             ArchitectureSpec.Validate(key, arch, error);
         var labels = Builders.GroupBy(b => b.DisplayName).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
         if (labels.Length > 0) error("builders", $"{string.Join(", ", labels)} appear more than once; give each a distinct 'label'");
+        var known = Builders.Select(b => b.DisplayName).ToList();
+        foreach (var unknown in EvalFor.SelectMany(e => e.Builders).Where(b => !known.Contains(b)).Distinct())
+            error("eval_for", $"'{unknown}' is not a builder of this run; builders: {string.Join(", ", known)}");
+        foreach (var twice in EvalFor.SelectMany(e => e.Builders).GroupBy(b => b).Where(g => g.Count() > 1).Select(g => g.Key))
+            error("eval_for", $"'{twice}' appears in more than one entry");
     }
+}
+
+/// <summary>An <c>eval_for</c> entry: evaluation epochs or augmentation for some builders instead of <c>eval</c>'s.</summary>
+public sealed class EvalOverride
+{
+    /// <summary>The builders (by label, or name when they have none) this entry applies to.</summary>
+    [Required] public List<string> Builders { get; set; } = [];
+
+    /// <summary>Epochs instead of eval.epochs (the rate decays at half of them).</summary>
+    [Range(1, 1_000_000)] public int? Epochs { get; set; }
+
+    /// <summary>Augmentation instead of eval.augmentation: none, dsa or a DSA strategy string.</summary>
+    public string? Augmentation { get; set; }
 }
 
 /// <summary>
@@ -117,12 +152,11 @@ public sealed class CompareScenario : ISingleStudyScenario
             units.Add(new WorkUnit(run.UnitKey($"{Build}|{memory.Slot}|{identity}"),
                 UnitParams.Of($"build {spec.DisplayName} {label} seed {s}", ("kind", Build), ("builder", spec.DisplayName), ("budget", label), ("seed", s)), After: recorder));
         }
-        var evaluation = EvaluationKey(o);
         // fraction budgets (usually the larger memories) before ipc ones, each largest first
         foreach (var b in builds.OrderByDescending(b => b.Memory.Budget.Fraction is not null).ThenByDescending(b => b.Memory.Budget.Fraction ?? b.Memory.Budget.Ipc).ThenBy(b => b.Number))
         foreach (var arch in o.EffectiveEvalArchs)
         for (int m = 0; m < o.Models; m++)
-            units.Add(new WorkUnit(run.UnitKey($"{Evaluate}|{b.Memory.Slot}|{b.Identity}|{arch}|{evaluation}|model {m}|{run.SettingsKey}"),
+            units.Add(new WorkUnit(run.UnitKey($"{Evaluate}|{b.Memory.Slot}|{b.Identity}|{arch}|{EvaluationKey(o, b.Memory.Builder)}|model {m}|{run.SettingsKey}"),
                 UnitParams.Of($"evaluate {b.Builder} {b.Budget} seed {b.Seed} on {arch}, model {m}",
                     ("kind", Evaluate), ("builder", b.Builder), ("budget", b.Budget), ("seed", b.Seed), ("arch", arch), ("model", m)), After: b.Number));
         return units;
@@ -139,7 +173,7 @@ public sealed class CompareScenario : ISingleStudyScenario
     private static string DataKey(RunOptions o) => $"{ConfigWriter.ToYaml(o.Dataset)}|data seed {Condensa.Seeds.Derive(o.Seed, "data")}";
 
     /// <summary>What an evaluation's accuracy depends on besides its memory, architecture and model: the schedule, the test set, the seed.</summary>
-    private static string EvaluationKey(CompareOptions o) => $"{MemoryStore.OptionsJson(o.Eval).ToJsonString()}|{DataKey(o)}|test|seed {o.Seed}";
+    private static string EvaluationKey(CompareOptions o, MethodSpec builder) => $"{MemoryStore.OptionsJson(o.EvalOf(builder)).ToJsonString()}|{DataKey(o)}|test|seed {o.Seed}";
 
     public IUnitExecutor Open(UnitEnvironment environment) => new Executor(environment);
 
@@ -182,7 +216,7 @@ public sealed class CompareScenario : ISingleStudyScenario
             var slug = $"{Slug(builder.DisplayName)}/{Slug(label)}/seed{s}";
             long seed = Condensa.Seeds.Derive(Condensa.Seeds.Derive(_o.Seed, $"eval/{slug}/{arch}"), "model", model);
             using var data = memory.Materialize();
-            var accuracy = MemoryEvaluation.TrainAndTest(data, memory.Weights, ArchitectureSpec.Parse(arch), _o.Eval, [_test], seed,
+            var accuracy = MemoryEvaluation.TrainAndTest(data, memory.Weights, ArchitectureSpec.Parse(arch), _o.EvalOf(builder), [_test], seed,
                 _env.Settings.Device, cancellationToken, _env.Progress)[0].Accuracy;
             unit.SetUserAttr("seconds", clock.Elapsed.TotalSeconds);
             _env.Log.LogInformation("{Method} {Budget} seed {Seed} on {Arch}, model {Model}: {Accuracy} ({Images} images)",
@@ -227,6 +261,8 @@ public sealed class CompareScenario : ISingleStudyScenario
         Write(ctx, o, rows, status);
     }
 
+    private static TrainOptions EvalOfMethod(CompareOptions o, string method) => o.EvalOf(o.Builders.Single(b => b.DisplayName == method));
+
     private static void Write(RunContext ctx, CompareOptions o, List<Row> rows, string status)
     {
         var buildArch = ArchitectureSpec.Parse(o.BuildArch);
@@ -253,6 +289,8 @@ public sealed class CompareScenario : ISingleStudyScenario
                 ["models"] = r.Models,
                 ["build_seconds"] = Math.Round(r.BuildSeconds, 2),
                 ["memory_images"] = r.Images,
+                ["eval_epochs"] = EvalOfMethod(o, r.Method).Epochs,
+                ["eval_augmentation"] = EvalOfMethod(o, r.Method).Augmentation,
             }).ToArray()),
         };
         ctx.Directory.WriteJson("results.json", json);

@@ -93,4 +93,42 @@ public sealed class CompareScenarioTests
         Assert.IsTrue(Of(fourth, "evaluate", "random").All(u => u.Attempts == 1));
         Assert.AreNotEqual(Of(third, "build", "random").First().UserAttrs["memory"].GetString(), Of(fourth, "build", "random").First().UserAttrs["memory"].GetString());
     }
+
+    /// <summary>
+    /// eval_for trains the models of one builder differently (as main.py does for DSA memories): the same memories of
+    /// Fashion-MNIST, evaluated 1 epoch for one label and 30 for the other, give other accuracies, and results.json says
+    /// which.
+    /// </summary>
+    [TestMethod]
+    public void EvalForTrainsOneBuildersModelsWithItsOwnEpochs()
+    {
+        using var data = ContinualTestData.IdxPatches(train: (12, 1), test: (6, 2));
+        using var folder = new TempRunFolder();
+        var yaml = """
+            scenario: compare
+            seed: 2
+            dataset: {name: fashion-mnist, train_per_class: 20}
+            builders: [random, {name: random, label: longer}]
+            ipc: [2]
+            models: 2
+            build_arch: convnet-w32-d1-instancenorm-relu-avgpool
+            eval: {epochs: 1, batch_size: 16, lr: 0.01, augmentation: none}
+            eval_for: [{builders: [longer], epochs: 30}]
+            """;
+        var units = RunAndReadUnits(yaml, folder.Root);
+        CollectionAssert.AreEqual(Of(units, "build", "random").Select(u => u.UserAttrs["memory"].GetString()).ToList(),
+            Of(units, "build", "longer").Select(u => u.UserAttrs["memory"].GetString()).ToList(), "the same memories");
+        var rows = JsonNode.Parse(File.ReadAllText(folder.PathOf("results.json")))!["rows"]!.AsArray();
+        int Epochs(string method) => rows.Where(r => r!["method"]!.GetValue<string>() == method).Select(r => r!["eval_epochs"]!.GetValue<int>()).Single();
+        Assert.AreEqual(1, Epochs("random"));
+        Assert.AreEqual(30, Epochs("longer"));
+        double?[] Accuracies(string builder) => Of(units, "evaluate", builder).OrderBy(u => u.Params["model"].GetInt32()).Select(u => u.Value).ToArray();
+        CollectionAssert.AreNotEqual(Accuracies("random"), Accuracies("longer"), "models trained 30 epochs are not those trained 1");
+
+        var loader = new ConfigLoader(new ScenarioRegistry([new CompareScenario()]), ContinualTestData.Registry());
+        var e = Assert.ThrowsExactly<ConfigurationException>(() => loader.Bind(YamlConfig.Parse(
+            Yaml(data.Root, "[random]", 6) + "\neval_for: [{builders: [dsa], epochs: 1000}]\n", "bad.yaml"), "bad.yaml"));
+        StringAssert.Contains(e.Message, "eval_for");
+        StringAssert.Contains(e.Message, "'dsa' is not a builder of this run; builders: random");
+    }
 }
