@@ -58,5 +58,6 @@ internal static class ExtraCommands
             method, ipc, iterations, condensePrecision);
         yield return bench;
         foreach (var command in WorkerCommands.Create(verbose)) yield return command;
+        yield return ServeCommand.Create(verbose);
     }
 }

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Condensa.Scenarios.Serve;
+
+/// <summary>The run folders under the dashboard's roots, read afresh on every request (runs come and go).</summary>
+internal sealed class RunIndex(IReadOnlyList<string> roots)
+{
+    /// <summary>Every run folder (one holding config.yaml or results.json), newest first.</summary>
+    public IReadOnlyList<RunFolder> All() =>
+        roots.SelectMany((root, i) => Directory.Exists(root)
+                ? new DirectoryInfo(root).EnumerateDirectories().Where(d => d.LinkTarget is null && IsRun(d.FullName)).Select(d => new RunFolder(i, d.FullName))
+                : [])
+            .OrderByDescending(r => r.Started).ToList();
+
+    /// <summary>The run named <paramref name="name"/> directly under root <paramref name="root"/>, or null.</summary>
+    public RunFolder? Find(int root, string name)
+    {
+        if (root < 0 || root >= roots.Count || name is "." or ".." || name.IndexOfAny(['/', '\\']) >= 0) return null;
+        var dir = new DirectoryInfo(Path.Combine(roots[root], name));
+        return dir.Exists && dir.LinkTarget is null && IsRun(dir.FullName) ? new RunFolder(root, dir.FullName) : null;
+    }
+
+    private static bool IsRun(string dir) => File.Exists(Path.Combine(dir, "config.yaml")) || File.Exists(Path.Combine(dir, "results.json"));
+}
+
+/// <summary>One run folder as the dashboard shows it: scenario, status, times, headline number, and its files.</summary>
+internal sealed class RunFolder
+{
+    private readonly int _root;
+    private readonly JsonNode? _results;
+
+    public RunFolder(int root, string path)
+    {
+        _root = root;
+        Path = path;
+        Name = System.IO.Path.GetFileName(path);
+        try { _results = File("results.json") is { } results ? JsonNode.Parse(System.IO.File.ReadAllText(results)) : null; }
+        catch (Exception e) when (e is IOException or JsonException) { _results = null; }
+        Scenario = _results?["scenario"]?.GetValue<string>() ?? ScenarioFromConfig() ?? "?";
+        Status = IsOwnerAlive() ? "running" : _results?["status"]?.GetValue<string>() ?? "no results";
+        var config = new FileInfo(System.IO.Path.Combine(path, "config.yaml"));
+        Started = config.Exists ? config.LastWriteTime : Directory.GetCreationTime(path);
+        var last = new[] { "results.json", "log.txt" }.Select(f => new FileInfo(System.IO.Path.Combine(path, f))).Where(f => f.Exists).Select(f => f.LastWriteTime).DefaultIfEmpty(Started).Max();
+        var span = last - Started;
+        Duration = span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes} min" : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes} min" : $"{Math.Max(0, (int)span.TotalSeconds)} s";
+        Headline = HeadlineOf(Scenario, _results);
+        Error = _results?["error"]?.GetValue<string>();
+    }
+
+    public string Path { get; }
+    public string Name { get; }
+    public string Scenario { get; }
+    public string Status { get; }
+    public DateTime Started { get; }
+    public string Duration { get; }
+    public string Headline { get; }
+    public string? Error { get; }
+    public string Link => $"/run/{_root}/{Uri.EscapeDataString(Name)}";
+
+    public string FileLink(string relative) => $"/file/{_root}/{Uri.EscapeDataString(Name)}/{string.Join('/', relative.Split('/').Select(Uri.EscapeDataString))}";
+
+    /// <summary>
+    /// The full path of a file inside this run folder, or null: the path must stay inside the folder after resolving
+    /// <c>..</c>, must not be absolute, and no part of it may be a symbolic link (which could lead out of the folder).
+    /// </summary>
+    public string? File(string relative)
+    {
+        if (string.IsNullOrEmpty(relative) || System.IO.Path.IsPathRooted(relative) || relative.Contains('\0')) return null;
+        var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(Path, relative));
+        if (!full.StartsWith(Path + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal) || !System.IO.File.Exists(full)) return null;
+        for (var part = new FileInfo(full) as FileSystemInfo; part.FullName.Length > Path.Length; part = new DirectoryInfo(System.IO.Path.GetDirectoryName(part.FullName)!))
+            if (part.LinkTarget is not null) return null;
+        return full;
+    }
+
+    /// <summary>A text file of the run (the last 256 KiB of a larger one), or null.</summary>
+    public string? Text(string relative)
+    {
+        if (File(relative) is not { } path) return null;
+        using var stream = System.IO.File.OpenRead(path);
+        const long limit = 256 * 1024;
+        if (stream.Length > limit) stream.Seek(-limit, SeekOrigin.End);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>The run's PNG and SVG files (plots, memory grids), relative with '/', at most 60.</summary>
+    public IReadOnlyList<string> Images() =>
+        Directory.EnumerateFiles(Path, "*.*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden })
+            .Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+            .Select(f => System.IO.Path.GetRelativePath(Path, f).Replace('\\', '/')).Order(StringComparer.Ordinal).Take(60).ToList();
+
+    private string? ScenarioFromConfig() =>
+        Text("config.yaml")?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("scenario:", StringComparison.Ordinal))?["scenario:".Length..].Trim();
+
+    /// <summary>True while the process that owns the folder (named in .condensa-owner) still runs on this machine.</summary>
+    private bool IsOwnerAlive()
+    {
+        try
+        {
+            var owner = JsonNode.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(Path, ".condensa-owner")));
+            if (owner?["host"]?.GetValue<string>() != Environment.MachineName || owner["pid"]?.GetValue<int>() is not int pid) return false;
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is IOException or JsonException or ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The number a run is read for: a train run's test accuracy, the best compare row, the best continual final accuracy, the best NAS proxy.</summary>
+    private static string HeadlineOf(string scenario, JsonNode? results)
+    {
+        static string Pct(double x) => $"{100 * x:0.00}%";
+        try
+        {
+            if (results is null) return "";
+            if (scenario == "train" && results["metrics"] is JsonObject metrics && metrics["test_accuracy"] is { } accuracy)
+                return $"test accuracy {Pct(accuracy.GetValue<double>())}";
+            if (scenario == "compare" && results["rows"] is JsonArray { Count: > 0 } rows)
+            {
+                var best = rows.MaxBy(r => r!["accuracy_mean"]!.GetValue<double>())!;
+                return $"best: {best["method"]} {(best["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {best["fraction"]}")} {Pct(best["accuracy_mean"]!.GetValue<double>())}";
+            }
+            if (scenario == "continual" && results["summary"] is JsonArray { Count: > 0 } summary)
+            {
+                var top = summary.Where(x => x!["final_accuracy_mean"] is not null).MaxBy(x => x!["final_accuracy_mean"]!.GetValue<double>());
+                return top is null ? "" : $"best final accuracy: {top["strategy"]} + {top["builder"]} {Pct(top["final_accuracy_mean"]!.GetValue<double>())}";
+            }
+            if (scenario == "nas" && results["proxies"] is JsonArray { Count: > 0 } proxies)
+            {
+                var proxy = proxies.Where(x => x!["spearman_topk"] is not null).MaxBy(x => x!["spearman_topk"]!.GetValue<double>());
+                return proxy is null ? "" : $"best proxy: {proxy["name"]} (Spearman top {proxy["k"]} {proxy["spearman_topk"]!.GetValue<double>():0.00})";
+            }
+            return "";
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            return "";
+        }
+    }
+}
