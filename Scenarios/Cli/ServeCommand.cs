@@ -13,11 +13,12 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on (default 127.0.0.1; any other needs --token)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port (default 8080; 0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var token = new Option<string?>("--token") { Description = "Secret clients must give (?token= once, or Authorization: Bearer)" };
-        var command = new Command("serve", "A read-only web dashboard of run folders: every run, and per run its results, plots, config and log") { runs, host, port, token };
+        var storage = new Option<string[]>("--storage") { Description = "A study store URL whose units are shown live (repeatable)" };
+        var command = new Command("serve", "A read-only web dashboard of run folders and study stores: every run, per run its results, plots, config and log") { runs, host, port, token, storage };
         command.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), _ =>
         {
             var roots = pr.GetValue(runs) is { Length: > 0 } given ? given : ["runs"];
-            using var app = Dashboard.Build(new DashboardOptions(roots, pr.GetValue(host)!, pr.GetValue(port), pr.GetValue(token)));
+            using var app = Dashboard.Build(new DashboardOptions(roots, pr.GetValue(host)!, pr.GetValue(port), pr.GetValue(token), pr.GetValue(storage) ?? []));
             app.Start();
             foreach (var url in app.Urls) Console.WriteLine($"condensa serve: {url} (runs from {string.Join(", ", roots.Select(Path.GetFullPath))}); Ctrl+C stops");
             app.WaitForShutdown();

@@ -101,28 +101,17 @@ internal static class WorkerCommands
         command.SetAction(pr => CondensaCli.Guard(false, _ =>
         {
             using var store = StudyStorage.Open(pr.GetValue(storage)!);
-            var studies = new Table().Title(Markup.Escape(store.Url)).AddColumns("study", "scenario", "units", "waiting", "blocked", "running", "stale", "complete", "failed", "best");
+            var status = StoreStatus.Read(store);
+            var studies = new Table().Title(Markup.Escape(status.Url)).AddColumns("study", "scenario", "units", "waiting", "blocked", "running", "stale", "complete", "failed", "best");
             var running = new Table().Title("running units").AddColumns("study", "unit", "worker", "attempt", "heartbeat");
             var failed = new Table().Title("failed units").AddColumns("study", "unit", "attempts", "error");
-            foreach (var studyName in store.StudyNames())
-            {
-                var study = SearchStudy.Load(store, studyName);
-                var run = RunInfo.Of(study);
-                var grace = TimeSpan.FromSeconds(3 * (run?.HeartbeatSeconds ?? 10));
-                var units = study.GetTrials();
-                var complete = units.Where(u => u.State == TrialState.Complete).Select(u => u.Number).ToHashSet();
-                var waiting = units.Where(u => u.State == TrialState.Waiting).ToList();
-                int blocked = waiting.Count(u => u.After is int after && !complete.Contains(after));
-                var best = run is null || run.Scenario == "nas" ? study.BestTrial() : null;
-                studies.AddRow(Markup.Escape(studyName), Markup.Escape(run?.Scenario ?? "-"), units.Count.ToString(), (waiting.Count - blocked).ToString(), blocked.ToString(),
-                    units.Count(u => u.State == TrialState.Running).ToString(), units.Count(u => u.IsStale(grace)).ToString(), complete.Count.ToString(),
-                    units.Count(u => u.State == TrialState.Failed).ToString(), best is null ? "" : Markup.Escape($"{best.Value:0.0000} {Coordinator.Label(best)}"));
-                foreach (var u in units.Where(u => u.State == TrialState.Running))
-                    running.AddRow(Markup.Escape(studyName), Markup.Escape(Coordinator.Label(u)), Markup.Escape(u.Worker ?? ""), u.Attempts.ToString(),
-                        $"{u.HeartbeatAge?.TotalSeconds:0.0} s ago{(u.IsStale(grace) ? " (stale)" : "")}");
-                foreach (var u in units.Where(u => u.State == TrialState.Failed))
-                    failed.AddRow(Markup.Escape(studyName), Markup.Escape(Coordinator.Label(u)), u.Attempts.ToString(), Markup.Escape(UnitWorker.FirstLine(u.Error)));
-            }
+            foreach (var s in status.Studies)
+                studies.AddRow(Markup.Escape(s.Name), Markup.Escape(s.Scenario), s.Units.ToString(), s.Ready.ToString(), s.Blocked.ToString(), s.Running.ToString(),
+                    s.Stale.ToString(), s.Complete.ToString(), s.Failed.ToString(), Markup.Escape(s.Best));
+            foreach (var u in status.Running)
+                running.AddRow(Markup.Escape(u.Study), Markup.Escape(u.Unit), Markup.Escape(u.Worker), u.Attempt.ToString(), $"{u.HeartbeatSeconds:0.0} s ago{(u.Stale ? " (stale)" : "")}");
+            foreach (var u in status.Failed)
+                failed.AddRow(Markup.Escape(u.Study), Markup.Escape(u.Unit), u.Attempts.ToString(), Markup.Escape(u.Error));
             AnsiConsole.Write(studies);
             if (running.Rows.Count > 0) AnsiConsole.Write(running);
             if (failed.Rows.Count > 0) AnsiConsole.Write(failed);

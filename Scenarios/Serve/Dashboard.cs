@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Condensa.Study;
+using Condensa.Work;
 using Microsoft.Extensions.Logging;
 
 namespace Condensa.Scenarios.Serve;
@@ -11,7 +13,8 @@ namespace Condensa.Scenarios.Serve;
 /// <summary>Where <c>condensa serve</c> reads runs from and where it listens.</summary>
 /// <param name="Roots">Folders holding run folders (each a run's <c>--out</c>).</param>
 /// <param name="Token">Required from clients when set: <c>?token=</c> once (then a cookie) or <c>Authorization: Bearer</c>.</param>
-public sealed record DashboardOptions(IReadOnlyList<string> Roots, string Host = "127.0.0.1", int Port = 8080, string? Token = null);
+/// <param name="Storages">Study stores whose work units are shown live (their passwords never appear).</param>
+public sealed record DashboardOptions(IReadOnlyList<string> Roots, string Host = "127.0.0.1", int Port = 8080, string? Token = null, IReadOnlyList<string>? Storages = null);
 
 /// <summary>
 /// <c>condensa serve</c>: a read-only web view of run folders, served by ASP.NET Core from the SDK's shared framework,
@@ -39,7 +42,16 @@ public static class Dashboard
         var app = builder.Build();
         if (!string.IsNullOrEmpty(options.Token)) app.Use(RequireToken(options.Token));
         var runs = new RunIndex(roots);
-        app.MapGet("/", (HttpContext ctx) => Html(RunsPage(runs, ctx.Request.Query["scenario"], ctx.Request.Query["status"])));
+        var storages = options.Storages ?? [];
+        foreach (var url in storages) StudyStorage.Open(url).Dispose();   // a wrong URL fails now, with the store's own message
+        var stores = storages.Select(StudyStorage.MaskPassword).ToList();
+        app.MapGet("/", (HttpContext ctx) => Html(RunsPage(runs, stores, ctx.Request.Query["scenario"], ctx.Request.Query["status"])));
+        app.MapGet("/store/{index:int}", (int index) =>
+        {
+            if (index < 0 || index >= storages.Count) return Results.NotFound();
+            using var store = StudyStorage.Open(storages[index]);
+            return Html(StorePage(StoreStatus.Read(store)));
+        });
         app.MapGet("/run/{root:int}/{name}", (int root, string name) =>
             runs.Find(root, name) is { } run ? Html(RunPage(run)) : Results.NotFound());
         app.MapGet("/file/{root:int}/{name}/{**path}", (int root, string name, string path) =>
@@ -72,9 +84,9 @@ public static class Dashboard
 
     private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
-    private static string Page(string title, string body) => $$"""
+    private static string Page(string title, string body, int refreshSeconds = 0) => $$"""
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>{{E(title)}} · Condensa</title>
+        <html lang="en"><head><meta charset="utf-8"><title>{{E(title)}} · Condensa</title>{{(refreshSeconds > 0 ? $"<meta http-equiv=\"refresh\" content=\"{refreshSeconds}\">" : "")}}
         <style>
         body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
         table { border-collapse: collapse; margin: 0.5rem 0 1rem; } td, th { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; }
@@ -86,11 +98,13 @@ public static class Dashboard
         </body></html>
         """;
 
-    private static string RunsPage(RunIndex index, string? scenario, string? status)
+    private static string RunsPage(RunIndex index, IReadOnlyList<string> stores, string? scenario, string? status)
     {
         var runs = index.All().Where(r => string.IsNullOrEmpty(scenario) || r.Scenario == scenario)
             .Where(r => string.IsNullOrEmpty(status) || r.Status == status).ToList();
         var body = new StringBuilder();
+        if (stores.Count > 0)
+            body.Append("<p>Study stores: ").Append(string.Join(" · ", stores.Select((url, i) => $"<a href=\"/store/{i}\">{E(url)}</a>"))).Append("</p>");
         body.Append("<form method=\"get\">scenario <select name=\"scenario\"><option value=\"\">any</option>");
         foreach (var s in index.All().Select(r => r.Scenario).Distinct().Order())
             body.Append($"<option{(s == scenario ? " selected" : "")}>{E(s)}</option>");
@@ -127,6 +141,31 @@ public static class Dashboard
         if (run.Text("config.yaml") is { } config) body.Append("<h2>Config</h2><pre>").Append(E(config)).Append("</pre>");
         if (run.Text("log.txt") is { } log) body.Append("<h2>Log (last 60 lines)</h2><pre>").Append(E(string.Join('\n', log.Split('\n').TakeLast(60)))).Append("</pre>");
         return Page(run.Name, body.ToString());
+    }
+
+    /// <summary>A study store's units by state, the running ones with worker and heartbeat, the failed ones with their error; reloaded every 5 s.</summary>
+    private static string StorePage(StoreStatus status)
+    {
+        var body = new StringBuilder();
+        body.Append("<table><tr><th>study</th><th>scenario</th><th>units</th><th>waiting</th><th>blocked</th><th>running</th><th>stale</th><th>complete</th><th>failed</th><th>best</th></tr>");
+        foreach (var s in status.Studies)
+            body.Append($"<tr><td>{E(s.Name)}</td><td>{E(s.Scenario)}</td><td>{s.Units}</td><td>{s.Ready}</td><td>{s.Blocked}</td><td>{s.Running}</td><td>{s.Stale}</td>" +
+                        $"<td>{s.Complete}</td><td>{s.Failed}</td><td>{E(s.Best)}</td></tr>");
+        body.Append("</table>");
+        if (status.Running.Count > 0)
+        {
+            body.Append("<h2>Running units</h2><table><tr><th>study</th><th>unit</th><th>worker</th><th>attempt</th><th>heartbeat</th></tr>");
+            foreach (var u in status.Running)
+                body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{E(u.Worker)}</td><td>{u.Attempt}</td><td class=\"{(u.Stale ? "failed" : "")}\">{u.HeartbeatSeconds:0.0} s ago{(u.Stale ? " (stale)" : "")}</td></tr>");
+            body.Append("</table>");
+        }
+        if (status.Failed.Count > 0)
+        {
+            body.Append("<h2>Failed units</h2><table><tr><th>study</th><th>unit</th><th>attempts</th><th>error</th></tr>");
+            foreach (var u in status.Failed) body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{u.Attempts}</td><td>{E(u.Error)}</td></tr>");
+            body.Append("</table>");
+        }
+        return Page(status.Url, body.ToString(), refreshSeconds: 5);
     }
 
     /// <summary>The pipe tables of a results.md as HTML tables (other lines as paragraphs), every cell escaped.</summary>

@@ -139,4 +139,21 @@ public sealed class DashboardTests
         bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
         Assert.AreEqual(HttpStatusCode.OK, (await http.SendAsync(bearer)).StatusCode);
     }
+
+    [TestMethod]
+    public async Task AStorePageShowsItsStudiesUnitsByState()
+    {
+        var url = "sqlite:" + Path.Combine(_outside, "study.db");
+        using (var storage = Condensa.Study.StudyStorage.Open(url))
+            Condensa.Study.SearchStudy.Create(storage, "<script>x</script>", Condensa.Study.StudyDirection.Maximize,
+                new Condensa.Study.GridSampler(new Condensa.Study.SearchSpace().Int("x", 0, 3)));
+        var (app, server) = await Start(new DashboardOptions([_root], "127.0.0.1", 0, Storages: [url]));
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = server };
+        StringAssert.Contains(await http.GetStringAsync("/"), "/store/0");
+        var page = await http.GetStringAsync("/store/0");
+        StringAssert.Contains(page, "<td>&lt;script&gt;x&lt;/script&gt;</td><td>-</td><td>4</td><td>4</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td>");
+        StringAssert.Contains(page, "http-equiv=\"refresh\"");
+        Assert.AreEqual(HttpStatusCode.NotFound, (await http.GetAsync("/store/1")).StatusCode);
+    }
 }
