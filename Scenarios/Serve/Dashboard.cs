@@ -128,6 +128,7 @@ public static class Dashboard
         if (run.Headline.Length > 0) body.Append($"<p><strong>{E(run.Headline)}</strong></p>");
         if (run.Error is { } error) body.Append($"<pre class=\"failed\">{E(error)}</pre>");
         if (run.Text("results.md") is { } table) body.Append("<h2>Results</h2>").Append(MarkdownTables(table));
+        else if (run.Results is JsonObject results) body.Append("<h2>Results</h2>").Append(ScalarTables(results));
         var images = run.Images();
         if (images.Count > 0)
         {
@@ -166,6 +167,19 @@ public static class Dashboard
             body.Append("</table>");
         }
         return Page(status.Url, body.ToString(), refreshSeconds: 5);
+    }
+
+    /// <summary>A results.json without a results.md (a train run): its numbers and texts, and each object of them (metrics, per-class accuracy), as tables.</summary>
+    private static string ScalarTables(JsonObject results)
+    {
+        static bool Scalar(JsonNode? node) => node is JsonValue;
+        static string Table(IEnumerable<KeyValuePair<string, JsonNode?>> entries) =>
+            "<table>" + string.Concat(entries.Select(e => $"<tr><th>{E(e.Key)}</th><td>{E(e.Value?.ToString())}</td></tr>")) + "</table>";
+        var html = new StringBuilder(Table(results.Where(e => Scalar(e.Value))));
+        foreach (var (key, value) in results)
+            if (value is JsonObject nested && nested.All(e => Scalar(e.Value)))
+                html.Append($"<h3>{E(key)}</h3>").Append(Table(nested));
+        return html.ToString();
     }
 
     /// <summary>The pipe tables of a results.md as HTML tables (other lines as paragraphs), every cell escaped.</summary>

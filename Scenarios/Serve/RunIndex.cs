@@ -57,6 +57,9 @@ internal sealed class RunFolder
     public string Duration { get; }
     public string Headline { get; }
     public string? Error { get; }
+
+    /// <summary>The parsed results.json, or null.</summary>
+    public JsonNode? Results => _results;
     public string Link => $"/run/{_root}/{Uri.EscapeDataString(Name)}";
 
     public string FileLink(string relative) => $"/file/{_root}/{Uri.EscapeDataString(Name)}/{string.Join('/', relative.Split('/').Select(Uri.EscapeDataString))}";

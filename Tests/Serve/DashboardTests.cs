@@ -86,6 +86,7 @@ public sealed class DashboardTests
         StringAssert.Contains(run, "name: quick-train");
         StringAssert.Contains(run, "test accuracy 91.23% (completed)");
         StringAssert.Contains(run, "/file/0/quick-train/training_curve.png");
+        StringAssert.Contains(run, "<tr><th>test_accuracy</th><td>0.9123</td></tr>");
         var compare = await http.GetStringAsync("/run/0/" + Uri.EscapeDataString(Evil));
         StringAssert.Contains(compare, "<td>" + WebUtility.HtmlEncode("81.79 ± 0.16") + "</td>");
         StringAssert.Contains(compare, "&lt;b&gt;random&lt;/b&gt;");
