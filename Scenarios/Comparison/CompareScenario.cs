@@ -233,8 +233,9 @@ public sealed class CompareScenario : ISingleStudyScenario
         }
     }
 
-    /// <summary>One table row: a (builder, budget, architecture) cell over all its memories and models.</summary>
-    private sealed record Row(string Method, string Budget, int? Ipc, double? Fraction, string Arch, double Mean, double Std, int Models, double BuildSeconds, int Images);
+    /// <summary>One table row: a (builder, budget, architecture) cell over all its memories and models, and how its models were trained.</summary>
+    private sealed record Row(string Method, string Budget, int? Ipc, double? Fraction, string Arch, double Mean, double Std, int Models, double BuildSeconds, int Images,
+        TrainOptions Eval);
 
     public void Report(RunContext ctx, RunOptions options, IReadOnlyList<SearchStudy> studies, string status)
     {
@@ -255,13 +256,11 @@ public sealed class CompareScenario : ISingleStudyScenario
                 var (mean, std) = MemoryEvaluation.MeanStd(accuracies);
                 rows.Add(new Row(spec.DisplayName, label, budget.Ipc, budget.Fraction, arch, mean, std, accuracies.Length,
                     built.Count == 0 ? double.NaN : built.Average(t => t.UserAttrs["build_seconds"].GetDouble()),
-                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32()))));
+                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32())), o.EvalOf(spec)));
             }
         }
         Write(ctx, o, rows, status);
     }
-
-    private static TrainOptions EvalOfMethod(CompareOptions o, string method) => o.EvalOf(o.Builders.Single(b => b.DisplayName == method));
 
     private static void Write(RunContext ctx, CompareOptions o, List<Row> rows, string status)
     {
@@ -289,8 +288,8 @@ public sealed class CompareScenario : ISingleStudyScenario
                 ["models"] = r.Models,
                 ["build_seconds"] = Math.Round(r.BuildSeconds, 2),
                 ["memory_images"] = r.Images,
-                ["eval_epochs"] = EvalOfMethod(o, r.Method).Epochs,
-                ["eval_augmentation"] = EvalOfMethod(o, r.Method).Augmentation,
+                ["eval_epochs"] = r.Eval.Epochs,
+                ["eval_augmentation"] = r.Eval.Augmentation,
             }).ToArray()),
         };
         ctx.Directory.WriteJson("results.json", json);

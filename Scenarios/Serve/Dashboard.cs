@@ -100,16 +100,17 @@ public static class Dashboard
 
     private static string RunsPage(RunIndex index, IReadOnlyList<string> stores, string? scenario, string? status)
     {
-        var runs = index.All().Where(r => string.IsNullOrEmpty(scenario) || r.Scenario == scenario)
+        var all = index.All();
+        var runs = all.Where(r => string.IsNullOrEmpty(scenario) || r.Scenario == scenario)
             .Where(r => string.IsNullOrEmpty(status) || r.Status == status).ToList();
         var body = new StringBuilder();
         if (stores.Count > 0)
             body.Append("<p>Study stores: ").Append(string.Join(" · ", stores.Select((url, i) => $"<a href=\"/store/{i}\">{E(url)}</a>"))).Append("</p>");
         body.Append("<form method=\"get\">scenario <select name=\"scenario\"><option value=\"\">any</option>");
-        foreach (var s in index.All().Select(r => r.Scenario).Distinct().Order())
+        foreach (var s in all.Select(r => r.Scenario).Distinct().Order())
             body.Append($"<option{(s == scenario ? " selected" : "")}>{E(s)}</option>");
         body.Append("</select> status <select name=\"status\"><option value=\"\">any</option>");
-        foreach (var s in index.All().Select(r => r.Status).Distinct().Order())
+        foreach (var s in all.Select(r => r.Status).Distinct().Order())
             body.Append($"<option{(s == status ? " selected" : "")}>{E(s)}</option>");
         body.Append("</select> <button>filter</button></form>");
         body.Append("<table><tr><th>run</th><th>scenario</th><th>status</th><th>started</th><th>duration</th><th>headline</th></tr>");
