@@ -5,10 +5,14 @@ namespace Condensa.Reporting;
 /// <summary>One named series of a line plot, with an optional ± band (e.g. std over seeds).</summary>
 public sealed record Series(string Name, double[] X, double[] Y, double[]? Error = null);
 
-/// <summary>PNG plots (ScottPlot; no system packages needed, DejaVu Sans from Debian's fonts-dejavu-core).</summary>
+/// <summary>
+/// The run's charts (ScottPlot; no system packages needed, DejaVu Sans from Debian's fonts-dejavu-core), drawn once and
+/// written as a PNG into the run folder or as inline SVG for the dashboard.
+/// </summary>
 public static class Plots
 {
-    public static void Line(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, int width = 800, int height = 500)
+    /// <summary>Lines with markers (markers up to 30 points), each with its ± band when the series has one.</summary>
+    public static Plot Line(string title, string xLabel, string yLabel, IReadOnlyList<Series> series)
     {
         var plot = NewPlot(title, xLabel, yLabel);
         foreach (var s in series)
@@ -24,10 +28,11 @@ public static class Plots
             }
         }
         if (series.Count > 1) plot.ShowLegend(Alignment.LowerRight);
-        Save(plot, path, width, height);
+        return plot;
     }
 
-    public static void Scatter(string path, string title, string xLabel, string yLabel, double[] x, double[] y, bool[]? highlight = null, int width = 700, int height = 600)
+    /// <summary>Points, the highlighted ones (e.g. the top-k by proxy) larger and in their own colour.</summary>
+    public static Plot Scatter(string title, string xLabel, string yLabel, double[] x, double[] y, bool[]? highlight = null, string highlightName = "top-k by proxy")
     {
         var plot = NewPlot(title, xLabel, yLabel);
         var hi = highlight ?? new bool[x.Length];
@@ -36,12 +41,23 @@ public static class Plots
         if (hi.Any(h => h))
         {
             var top = plot.Add.ScatterPoints(x.Where((_, i) => hi[i]).ToArray(), y.Where((_, i) => hi[i]).ToArray());
-            top.LegendText = "top-k by proxy";
+            top.LegendText = highlightName;
             top.MarkerSize = 9;
             plot.ShowLegend(Alignment.LowerRight);
         }
-        Save(plot, path, width, height);
+        return plot;
     }
+
+    /// <summary>Writes the plot as a PNG (through a temporary file, so a reader never sees half of one).</summary>
+    public static void SavePng(Plot plot, string path, int width = 800, int height = 500)
+    {
+        var tmp = path + ".tmp.png";
+        plot.SavePng(tmp, width, height);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>The plot as an inline <c>&lt;svg&gt;</c> element.</summary>
+    public static string Svg(Plot plot, int width = 640, int height = 400) => plot.GetSvgHtml(width, height);
 
     private static Plot NewPlot(string title, string xLabel, string yLabel)
     {
@@ -51,12 +67,5 @@ public static class Plots
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         return plot;
-    }
-
-    private static void Save(Plot plot, string path, int width, int height)
-    {
-        var tmp = path + ".tmp.png";
-        plot.SavePng(tmp, width, height);
-        File.Move(tmp, path, overwrite: true);
     }
 }

@@ -72,6 +72,42 @@ public sealed class RunDirectory
         _ => v.ToString() ?? "",
     };
 
+    /// <summary>
+    /// The rows of a CSV text as <see cref="WriteCsv"/> writes it (RFC 4180: a header line, fields quoted when they hold
+    /// a comma, quote or line break), each row keyed by the header's names; a short row's missing fields are empty.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string>> ReadCsv(string text)
+    {
+        var records = new List<List<string>>();
+        var record = new List<string>();
+        var field = new StringBuilder();
+        bool quoted = false, any = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            var ch = text[i];
+            if (quoted)
+            {
+                if (ch != '"') field.Append(ch);
+                else if (i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else quoted = false;
+            }
+            else if (ch == '"') { quoted = any = true; }
+            else if (ch == ',') { record.Add(field.ToString()); field.Clear(); any = true; }
+            else if (ch is '\n' or '\r')
+            {
+                if (ch == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+                if (any || field.Length > 0) { record.Add(field.ToString()); records.Add(record); }
+                record = []; field.Clear(); any = false;
+            }
+            else { field.Append(ch); any = true; }
+        }
+        if (any || field.Length > 0) { record.Add(field.ToString()); records.Add(record); }
+        if (records.Count == 0) return [];
+        var header = records[0];
+        return records.Skip(1).Select(r => (IReadOnlyDictionary<string, string>)header.Select((h, j) => (h, v: j < r.Count ? r[j] : ""))
+            .ToDictionary(x => x.h, x => x.v)).ToList();
+    }
+
     private static string Quote(string s) =>
         s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

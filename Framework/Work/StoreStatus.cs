@@ -15,8 +15,8 @@ public sealed record StoreStatus(string Url, IReadOnlyList<StoreStatus.Study> St
 
     public sealed record FailedUnit(string Study, string Unit, int Attempts, string Error);
 
-    /// <summary>Reads the store now (the URL shown with its password masked).</summary>
-    public static StoreStatus Read(StudyStorage store)
+    /// <summary>Reads the store now (the URL shown with its password masked): every study, or only those of the run with id <paramref name="runId"/>.</summary>
+    public static StoreStatus Read(StudyStorage store, string? runId = null)
     {
         var studies = new List<Study>();
         var running = new List<RunningUnit>();
@@ -25,6 +25,7 @@ public sealed record StoreStatus(string Url, IReadOnlyList<StoreStatus.Study> St
         {
             var study = SearchStudy.Load(store, name);
             var run = RunInfo.Of(study);
+            if (runId is not null && run?.RunId != runId) continue;
             var grace = TimeSpan.FromSeconds(3 * (run?.HeartbeatSeconds ?? 10));
             var units = study.GetTrials();
             var complete = units.Where(u => u.State == TrialState.Complete).Select(u => u.Number).ToHashSet();

@@ -332,8 +332,8 @@ public sealed class CompareScenario : ISingleStudyScenario
                 return new Series(m, pts.Select(p => (double)p.Ipc!.Value).ToArray(), pts.Select(p => 100 * p.Mean).ToArray(), pts.Select(p => 100 * p.Std).ToArray());
             }).Where(s => s.X.Length > 0).ToList();
             if (series.Count > 0)
-                Plots.Line(ctx.Directory.PathOf(manyArchs ? $"accuracy_vs_ipc-{Slug(arch)}.png" : "accuracy_vs_ipc.png"),
-                    $"{o.Dataset.Name}: test accuracy vs images per class ({arch})", "images per class", "test accuracy (%)", series);
+                Plots.SavePng(Plots.Line($"{o.Dataset.Name}: test accuracy vs images per class ({arch})", "images per class", "test accuracy (%)", series),
+                    ctx.Directory.PathOf(manyArchs ? $"accuracy_vs_ipc-{Slug(arch)}.png" : "accuracy_vs_ipc.png"));
         }
     }
 

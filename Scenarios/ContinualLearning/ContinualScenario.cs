@@ -361,10 +361,10 @@ public sealed class ContinualScenario : ISingleStudyScenario
         dir.WriteText("results.md", md.ToString());
         AnsiConsole.Write(table);
 
-        Plots.Line(dir.PathOf("accuracy_vs_classes.png"), $"{dataset}: accuracy on the {(byDomain ? "domains" : "classes")} seen ({steps} steps, memory {policy})",
+        Plots.SavePng(Plots.Line($"{dataset}: accuracy on the {(byDomain ? "domains" : "classes")} seen ({steps} steps, memory {policy})",
             byDomain ? "domains seen" : "classes seen", "test accuracy (%)",
             summaries.Select(s => new Series($"{s.Strategy} + {s.Builder}", s.ClassesSeen.Select((c, t) => byDomain ? t + 1.0 : c).ToArray(),
-                s.StepMean.Select(m => 100 * m).ToArray(), s.StepStd.Select(d => 100 * d).ToArray())).ToList());
+                s.StepMean.Select(m => 100 * m).ToArray(), s.StepStd.Select(d => 100 * d).ToArray())).ToList()), dir.PathOf("accuracy_vs_classes.png"));
     }
 
     private static string MeanStdOrNa(double mean, double std) => double.IsNaN(mean) ? "n/a" : Format.MeanStd(mean, std);

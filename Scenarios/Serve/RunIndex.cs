@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text;
+using Condensa.Work;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -22,6 +24,24 @@ internal sealed class RunIndex(IReadOnlyList<string> roots)
         return dir.Exists && dir.LinkTarget is null && IsRun(dir.FullName) ? new RunFolder(root, dir.FullName) : null;
     }
 
+    /// <summary>
+    /// A fingerprint of the runs page: every run folder's name, the size and time of the files its row is drawn from,
+    /// and whether its owner still runs. Cheap (no file is read but the owner's), so a live page can ask every second.
+    /// </summary>
+    public string Version()
+    {
+        var text = new StringBuilder();
+        foreach (var (root, i) in roots.Select((r, i) => (r, i)).Where(x => Directory.Exists(x.r)))
+            foreach (var dir in new DirectoryInfo(root).EnumerateDirectories().Where(d => d.LinkTarget is null))
+            {
+                text.Append(i).Append('/').Append(dir.Name);
+                foreach (var f in (string[])["config.yaml", "results.json", "log.txt"])
+                    if (new FileInfo(Path.Combine(dir.FullName, f)) is { Exists: true } info) text.Append('|').Append(info.Length).Append(':').Append(info.LastWriteTimeUtc.Ticks);
+                text.Append(RunFolder.IsOwnerAlive(dir.FullName) ? "|live\n" : "\n");
+            }
+        return Fingerprint.Of(text.ToString());
+    }
+
     private static bool IsRun(string dir) => File.Exists(Path.Combine(dir, "config.yaml")) || File.Exists(Path.Combine(dir, "results.json"));
 }
 
@@ -39,7 +59,7 @@ internal sealed class RunFolder
         try { _results = File("results.json") is { } results ? JsonNode.Parse(System.IO.File.ReadAllText(results)) : null; }
         catch (Exception e) when (e is IOException or JsonException) { _results = null; }
         Scenario = _results?["scenario"]?.GetValue<string>() ?? ScenarioFromConfig() ?? "?";
-        Status = IsOwnerAlive() ? "running" : _results?["status"]?.GetValue<string>() ?? "no results";
+        Status = IsOwnerAlive(path) ? "running" : _results?["status"]?.GetValue<string>() ?? "no results";
         var config = new FileInfo(System.IO.Path.Combine(path, "config.yaml"));
         Started = config.Exists ? config.LastWriteTime : Directory.GetCreationTime(path);
         var last = new[] { "results.json", "log.txt" }.Select(f => new FileInfo(System.IO.Path.Combine(path, f))).Where(f => f.Exists).Select(f => f.LastWriteTime).DefaultIfEmpty(Started).Max();
@@ -89,6 +109,9 @@ internal sealed class RunFolder
         return reader.ReadToEnd();
     }
 
+    /// <summary>A CSV file of the run as rows keyed by its header, or no rows when it is missing.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> Csv(string relative) => Text(relative) is { } text ? Reporting.RunDirectory.ReadCsv(text) : [];
+
     /// <summary>The run's PNG and SVG files (plots, memory grids), relative with '/', at most 60.</summary>
     public IReadOnlyList<string> Images() =>
         Directory.EnumerateFiles(Path, "*.*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden })
@@ -98,12 +121,32 @@ internal sealed class RunFolder
     private string? ScenarioFromConfig() =>
         Text("config.yaml")?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("scenario:", StringComparison.Ordinal))?["scenario:".Length..].Trim();
 
+    /// <summary>A fingerprint of the run's files (every path, size and write time): it changes whenever the run writes something.</summary>
+    public string Version()
+    {
+        var text = new StringBuilder(Status);
+        foreach (var f in new DirectoryInfo(Path).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+            text.Append('|').Append(f.FullName).Append(':').Append(f.Length).Append(':').Append(f.LastWriteTimeUtc.Ticks);
+        return Fingerprint.Of(text.ToString());
+    }
+
+    /// <summary>The id the run's studies carry (its <c>.condensa-run</c> file), or null for a run without studies.</summary>
+    public string? RunId => Text(RunInfo.IdFile)?.Trim();
+
+    /// <summary>The run's study store: the config's <c>storage</c>, else the run folder's study.db; null when neither is there.</summary>
+    public string? StorageUrl()
+    {
+        var configured = Text("config.yaml")?.Split('\n').Select(l => l.TrimEnd()).FirstOrDefault(l => l.StartsWith("storage:", StringComparison.Ordinal))?["storage:".Length..].Trim().Trim('"', '\'');
+        if (!string.IsNullOrEmpty(configured) && configured != "null") return configured;
+        return File("study.db") is { } db ? "sqlite:" + db : null;
+    }
+
     /// <summary>True while the process that owns the folder (named in .condensa-owner) still runs on this machine.</summary>
-    private bool IsOwnerAlive()
+    internal static bool IsOwnerAlive(string folder)
     {
         try
         {
-            var owner = JsonNode.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(Path, ".condensa-owner")));
+            var owner = JsonNode.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(folder, ".condensa-owner")));
             if (owner?["host"]?.GetValue<string>() != Environment.MachineName || owner["pid"]?.GetValue<int>() is not int pid) return false;
             using var process = Process.GetProcessById(pid);
             return !process.HasExited;

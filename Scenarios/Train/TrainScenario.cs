@@ -121,7 +121,7 @@ public sealed class TrainScenario : IScenario
         };
         var tested = history.Where(h => h.TestAccuracy is not null).ToArray();
         if (tested.Length > 0) series.Add(new("test accuracy", tested.Select(h => (double)h.Epoch).ToArray(), tested.Select(h => h.TestAccuracy!.Value).ToArray()));
-        Plots.Line(dir.PathOf("training_curve.png"), "Training curve", "epoch", "loss / accuracy", series);
+        Plots.SavePng(Plots.Line("Training curve", "epoch", "loss / accuracy", series), dir.PathOf("training_curve.png"));
     }
 
     private static double Round(double v) => double.IsNaN(v) ? v : Math.Round(v, 6);

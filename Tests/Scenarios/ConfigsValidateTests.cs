@@ -8,7 +8,7 @@ namespace Condensa.Tests.Scenarios;
 [TestClass]
 public sealed class ConfigsValidateTests
 {
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Applications.sln"))) dir = dir.Parent;

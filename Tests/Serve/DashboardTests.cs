@@ -30,7 +30,7 @@ public sealed class DashboardTests
         var train = Directory.CreateDirectory(Path.Combine(_root, "quick-train")).FullName;
         File.WriteAllText(Path.Combine(train, "config.yaml"), "scenario: train\nname: quick-train\nseed: 0\n");
         File.WriteAllText(Path.Combine(train, "results.json"), """{"scenario":"train","status":"completed","metrics":{"test_accuracy":0.9123}}""");
-        File.WriteAllText(Path.Combine(train, "log.txt"), "epoch 1/1 loss 0.5\ntest accuracy 91.23% (completed)\n");
+        File.WriteAllText(Path.Combine(train, "log.txt"), "epoch 1/1 loss 0.5\nmore workers: condensa worker --storage postgresql://condensa:hunter2@10.0.0.1:5432/runs\ntest accuracy 91.23% (completed)\n");
         File.WriteAllBytes(Path.Combine(train, "training_curve.png"), [0x89, 0x50, 0x4E, 0x47]);
         File.CreateSymbolicLink(Path.Combine(train, "link.txt"), Path.Combine(_outside, "secret.txt"));
 
@@ -85,10 +85,12 @@ public sealed class DashboardTests
         StringAssert.Contains(run, "test accuracy 91.23%");
         StringAssert.Contains(run, "name: quick-train");
         StringAssert.Contains(run, "test accuracy 91.23% (completed)");
+        StringAssert.Contains(run, "postgresql://condensa:***@10.0.0.1:5432/runs");
+        Assert.IsFalse(run.Contains("hunter2"), "a store's password never appears");
         StringAssert.Contains(run, "/file/0/quick-train/training_curve.png");
         StringAssert.Contains(run, "<tr><th>test_accuracy</th><td>0.9123</td></tr>");
         var compare = await http.GetStringAsync("/run/0/" + Uri.EscapeDataString(Evil));
-        StringAssert.Contains(compare, "<td>" + WebUtility.HtmlEncode("81.79 ± 0.16") + "</td>");
+        StringAssert.Contains(compare, "<td><strong>" + WebUtility.HtmlEncode("81.79 ± 0.16") + "</strong></td>", "the best of a column stays bold");
         StringAssert.Contains(compare, "&lt;b&gt;random&lt;/b&gt;");
         Assert.AreEqual("""{"scenario":"train","status":"completed","metrics":{"test_accuracy":0.9123}}""", await http.GetStringAsync("/file/0/quick-train/results.json"));
         Assert.AreEqual(HttpStatusCode.NotFound, (await http.GetAsync("/run/0/no-such-run")).StatusCode);
@@ -154,7 +156,14 @@ public sealed class DashboardTests
         StringAssert.Contains(await http.GetStringAsync("/"), "/store/0");
         var page = await http.GetStringAsync("/store/0");
         StringAssert.Contains(page, "<td>&lt;script&gt;x&lt;/script&gt;</td><td>-</td><td>4</td><td>4</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td>");
-        StringAssert.Contains(page, "http-equiv=\"refresh\"");
+        StringAssert.Contains(page, "new EventSource(", "the page follows the store live");
+        var version = System.Text.RegularExpressions.Regex.Match(page, "<main data-version=\"([0-9a-f]+)\">").Groups[1].Value;
+        using var events = new StreamReader(await http.GetStreamAsync($"/live/store/0?since={version}"));
+        using (var storage = Condensa.Study.StudyStorage.Open(url))
+            Condensa.Study.SearchStudy.Create(storage, "second-study", Condensa.Study.StudyDirection.Maximize,
+                new Condensa.Study.GridSampler(new Condensa.Study.SearchSpace().Int("x", 0, 1)));
+        var update = await DashboardRunTests.ReadPage(events).WaitAsync(TimeSpan.FromSeconds(30));
+        StringAssert.Contains(update.Data, "<td>second-study</td>", "a new study reaches the open page");
         Assert.AreEqual(HttpStatusCode.NotFound, (await http.GetAsync("/store/1")).StatusCode);
     }
 }

@@ -1,0 +1,171 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Condensa.Study;
+using Condensa.Work;
+using static Condensa.Scenarios.Serve.Dashboard;
+
+namespace Condensa.Scenarios.Serve;
+
+/// <summary>
+/// One page of the dashboard: its title, a cheap version (a fingerprint of what it is drawn from, which changes when
+/// that changes) and its body, drawn only when shown or when the version moved.
+/// </summary>
+internal sealed record LivePage(string Title, Func<string> Version, Func<string> Body);
+
+/// <summary>The dashboard's pages: every run, one run, a study store. Each draws from the files and stores as they are when asked.</summary>
+internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
+{
+    public LivePage? Store(int index) => index >= 0 && index < storages.Count ? StorePage(storages[index]) : null;
+
+    /// <summary>The page of a run, or null when there is no such run; it looks the folder up afresh each time it is drawn.</summary>
+    public LivePage? Run(int root, string name) => runs.Find(root, name) is { } run
+        ? new(run.Name, () => runs.Find(root, name) is { } now ? now.Version() + StoreVersion(now) : "gone",
+            () => runs.Find(root, name) is { } now ? RunBody(now) : "<p class=\"failed\">This run folder is gone.</p>")
+        : null;
+
+    public LivePage Runs(string? scenario, string? status) => new("Condensa runs", runs.Version, () =>
+    {
+        var all = runs.All();
+        var shown = all.Where(r => string.IsNullOrEmpty(scenario) || r.Scenario == scenario)
+            .Where(r => string.IsNullOrEmpty(status) || r.Status == status).ToList();
+        var body = new StringBuilder();
+        if (storages.Count > 0)
+            body.Append("<p>Study stores: ").Append(string.Join(" · ", storages.Select((url, i) => $"<a href=\"/store/{i}\">{E(StudyStorage.MaskPassword(url))}</a>"))).Append("</p>");
+        body.Append("<form method=\"get\">scenario <select name=\"scenario\"><option value=\"\">any</option>");
+        foreach (var s in all.Select(r => r.Scenario).Distinct().Order())
+            body.Append($"<option{(s == scenario ? " selected" : "")}>{E(s)}</option>");
+        body.Append("</select> status <select name=\"status\"><option value=\"\">any</option>");
+        foreach (var s in all.Select(r => r.Status).Distinct().Order())
+            body.Append($"<option{(s == status ? " selected" : "")}>{E(s)}</option>");
+        body.Append("</select> <button>filter</button></form>");
+        body.Append("<table><tr><th>run</th><th>scenario</th><th>status</th><th>started</th><th>duration</th><th>headline</th></tr>");
+        foreach (var r in shown)
+            body.Append($"<tr><td><a href=\"{E(r.Link)}\">{E(r.Name)}</a></td><td>{E(r.Scenario)}</td><td class=\"{E(r.Status)}\">{E(r.Status)}</td>" +
+                        $"<td>{r.Started:yyyy-MM-dd HH:mm}</td><td>{E(r.Duration)}</td><td>{E(r.Headline)}</td></tr>");
+        body.Append("</table>");
+        if (shown.Count == 0) body.Append("<p>No runs here yet: <code>./condensa run CONFIG</code> writes one.</p>");
+        return body.ToString();
+    });
+
+    private static string RunBody(RunFolder run)
+    {
+        var body = new StringBuilder();
+        body.Append($"<p>{E(run.Scenario)} · <span class=\"{E(run.Status)}\">{E(run.Status)}</span> · started {run.Started:yyyy-MM-dd HH:mm} · {E(run.Duration)}</p>");
+        if (run.Headline.Length > 0) body.Append($"<p><strong>{E(run.Headline)}</strong></p>");
+        if (run.Error is { } error) body.Append($"<pre class=\"failed\">{E(error)}</pre>");
+        if (run.Text("results.md") is { } table) body.Append("<h2>Results</h2>").Append(MarkdownTables(table));
+        else if (run.Results is JsonObject results) body.Append("<h2>Results</h2>").Append(ScalarTables(results));
+        body.Append(RunCharts.Of(run));
+        if (RunStore(run) is { } status && status.Studies.Count > 0) body.Append("<h2>Work units</h2>").Append(StoreTables(status));
+        var images = run.Images();
+        var memories = images.Where(i => i.StartsWith("memories/", StringComparison.Ordinal)).ToList();
+        if (memories.Count > 0)
+        {
+            body.Append("<h2>Memories</h2><div class=\"chart\">");
+            foreach (var image in memories)
+                body.Append($"<figure><a href=\"{E(run.FileLink(image))}\"><img src=\"{E(run.FileLink(image))}\" alt=\"{E(image)}\"></a>" +
+                            $"<figcaption>{E(image)}{RunCharts.GridCaption(run, image)}</figcaption></figure>");
+            body.Append("</div>");
+        }
+        body.Append("<h2>Downloads</h2><p>");
+        foreach (var file in new[] { "results.json", "results.csv", "results.md", "trials.csv", "training.csv", "config.yaml", "log.txt" }.Where(f => run.File(f) is not null).Concat(images.Except(memories)))
+            body.Append($"<a href=\"{E(run.FileLink(file))}\">{E(file)}</a> ");
+        body.Append("</p>");
+        if (run.Text("config.yaml") is { } config) body.Append("<h2>Config</h2><pre>").Append(E(MaskPasswords(config))).Append("</pre>");
+        if (run.Text("log.txt") is { } log) body.Append("<h2>Log (last 60 lines)</h2><pre>").Append(E(MaskPasswords(string.Join('\n', log.Split('\n').TakeLast(60))))).Append("</pre>");
+        return body.ToString();
+    }
+
+    /// <summary>The run's own studies in its store (the run folder's study.db, or the config's storage), or null when it has none.</summary>
+    private static StoreStatus? RunStore(RunFolder run)
+    {
+        if (run.StorageUrl() is not { } url || run.RunId is not { } id) return null;
+        try
+        {
+            using var store = StudyStorage.Open(url);
+            return StoreStatus.Read(store, id);
+        }
+        catch (Exception e) when (e is CondensaException or IOException or System.Data.Common.DbException)
+        {
+            return null;
+        }
+    }
+
+    private static string StoreVersion(RunFolder run) => RunStore(run) is { } status ? Fingerprint.Of(StoreTables(status)) : "";
+
+    private static LivePage StorePage(string url)
+    {
+        string Draw() { using var store = StudyStorage.Open(url); return StoreTables(StoreStatus.Read(store)); }
+        return new(StudyStorage.MaskPassword(url), () => Fingerprint.Of(Draw()), Draw);
+    }
+
+    /// <summary>A store's studies by unit state, the running units with worker and heartbeat, the failed ones with their error.</summary>
+    private static string StoreTables(StoreStatus status)
+    {
+        var body = new StringBuilder();
+        body.Append("<table><tr><th>study</th><th>scenario</th><th>units</th><th>waiting</th><th>blocked</th><th>running</th><th>stale</th><th>complete</th><th>failed</th><th>best</th></tr>");
+        foreach (var s in status.Studies)
+            body.Append($"<tr><td>{E(s.Name)}</td><td>{E(s.Scenario)}</td><td>{s.Units}</td><td>{s.Ready}</td><td>{s.Blocked}</td><td>{s.Running}</td><td>{s.Stale}</td>" +
+                        $"<td>{s.Complete}</td><td>{s.Failed}</td><td>{E(s.Best)}</td></tr>");
+        body.Append("</table>");
+        if (status.Running.Count > 0)
+        {
+            body.Append("<h3>Running units</h3><table><tr><th>study</th><th>unit</th><th>worker</th><th>attempt</th><th>heartbeat</th></tr>");
+            foreach (var u in status.Running)
+                body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{E(u.Worker)}</td><td>{u.Attempt}</td><td class=\"{(u.Stale ? "failed" : "")}\">{u.HeartbeatSeconds:0} s ago{(u.Stale ? " (stale)" : "")}</td></tr>");
+            body.Append("</table>");
+        }
+        if (status.Failed.Count > 0)
+        {
+            body.Append("<h3>Failed units</h3><table><tr><th>study</th><th>unit</th><th>attempts</th><th>error</th></tr>");
+            foreach (var u in status.Failed) body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{u.Attempts}</td><td>{E(u.Error)}</td></tr>");
+            body.Append("</table>");
+        }
+        return body.ToString();
+    }
+
+    /// <summary>A text with every URL's password replaced by ***.</summary>
+    private static string MaskPasswords(string text) => UrlPattern.Replace(text, m => StudyStorage.MaskPassword(m.Value));
+
+    private static readonly System.Text.RegularExpressions.Regex UrlPattern = new(@"[A-Za-z][A-Za-z0-9+.-]*://\S+", System.Text.RegularExpressions.RegexOptions.Compiled);
+
+    /// <summary>A results.json without a results.md (a train run): its numbers and texts, and each object of them (metrics, per-class accuracy), as tables.</summary>
+    private static string ScalarTables(JsonObject results)
+    {
+        static bool Scalar(JsonNode? node) => node is JsonValue;
+        static string Table(IEnumerable<KeyValuePair<string, JsonNode?>> entries) =>
+            "<table>" + string.Concat(entries.Select(e => $"<tr><th>{E(e.Key)}</th><td>{E(e.Value?.ToString())}</td></tr>")) + "</table>";
+        var html = new StringBuilder(Table(results.Where(e => Scalar(e.Value))));
+        foreach (var (key, value) in results)
+            if (value is JsonObject nested && nested.All(e => Scalar(e.Value)))
+                html.Append($"<h3>{E(key)}</h3>").Append(Table(nested));
+        return html.ToString();
+    }
+
+    /// <summary>The pipe tables of a results.md as HTML tables (other lines as paragraphs), every cell escaped, <c>**best**</c> cells in bold.</summary>
+    private static string MarkdownTables(string markdown)
+    {
+        static string Cell(string tag, string text) =>
+            text.Length > 4 && text.StartsWith("**") && text.EndsWith("**") ? $"<{tag}><strong>{E(text[2..^2])}</strong></{tag}>" : $"<{tag}>{E(text.Replace("**", ""))}</{tag}>";
+        var html = new StringBuilder();
+        bool inTable = false, header = false;
+        foreach (var raw in markdown.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith('|'))
+            {
+                if (!inTable) { html.Append("<table>"); inTable = header = true; }
+                var cells = line.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
+                if (cells.All(c => c.Length > 0 && c.All(ch => ch is '-' or ':'))) continue;
+                var tag = header ? "th" : "td";
+                html.Append("<tr>").Append(string.Concat(cells.Select(c => Cell(tag, c)))).Append("</tr>");
+                header = false;
+                continue;
+            }
+            if (inTable) { html.Append("</table>"); inTable = false; }
+            if (line.Length > 0) html.Append("<p>").Append(E(line)).Append("</p>");
+        }
+        if (inTable) html.Append("</table>");
+        return html.ToString();
+    }
+}
