@@ -6,10 +6,10 @@ using Condensa.Methods.Selection.Geometry;
 using Condensa.Methods.Selection.Scores;
 using Condensa.Methods.Synthesis;
 using Condensa.Models;
-using Condensa.Tests.Synthesis;
+using Condensa.Tests.Methods.Synthesis;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Selection;
+namespace Condensa.Tests.Methods;
 
 /// <summary><c>shrink</c>: a larger memory from one builder, cut to the budget by a selector run on that memory.</summary>
 [TestClass]

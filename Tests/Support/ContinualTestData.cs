@@ -1,13 +1,13 @@
 using Condensa.Data;
-using Condensa.Tests.Data;
 using Condensa.Hosting;
 using Condensa.Memory;
 using Condensa.Reporting;
+using Condensa.Tests.Support;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Continual;
+namespace Condensa.Tests.Support;
 
 /// <summary>Tiny separable class-incremental data: class c lights the 2x2 patch at (2·(c / 4), 2·(c mod 4)) of a noisy 1x8x8 image.</summary>
 internal static class ContinualTestData
@@ -60,7 +60,7 @@ internal static class ContinualTestData
     public static MemoryBuilderRegistry Registry()
     {
         var registry = new MemoryBuilderRegistry();
-        Methods.MethodsModule.Register(registry);
+        Condensa.Methods.MethodsModule.Register(registry);
         return registry;
     }
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using SkiaSharp;
 
-namespace Condensa.Tests.Data;
+namespace Condensa.Tests.Support;
 
 /// <summary>A fresh folder under the system temp folder for hand-made data files, deleted on dispose.</summary>
 internal sealed class TempDataFolder : IDisposable

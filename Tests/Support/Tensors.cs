@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Synthesis;
+namespace Condensa.Tests.Support;
 
 internal static class Tensors
 {

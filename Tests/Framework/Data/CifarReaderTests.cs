@@ -1,7 +1,8 @@
 using Condensa.Data;
+using Condensa.Tests.Support;
 using TorchSharp;
 
-namespace Condensa.Tests.Data;
+namespace Condensa.Tests.Framework.Data;
 
 [TestClass]
 public sealed class CifarReaderTests

@@ -1,8 +1,9 @@
 using Condensa.Data;
+using Condensa.Tests.Support;
 using SkiaSharp;
 using TorchSharp;
 
-namespace Condensa.Tests.Data;
+namespace Condensa.Tests.Framework.Data;
 
 [TestClass]
 public sealed class DatasetCatalogTests

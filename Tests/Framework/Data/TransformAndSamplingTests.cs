@@ -2,7 +2,7 @@ using Condensa.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Data;
+namespace Condensa.Tests.Framework.Data;
 
 [TestClass]
 public sealed class TransformAndSamplingTests

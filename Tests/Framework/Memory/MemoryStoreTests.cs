@@ -1,11 +1,12 @@
 using Condensa.Data;
 using Condensa.Memory;
 using Condensa.Methods.Synthesis;
+using Condensa.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
-using static Condensa.Tests.Synthesis.Tensors;
+using static Condensa.Tests.Support.Tensors;
 
-namespace Condensa.Tests.Synthesis;
+namespace Condensa.Tests.Framework.Memory;
 
 [TestClass]
 public sealed class MemoryStoreTests
@@ -124,7 +125,7 @@ public sealed class MemoryStoreTests
                 SourceKey = "toy", Budget = Budget.ImagesPerClass(1), Architecture = Condensa.Models.ArchitectureSpec.Default, Seed = seed, Slot = slot,
             };
             var twoThreads = new Condensa.Hosting.ExecutionSettings(CPU, 2);
-            using var pipeline = new MemoryPipeline(registry, files, twoThreads, new Continual.RecordingLogger(), NullProgress.Instance);
+            using var pipeline = new MemoryPipeline(registry, files, twoThreads, new RecordingLogger(), NullProgress.Instance);
             long[] Indices(OwnedMemory m) => ((SelectedMemory)m.Set).Indices;
 
             // two workers of this machine ask for one slot at once: one builds, the other waits and loads
@@ -147,7 +148,7 @@ public sealed class MemoryStoreTests
                 Assert.HasCount(3, builds);
                 CollectionAssert.AreEqual(new long[] { 3 }, Indices(last), "the rebuilt memory replaced the stale one");
             }
-            using (var oneThread = new MemoryPipeline(registry, files, twoThreads with { Threads = 1 }, new Continual.RecordingLogger(), NullProgress.Instance))
+            using (var oneThread = new MemoryPipeline(registry, files, twoThreads with { Threads = 1 }, new RecordingLogger(), NullProgress.Instance))
                 oneThread.Obtain(Spec(8, 2), source, CancellationToken.None).Dispose();
             Assert.HasCount(4, builds, "another thread count: rebuilt (float results depend on it)");
             pipeline.Obtain(Spec(8, 2, slot: null), source, CancellationToken.None).Dispose();

@@ -1,6 +1,6 @@
 using Condensa.Models;
 
-namespace Condensa.Tests.Models;
+namespace Condensa.Tests.Framework.Models;
 
 [TestClass]
 public sealed class ArchitectureSpecTests

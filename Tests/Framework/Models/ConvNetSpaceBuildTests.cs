@@ -3,7 +3,7 @@ using Condensa.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Models;
+namespace Condensa.Tests.Framework.Models;
 
 /// <summary>Every ConvNet of the 720-net search space builds and gives finite logits.</summary>
 [TestClass]

@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Models;
+namespace Condensa.Tests.Framework.Models;
 
 [TestClass]
 public sealed class ModelFactoryTests

@@ -1,7 +1,7 @@
 using Condensa.Study;
 using Npgsql;
 
-namespace Condensa.Tests.Study;
+namespace Condensa.Tests.Framework.Study;
 
 /// <summary>
 /// The store scenarios against a real PostgreSQL server, run only when <c>CONDENSA_TEST_POSTGRES</c> holds a URL such

@@ -1,6 +1,6 @@
 using Condensa.Study;
 
-namespace Condensa.Tests.Study;
+namespace Condensa.Tests.Framework.Study;
 
 /// <summary>
 /// Each trial of a one-worker in-memory study reports a scripted curve, asks <see cref="Trial.ShouldPrune"/> after

@@ -1,6 +1,6 @@
 using Condensa.Study;
 
-namespace Condensa.Tests.Study;
+namespace Condensa.Tests.Framework.Study;
 
 [TestClass]
 public sealed class RankingMetricsTests

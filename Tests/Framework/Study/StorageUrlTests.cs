@@ -1,7 +1,7 @@
 using Condensa.Study;
 using Microsoft.Data.Sqlite;
 
-namespace Condensa.Tests.Study;
+namespace Condensa.Tests.Framework.Study;
 
 [TestClass]
 public sealed class StorageUrlTests

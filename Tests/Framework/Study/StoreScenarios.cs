@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Condensa.Study;
 
-namespace Condensa.Tests.Study;
+namespace Condensa.Tests.Framework.Study;
 
 /// <summary>
 /// Concurrency scenarios run against every durable store (SQLite file, PostgreSQL). <c>open</c> opens a fresh

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Condensa.Study;
 
-namespace Condensa.Tests.Study;
+namespace Condensa.Tests.Framework.Study;
 
 [TestClass]
 public sealed class StudyApiTests

@@ -4,7 +4,7 @@ using Condensa.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Training;
+namespace Condensa.Tests.Framework.Training;
 
 [TestClass]
 public sealed class PrecisionTests

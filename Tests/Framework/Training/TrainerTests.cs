@@ -4,7 +4,7 @@ using Condensa.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Training;
+namespace Condensa.Tests.Framework.Training;
 
 /// <summary>Predicts argmax of the flattened pixels: a model with known outputs for evaluator tests.</summary>
 internal sealed class PixelArgmaxModel : ClassifierModel

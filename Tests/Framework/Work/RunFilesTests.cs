@@ -4,11 +4,11 @@ using Condensa.Memory;
 using Condensa.Methods.Selection;
 using Condensa.Reporting;
 using Condensa.Study;
-using Condensa.Tests.Continual;
 using Condensa.Work;
+using Condensa.Tests.Support;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Work;
+namespace Condensa.Tests.Framework.Work;
 
 /// <summary>Memories shared through the study store: what a worker on another machine (a mirror of the run folder) sees.</summary>
 [TestClass]

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Condensa.Study;
-using Condensa.Tests.Continual;
-using Condensa.Tests.Data;
+using Condensa.Tests.Support;
 
-namespace Condensa.Tests.Work;
+namespace Condensa.Tests.Framework.Work;
 
 /// <summary>
 /// Real <c>condensa run</c> and worker processes on tiny IDX data: results do not depend on the number of workers,

@@ -1,9 +1,9 @@
 using Condensa.Methods.Selection.Kernels;
 using Condensa.Methods.Selection.Submodular;
 using TorchSharp;
-using static Condensa.Tests.Selection.SelectionTestData;
+using static Condensa.Tests.Methods.Selection.SelectionTestData;
 
-namespace Condensa.Tests.Selection;
+namespace Condensa.Tests.Methods.Selection;
 
 [TestClass]
 public sealed class LeakTests

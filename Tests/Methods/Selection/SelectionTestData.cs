@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Selection;
+namespace Condensa.Tests.Methods.Selection;
 
 /// <summary>Small seeded inputs and plain-double reference computations for the selection tests.</summary>
 internal static class SelectionTestData

@@ -2,7 +2,7 @@ using Condensa.Methods.Synthesis;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Synthesis;
+namespace Condensa.Tests.Methods.Synthesis;
 
 [TestClass]
 public sealed class MatchingDistanceTests

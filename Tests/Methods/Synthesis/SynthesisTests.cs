@@ -6,9 +6,9 @@ using Condensa.Models;
 using Condensa.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using static Condensa.Tests.Synthesis.Tensors;
+using static Condensa.Tests.Support.Tensors;
 
-namespace Condensa.Tests.Synthesis;
+namespace Condensa.Tests.Methods.Synthesis;
 
 /// <summary>Two classes of 1x8x8 images: a left-bright or a right-bright template (±0.5) under heavy Gaussian noise.</summary>
 internal static class NoisyTemplates

@@ -1,7 +1,7 @@
 using Condensa.Scenarios.ArchitectureSearch;
 using Condensa.Study;
 
-namespace Condensa.Tests.ArchitectureSearch;
+namespace Condensa.Tests.Scenarios.ArchitectureSearch;
 
 [TestClass]
 public sealed class NasStudiesTests

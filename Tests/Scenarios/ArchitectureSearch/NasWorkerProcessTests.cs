@@ -4,11 +4,11 @@ using Condensa.Hosting.Config;
 using Condensa.Scenarios.ArchitectureSearch;
 using Condensa.Scenarios.Cli;
 using Condensa.Study;
-using Condensa.Tests.Data;
 using Condensa.Work;
+using Condensa.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Condensa.Tests.ArchitectureSearch;
+namespace Condensa.Tests.Scenarios.ArchitectureSearch;
 
 /// <summary>
 /// Real <c>condensa nas worker</c> processes on one study store: every trial completes exactly once, and a worker
@@ -64,7 +64,7 @@ public sealed class NasWorkerProcessTests
         using var storage = StudyStorage.Open(url);
         var folder = Path.Combine(Path.GetTempPath(), "condensa-tests-nas", Guid.NewGuid().ToString("N"));
         var run = new RunInfo("nas", ConfigWriter.ToYaml(o), folder, RunInfo.IdOf(folder), "cpu", 1, Heartbeat, MemorySharing.Folder, 256);
-        var ctx = Continual.ContinualTestData.Context(folder, new Continual.RecordingLogger());
+        var ctx = ContinualTestData.Context(folder, new RecordingLogger());
         var studies = new NasScenario().Plan(new PlanContext { Storage = storage, Run = run, Context = ctx, Files = RunFiles.Local(folder), Settings = new ExecutionSettings(TorchSharp.torch.CPU, 1) },
             o, CancellationToken.None);
         return (o, studies);

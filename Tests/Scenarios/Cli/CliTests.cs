@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Condensa.Scenarios.Cli;
 
-namespace Condensa.Tests.Scenarios;
+namespace Condensa.Tests.Scenarios.Cli;
 
 [TestClass]
 public sealed class CliTests

@@ -2,7 +2,7 @@ using Condensa.Hosting;
 using Condensa.Scenarios.Cli;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Condensa.Tests.Scenarios;
+namespace Condensa.Tests.Scenarios.Cli;
 
 /// <summary>Every shipped config binds and validates against the registered scenarios and builders.</summary>
 [TestClass]

@@ -3,10 +3,9 @@ using Condensa.Hosting;
 using Condensa.Hosting.Config;
 using Condensa.Scenarios.Comparison;
 using Condensa.Study;
-using Condensa.Tests.Continual;
-using Condensa.Tests.Data;
+using Condensa.Tests.Support;
 
-namespace Condensa.Tests.Comparison;
+namespace Condensa.Tests.Scenarios.Comparison;
 
 [TestClass]
 public sealed class CompareScenarioTests

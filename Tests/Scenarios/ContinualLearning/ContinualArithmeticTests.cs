@@ -1,7 +1,7 @@
 using Condensa.Training;
 using Condensa.Scenarios.ContinualLearning;
 
-namespace Condensa.Tests.Continual;
+namespace Condensa.Tests.Scenarios.ContinualLearning;
 
 [TestClass]
 public sealed class ClassSplitTests

@@ -4,7 +4,7 @@ using Condensa.Scenarios.ContinualLearning;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Continual;
+namespace Condensa.Tests.Scenarios.ContinualLearning;
 
 [TestClass]
 public sealed class ContinualMemoryTests

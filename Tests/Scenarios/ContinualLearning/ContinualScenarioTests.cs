@@ -6,12 +6,12 @@ using Condensa.Memory;
 using Condensa.Methods.Selection;
 using Condensa.Scenarios.ContinualLearning;
 using Condensa.Study;
-using Condensa.Tests.Data;
 using Condensa.Training;
+using Condensa.Tests.Support;
 
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Continual;
+namespace Condensa.Tests.Scenarios.ContinualLearning;
 
 [TestClass]
 public sealed class ContinualScenarioTests

@@ -3,7 +3,7 @@ using Condensa.Hosting.Config;
 using Condensa.Memory;
 using Condensa.Training;
 
-namespace Condensa.Tests.Hosting;
+namespace Condensa.Tests.Framework.Hosting.Config;
 
 public enum Color { Red, DarkBlue }
 

@@ -3,7 +3,7 @@ using Condensa.Training.Augmentation;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Augmentation;
+namespace Condensa.Tests.Framework.Training.Augmentation;
 
 [TestClass]
 public sealed class DiffAugmentTests

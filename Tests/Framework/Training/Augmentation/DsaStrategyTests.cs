@@ -1,13 +1,13 @@
 using Condensa.Data;
-using Condensa.Tests.Data;
 using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Training;
 using Condensa.Training.Augmentation;
+using Condensa.Tests.Support;
 using SkiaSharp;
 using TorchSharp;
 
-namespace Condensa.Tests.Augmentation;
+namespace Condensa.Tests.Framework.Training.Augmentation;
 
 [TestClass]
 public sealed class DsaStrategyTests
@@ -106,7 +106,7 @@ public sealed class AugmentationOptionTests
     [TestMethod]
     public void TrainingWithDsaOnDigitsNeverFlips()
     {
-        using var plain = Condensa.Tests.Training.TinyData.Halves(8, seed: 4);
+        using var plain = Condensa.Tests.Framework.Training.TinyData.Halves(8, seed: 4);
         using var marked = new LabeledDataset("digits", plain.Images.clone(), plain.Labels.clone(), plain.ClassNames, plain.Normalization) { Digits = true };
         float[] Batches(LabeledDataset data, string augmentation)
         {

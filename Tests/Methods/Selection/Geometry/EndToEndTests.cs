@@ -6,7 +6,7 @@ using Condensa.Methods.Selection.Dynamics;
 using Condensa.Models;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.SelectionGeometry;
+namespace Condensa.Tests.Methods.Selection.Geometry;
 
 /// <summary>Every geometric selector through the registry, recording a tiny ConvNet on a tiny two-class dataset.</summary>
 [TestClass]

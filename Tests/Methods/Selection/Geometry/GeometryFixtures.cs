@@ -1,10 +1,10 @@
 using Condensa.Memory;
 using Condensa.Methods.Selection.Dynamics;
 using Condensa.Methods.Selection.Geometry;
-using static Condensa.Tests.SelectionScores.ScoreFixtures;
+using static Condensa.Tests.Methods.Selection.Scores.ScoreFixtures;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.SelectionGeometry;
+namespace Condensa.Tests.Methods.Selection.Geometry;
 
 /// <summary>Hand-made dynamics, every geometric selector by name, and explicit last-layer gradients for brute force.</summary>
 internal static class GeometryFixtures

@@ -1,10 +1,10 @@
 using Condensa.Memory;
 using Condensa.Methods.Selection.Geometry;
-using static Condensa.Tests.SelectionGeometry.GeometryFixtures;
-using static Condensa.Tests.SelectionScores.ScoreFixtures;
+using static Condensa.Tests.Methods.Selection.Geometry.GeometryFixtures;
+using static Condensa.Tests.Methods.Selection.Scores.ScoreFixtures;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.SelectionGeometry;
+namespace Condensa.Tests.Methods.Selection.Geometry;
 
 /// <summary>The geometric selectors on hand-made dynamics, against brute-force loops on explicit vectors.</summary>
 [TestClass]

@@ -1,8 +1,8 @@
 using Condensa.Methods.Selection.Kernels;
-using static Condensa.Tests.Selection.SelectionTestData;
+using static Condensa.Tests.Methods.Selection.SelectionTestData;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Selection;
+namespace Condensa.Tests.Methods.Selection.Kernels;
 
 [TestClass]
 public sealed class KCenterGreedyTests

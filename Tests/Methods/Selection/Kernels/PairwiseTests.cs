@@ -1,9 +1,9 @@
 using Condensa.Methods.Selection.Kernels;
 using TorchSharp;
-using static Condensa.Tests.Selection.SelectionTestData;
+using static Condensa.Tests.Methods.Selection.SelectionTestData;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.Selection;
+namespace Condensa.Tests.Methods.Selection.Kernels;
 
 [TestClass]
 public sealed class PairwiseTests

@@ -6,9 +6,9 @@ using Condensa.Methods.Selection;
 using Condensa.Methods.Selection.Dynamics;
 using Condensa.Methods.Selection.Scores;
 using Condensa.Models;
-using static Condensa.Tests.SelectionScores.ScoreFixtures;
+using static Condensa.Tests.Methods.Selection.Scores.ScoreFixtures;
 
-namespace Condensa.Tests.SelectionScores;
+namespace Condensa.Tests.Methods.Selection.Scores;
 
 /// <summary>Every score selector through the registry, training a tiny ConvNet on a tiny three-class dataset.</summary>
 [TestClass]

@@ -3,10 +3,10 @@ using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Methods.Selection.Dynamics;
 using Condensa.Methods.Selection.Scores;
-using static Condensa.Tests.SelectionScores.ScoreFixtures;
+using static Condensa.Tests.Methods.Selection.Scores.ScoreFixtures;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.SelectionScores;
+namespace Condensa.Tests.Methods.Selection.Scores;
 
 /// <summary>Pairwise and attack-based scores against brute-force loops and closed forms on tiny inputs.</summary>
 [TestClass]

@@ -5,7 +5,7 @@ using Condensa.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.SelectionScores;
+namespace Condensa.Tests.Methods.Selection.Scores;
 
 /// <summary>A linear classifier f(x) = W·flatten(x) + b with given weights: DeepFool's closed-form case.</summary>
 internal sealed class LinearModel : ClassifierModel

@@ -1,9 +1,9 @@
 using Condensa.Memory;
 using Condensa.Methods.Selection.Scores;
-using static Condensa.Tests.SelectionScores.ScoreFixtures;
+using static Condensa.Tests.Methods.Selection.Scores.ScoreFixtures;
 using static TorchSharp.torch;
 
-namespace Condensa.Tests.SelectionScores;
+namespace Condensa.Tests.Methods.Selection.Scores;
 
 [TestClass]
 public sealed class ScoreRankingTests
