@@ -2,7 +2,6 @@ using Condensa.Data;
 using Condensa.Hosting;
 using Condensa.Memory;
 using Condensa.Reporting;
-using Condensa.Tests.Support;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
