@@ -1,0 +1,313 @@
+using System.Text.Json.Nodes;
+using Condensa.Data;
+using Condensa.Hosting;
+using Condensa.Hosting.Config;
+using Condensa.Memory;
+using Condensa.Methods.Selection;
+using Condensa.Scenarios.ContinualLearning;
+using Condensa.Study;
+using Condensa.Training;
+using Condensa.Tests.Support;
+
+using static TorchSharp.torch;
+
+namespace Condensa.Tests.Scenarios.ContinualLearning;
+
+[TestClass]
+public sealed class ContinualScenarioTests
+{
+    private const string Tiny = "convnet-w32-d1-instancenorm-relu-avgpool";
+
+    private static ContinualOptions Options(params ContinualStrategy[] strategies) => new()
+    {
+        Scenario = "continual", Seed = 7, Steps = 2, Seeds = 1, Arch = Tiny,
+        Builders = [new MethodSpec { Name = "random", Options = new RandomOptions() }],
+        Strategies = [.. strategies],
+        Memory = new MemoryPolicyOptions { PerClass = 8 },
+        Gdumb = new GdumbOptions { Models = 2, Train = new TrainOptions { Epochs = 12, BatchSize = 16, Lr = 0.05 } },
+        Eeil = new EeilOptions { Iterations = 40, FinetuneIterations = 8, BatchSize = 16, Lr = 0.05 },
+    };
+
+    private static JsonNode Results(string dir) => JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "results.json")))!;
+
+    /// <summary>The numbers of every run: per step the accuracy, the model accuracies and the accuracy-matrix row.</summary>
+    private static string Numbers(JsonNode results) =>
+        string.Join("\n", results["runs"]!.AsArray().Select(r => $"{r!["strategy"]}/{r["builder"]}: " +
+            string.Join(" | ", r["steps"]!.AsArray().Select(s => $"{s!["accuracy"]} {s["model_accuracies"]!.ToJsonString()} {s["accuracy_row"]!.ToJsonString()}"))));
+
+    [TestMethod]
+    public void AResumedRunEqualsAnUninterruptedOne()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 1);
+        using var test = ContinualTestData.Patches(4, 10, seed: 2);
+        using var folder = new TempRunFolder();
+        var o = Options(ContinualStrategy.Gdumb, ContinualStrategy.Eeil);
+
+        var straight = folder.PathOf("straight");
+        ContinualScenario.RunStudy(ContinualTestData.Context(straight, new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+
+        // stop the EEIL run right after its first step (as Ctrl+C would), then continue in the same directory
+        var resumed = folder.PathOf("resumed");
+        using var cancel = new CancellationTokenSource();
+        var first = new RecordingLogger(m => { if (m.StartsWith("eeil-random-seed0: step 1/2 done")) cancel.Cancel(); });
+        Assert.ThrowsExactly<OperationCanceledException>(() => ContinualScenario.RunStudy(ContinualTestData.Context(resumed, first), o, ContinualStream.ByClass(train, test), cancel.Token));
+        Assert.AreEqual("cancelled", Results(resumed)["status"]!.GetValue<string>());
+        var eeilCheckpoints = Directory.GetDirectories(Path.Combine(resumed, "checkpoints"), "eeil-random-seed0-*").Single();
+        Assert.IsTrue(File.Exists(Path.Combine(eeilCheckpoints, "step1-model.bin")));
+        Assert.IsFalse(File.Exists(Path.Combine(eeilCheckpoints, "step2.json")));
+        var stopped = StoredUnits.Single(resumed);
+        Assert.AreEqual(TrialState.Complete, Unit(stopped, "gdumb").State);
+        Assert.AreEqual((TrialState.Waiting, 0), (Unit(stopped, "eeil").State, Unit(stopped, "eeil").Attempts), "the stopped unit is back in the queue, its attempt given back");
+
+        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+        var units = StoredUnits.Single(resumed);
+        Assert.AreEqual(1, Unit(units, "gdumb").Attempts, "the finished gdumb run is not redone");
+        Assert.AreEqual(1, Unit(units, "eeil").Attempts);
+        Assert.AreEqual(1, Unit(units, "eeil").UserAttrs["steps_from_checkpoint"].GetInt32(), "eeil continues from its step-1 checkpoint");
+
+        var expected = Results(straight);
+        var actual = Results(resumed);
+        Assert.AreEqual("completed", actual["status"]!.GetValue<string>());
+        Assert.AreEqual(Numbers(expected), Numbers(actual));
+        Assert.AreEqual(WithoutTimes(expected["summary"]!), WithoutTimes(actual["summary"]!));
+
+        // a changed gdumb setting: the gdumb run is computed again from scratch, the eeil run is still reused
+        o.Gdumb.Train.Epochs = 13;
+        var before = StoredUnits.StudyNames(resumed);
+        ContinualScenario.RunStudy(ContinualTestData.Context(resumed, new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+        var changed = StoredUnits.Of(resumed, StoredUnits.StudyNames(resumed).Except(before).Single());
+        Assert.AreEqual((1, 0), (Unit(changed, "gdumb").Attempts, Unit(changed, "gdumb").UserAttrs["steps_from_checkpoint"].GetInt32()), "both gdumb steps trained again");
+        Assert.AreEqual((TrialState.Complete, 0), (Unit(changed, "eeil").State, Unit(changed, "eeil").Attempts), "the eeil run is reused as it was");
+        Assert.HasCount(1, Directory.GetDirectories(Path.Combine(resumed, "checkpoints"), "gdumb-random-seed0-*"), "the old setting's checkpoints are dropped");
+    }
+
+    private static FrozenTrial Unit(IEnumerable<FrozenTrial> units, string strategy) => units.Single(u => u.Params["strategy"].GetString() == strategy);
+
+    private static string WithoutTimes(JsonNode summary)
+    {
+        var copy = summary.DeepClone().AsArray();
+        foreach (var row in copy) row!.AsObject().Remove("seconds_mean");
+        return copy.ToJsonString();
+    }
+
+    /// <summary>One EEIL run without distillation: the memory alone; without a memory it is plain fine-tuning step after step.</summary>
+    private static ContinualRun RehearsalOnly(ContinualStream stream, int perClass, string dir)
+    {
+        var o = Options(ContinualStrategy.Eeil);
+        o.Memory = new MemoryPolicyOptions { PerClass = perClass };
+        o.Eeil.Kd = false;
+        return ContinualScenario.RunStudy(ContinualTestData.Context(dir, new RecordingLogger()), o, stream, CancellationToken.None).Single();
+    }
+
+    /// <summary>
+    /// Castro's temporary distillation acts in the balanced fine-tuning alone: it changes the model after step 2 when
+    /// there is a fine-tuning phase and nothing without one.
+    /// </summary>
+    [TestMethod]
+    public void TemporaryDistillationOfTheNewClassesActsOnlyInTheFineTuning()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 5);
+        using var test = ContinualTestData.Patches(4, 10, seed: 6);
+        using var folder = new TempRunFolder();
+        // The model after step 2, as the run's checkpoint holds it.
+        byte[] Step2(bool temporary, int finetuneIterations, string dir)
+        {
+            var o = Options(ContinualStrategy.Eeil);
+            o.Eeil.KdInFinetune = false;
+            o.Eeil.TemporaryKd = temporary;
+            o.Eeil.FinetuneIterations = finetuneIterations;
+            o.Eeil.FinetuneLrFactor = 1;
+            o.Eeil.KdWeight = 10;
+            ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+            var checkpoints = Directory.GetDirectories(Path.Combine(folder.PathOf(dir), "checkpoints"), "eeil-random-seed0-*").Single();
+            return File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"));
+        }
+        CollectionAssert.AreNotEqual(Step2(false, 20, "plain"), Step2(true, 20, "temporary"), "the temporary term takes part in fine-tuning");
+        CollectionAssert.AreEqual(Step2(false, 0, "plain-no-finetune"), Step2(true, 0, "temporary-no-finetune"), "and nowhere else");
+    }
+
+    [TestMethod]
+    public void RehearsalKeepsTheFirstStepsClassesThatNaiveFineTuningForgets()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 3);
+        using var test = ContinualTestData.Patches(4, 10, seed: 4);
+        using var folder = new TempRunFolder();
+        double OldClassesAfterStep2(int perClass, string dir)
+        {
+            var run = RehearsalOnly(ContinualStream.ByClass(train, test), perClass, folder.PathOf(dir));
+            Assert.IsGreaterThan(0.9, run.Steps[0].Accuracy, "step 1 is learned");
+            Assert.AreEqual(perClass * 4, run.Steps[1].MemoryImages);
+            return run.AccuracyMatrix[1][0];
+        }
+        double withMemory = OldClassesAfterStep2(8, "memory"), without = OldClassesAfterStep2(0, "none");
+        Assert.IsGreaterThan(0.9, withMemory, $"with 8 images per class the old classes stay at {withMemory}");
+        Assert.IsGreaterThan(without + 0.3, withMemory, $"fine-tuning alone forgets them ({without})");
+    }
+
+    [TestMethod]
+    public void AConfigRunsEndToEndOnAnIdxDatasetAndWritesEveryReport()
+    {
+        using var data = ContinualTestData.IdxPatches(train: (20, 5), test: (8, 6));
+        var yaml = $$"""
+            scenario: continual
+            seed: 3
+            dataset: { name: idx, path: {{data.Root}} }
+            builders: [random]
+            strategies: [gdumb, eeil]
+            steps: 2
+            classes_per_step: [1, 3]
+            seeds: 2
+            memory: { total: 12, per_class: 5 }
+            arch: {{Tiny}}
+            gdumb: { models: 1, train: { epochs: 5, batch_size: 16, lr: 0.05 } }
+            eeil: { iterations: 10, finetune_iterations: 4, batch_size: 16, teacher: post-training, distill: seen-classes, balanced: memory }
+            """;
+        var registry = ContinualTestData.Registry();
+        var loader = new ConfigLoader(new ScenarioRegistry([new ContinualScenario()]), registry);
+        var (scenario, options) = loader.Bind(YamlConfig.Parse(yaml, "cl.yaml"), "cl.yaml");
+        var o = (ContinualOptions)options;
+        Assert.AreEqual(EeilBalance.Memory, o.Eeil.Balanced);
+        Assert.AreEqual(new MemoryPolicy(5, 12), o.Memory.ToPolicy());
+
+        using var folder = new TempRunFolder();
+        var ctx = ContinualTestData.Context(folder.Root, new RecordingLogger());
+        Assert.AreEqual(0, scenario.Run(ctx, options, CancellationToken.None));
+
+        var results = Results(folder.Root);
+        var runs = results["runs"]!.AsArray();
+        Assert.HasCount(4, runs, "2 strategies x 1 builder x 2 repeats");
+        foreach (var run in runs)
+        {
+            var steps = run!["steps"]!.AsArray();
+            Assert.HasCount(1, steps[0]!["classes"]!.AsArray());
+            // memory: 1 class at min(5, 12/1) = 5, then 4 classes at min(5, 12/4) = 3 each
+            Assert.AreEqual(5, steps[0]!["memory_images"]!.GetValue<int>());
+            Assert.AreEqual(12, steps[1]!["memory_images"]!.GetValue<int>());
+            Assert.AreEqual(12 * 64 * 4, steps[1]!["memory_bytes"]!.GetValue<long>());
+            var matrix = run["accuracy_matrix"]!.AsArray();
+            Assert.HasCount(2, matrix[1]!.AsArray());
+            double bwt = matrix[1]![0]!.GetValue<double>() - matrix[0]![0]!.GetValue<double>();
+            Assert.AreEqual(bwt, run["bwt"]!.GetValue<double>(), 1e-12);
+            Assert.AreEqual(-bwt, run["forgetting"]!.GetValue<double>(), 1e-12, "with one old step, forgetting = A[0][0] - A[1][0] = -BWT");
+            Assert.IsTrue(File.Exists(Path.Combine(folder.Root, "runs", $"{run["strategy"]}-random-seed{run["seed"]}.json")));
+            Assert.IsTrue(File.Exists(Path.Combine(folder.Root, "runs", $"{run["strategy"]}-random-seed{run["seed"]}-accuracy.csv")));
+        }
+        var orders = runs.Select(r => r!["class_order"]!.ToJsonString()).Distinct().ToArray();
+        Assert.HasCount(2, orders, "each repeat has its own class order, shared by the strategies");
+        Assert.HasCount(2, results["summary"]!.AsArray());
+        foreach (var file in new[] { "results.csv", "results.md", "accuracy_vs_classes.png" })
+            Assert.IsTrue(File.Exists(Path.Combine(folder.Root, file)), file);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(folder.Root, "results.md")), "| eeil | random |");
+    }
+
+    public sealed class NoOptions;
+
+    /// <summary>A stand-in synthesizer: each class's first k images, returned as synthetic images.</summary>
+    private sealed class CopySynthesizer : IMemoryBuilder
+    {
+        public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
+        {
+            var picked = request.TargetClasses.SelectMany(c => request.Source.IndicesOfClass(c).Take(request.Budget.Ipc!.Value)).Select(i => (long)i).ToArray();
+            using var subset = request.Source.Subset(picked);
+            return new SyntheticMemory(subset.Images.clone(), subset.Labels.clone());
+        }
+    }
+
+    /// <summary>A pruner that records its requests and keeps the last k images of each class.</summary>
+    private sealed class RecordingPruner(List<(int Held, int Keep, int[] Classes)> calls) : IMemoryBuilder
+    {
+        public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
+        {
+            int k = request.Budget.Ipc!.Value;
+            calls.Add((request.Source.Count, k, request.TargetClasses));
+            return new SelectedMemory(request.TargetClasses.SelectMany(c => request.Source.IndicesOfClass(c).TakeLast(k)).Select(i => (long)i).ToArray());
+        }
+    }
+
+    [TestMethod]
+    public void ASyntheticMemoryShrinksThroughThePruneBySelector()
+    {
+        using var train = ContinualTestData.Patches(4, 12, seed: 8);
+        using var test = ContinualTestData.Patches(4, 4, seed: 9);
+        using var folder = new TempRunFolder();
+        var calls = new List<(int Held, int Keep, int[] Classes)>();
+        var builders = new MemoryBuilderRegistry()
+            .Register<NoOptions>("copy", "synthesizer", "test", _ => new CopySynthesizer())
+            .Register<NoOptions>("recording", "selector", "test", _ => new RecordingPruner(calls));
+        var ctx = ContinualTestData.Context(folder.Root, new RecordingLogger(), builders);
+        var o = Options(ContinualStrategy.Gdumb);
+        o.Builders = [new MethodSpec { Name = "copy", Options = new NoOptions() }];
+        o.Memory = new MemoryPolicyOptions { Total = 8, PruneBy = new MethodSpec { Name = "recording", Options = new NoOptions() } };
+        o.Gdumb = new GdumbOptions { Models = 1, Train = new TrainOptions { Epochs = 1, BatchSize = 8 } };
+        var run = ContinualScenario.RunStudy(ctx, o, ContinualStream.ByClass(train, test), CancellationToken.None).Single();
+
+        // step 1: 2 classes x 4; step 2: the old two cut from 4 to 2 by the pruner, in one call that holds both classes
+        Assert.HasCount(1, calls);
+        CollectionAssert.AreEquivalent(run.Groups[0], calls[0].Classes);
+        Assert.AreEqual((8, 2), (calls[0].Held, calls[0].Keep));
+        Assert.AreEqual(8, run.Steps[0].MemoryImages);
+        Assert.AreEqual(8, run.Steps[1].MemoryImages);
+    }
+
+    /// <summary>The patch data as another domain: the same classes, inverted (a dark patch on bright noise).</summary>
+    private static LabeledDataset Inverted(LabeledDataset d) => d.WithImages(1 - d.Images, d.Normalization, "inverted");
+
+    [TestMethod]
+    public void ADomainStreamBringsEveryClassPerDomainAndTestsOnEachDomainSeen()
+    {
+        using var trainA = ContinualTestData.Patches(4, 24, seed: 11);
+        using var testA = ContinualTestData.Patches(4, 10, seed: 12);
+        using var trainB = Inverted(trainA);
+        using var testB = Inverted(testA);
+        var stream = ContinualStream.ByDomain([(trainA, testA), (trainB, testB)], ["domains[0]", "domains[1]"]);
+        using var folder = new TempRunFolder();
+        double FirstDomainAfterStep2(int perClass, string dir)
+        {
+            var run = RehearsalOnly(stream, perClass, folder.PathOf(dir));
+            Assert.HasCount(2, run.Groups, "one step per domain");
+            Assert.IsTrue(run.Groups.All(g => g.Order().SequenceEqual([0, 1, 2, 3])), "every domain brings every class");
+            Assert.AreEqual(perClass * 4, run.Steps[0].MemoryImages);
+            Assert.AreEqual(perClass * 8, run.Steps[1].MemoryImages, "the same class of two domains holds two shares");
+            Assert.HasCount(2, run.AccuracyMatrix[1]);
+            Assert.IsGreaterThan(0.9, run.AccuracyMatrix[0][0], "domain 1 is learned");
+            // the step's accuracy pools both domains' test sets, which are of equal size here
+            Assert.AreEqual((run.AccuracyMatrix[1][0] + run.AccuracyMatrix[1][1]) / 2, run.Steps[1].Accuracy, 1e-9);
+            return run.AccuracyMatrix[1][0];
+        }
+        double withMemory = FirstDomainAfterStep2(8, "memory"), without = FirstDomainAfterStep2(0, "none");
+        Assert.IsGreaterThan(0.85, withMemory, $"with 8 images per class and domain, domain 1 stays at {withMemory}");
+        Assert.IsGreaterThan(without + 0.2, withMemory, $"fine-tuning on domain 2 alone forgets domain 1 ({without})");
+    }
+
+    [TestMethod]
+    public void DomainsMustShareClassesAndShape()
+    {
+        using var four = ContinualTestData.Patches(4, 4, seed: 1);
+        using var three = ContinualTestData.Patches(3, 4, seed: 2);
+        var e = Assert.ThrowsExactly<CondensaException>(() => ContinualStream.ByDomain([(four, four), (three, three)], ["domains[0] (a)", "domains[1] (b)"]));
+        StringAssert.Contains(e.Message, "domains[1] (b): 3 classes");
+        using var padded = four.WithImages(nn.functional.pad(four.Images, [1, 1, 1, 1]), four.Normalization);
+        e = Assert.ThrowsExactly<CondensaException>(() => ContinualStream.ByDomain([(four, four), (padded, padded)], ["domains[0]", "domains[1]"]));
+        StringAssert.Contains(e.Message, "one input shape");
+    }
+
+    [TestMethod]
+    public void ContradictoryKeysAreConfigErrors()
+    {
+        var loader = new ConfigLoader(new ScenarioRegistry([new ContinualScenario()]), ContinualTestData.Registry());
+        var e = Assert.ThrowsExactly<ConfigurationException>(() => loader.Bind(YamlConfig.Parse(
+            """
+            scenario: continual
+            builders: [random]
+            steps: 3
+            classes_per_step: [5, 5]
+            memory: {per_class: 0}
+            eeil: {distill: seen-classes}
+            domains: [{name: mnist}]
+            """, "bad.yaml"), "bad.yaml"));
+        StringAssert.Contains(e.Message, "classes_per_step");
+        StringAssert.Contains(e.Message, "gdumb trains on the memory alone");
+        StringAssert.Contains(e.Message, "seen-classes needs teacher: post-training");
+        StringAssert.Contains(e.Message, "needs at least two datasets");
+    }
+}
