@@ -6,7 +6,7 @@ namespace Condensa.Models;
 
 /// <summary>
 /// <c>nn.Conv2d</c> for a network's input, whose few channels (1 or 3) make oneDNN's bfloat16 weight gradient with a
-/// bias fall back to a scalar kernel (about 6x slower than float32 on this CPU class): the same function, the bias added
+/// bias fall back to a scalar kernel, slower than float32 (measured in docs/results.md): the same function, the bias added
 /// after the convolution, so the convolution's backward pass never computes it. Parameters <c>weight</c> and
 /// <c>bias</c> as <c>nn.Conv2d</c>'s, initialized the same way.
 /// </summary>
@@ -37,8 +37,8 @@ internal sealed class InputConv2d : nn.Module<Tensor, Tensor>
 
 /// <summary>
 /// 2x2 average pooling with stride 2, computed as a depthwise 2x2 convolution with weights 1/4 in float32 (any input
-/// format is cast for it and back): the same function as <c>nn.AvgPool2d(2, 2)</c> up to rounding, and on this CPU
-/// about 1.7x faster in float32 and in bfloat16 (whose own pooling kernels for this layout are scalar).
+/// format is cast for it and back): the same function as <c>nn.AvgPool2d(2, 2)</c> up to rounding, and faster in
+/// float32 and in bfloat16, whose own pooling kernels for this layout are scalar (measured in docs/results.md).
 /// </summary>
 internal sealed class AveragePool2x2() : nn.Module<Tensor, Tensor>("AveragePool2x2")
 {

@@ -23,7 +23,7 @@ public sealed class DistributionMatching(DmOptions options) : Synthesizer(option
 {
     /// <summary>
     /// Real images per forward for networks without batch norm: whole classes, about this many images (2 classes of 256);
-    /// a larger batch costs about 17 % less CPU per image than one class at a time on this machine, and the result is the same.
+    /// a larger batch costs less CPU per image than one class at a time (measured in docs/results.md), and the result is the same.
     /// </summary>
     private const int RealImagesPerForward = 512;
 

@@ -160,8 +160,8 @@ public sealed class DsaOptions : GradientMatchingOptions
 
 /// <summary>
 /// <c>dm</c>: distribution matching (thesis Alg. 3). Defaults: lr_img 1.0, real init, 200 iterations (the thesis runs
-/// K = 20,000; 200 already gains about 6.5 points over its real init on Fashion-MNIST at ipc 10 in the reference run on
-/// this machine), a checkpoint every 50 and a log line every 10 iterations.
+/// K = 20,000; 200 already gain several points over the real init, see docs/results.md), a checkpoint every 50 and a
+/// log line every 10 iterations.
 /// </summary>
 public sealed class DmOptions : SynthesisOptions
 {

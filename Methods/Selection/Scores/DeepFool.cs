@@ -40,9 +40,9 @@ public sealed class DeepFoolOptions : SelectionModelOptions
 /// second forward pass). On Fashion-MNIST (w32 selection ConvNet) 80 % of the samples need a second step, 30 % a third.
 /// Departure from DeepCore (which tests every class): the default tests the runner-up class only
 /// (<c>candidate_classes: 2</c>). On Fashion-MNIST (w32 selection ConvNet, 20,000 images) it leaves 90 % of the
-/// scores unchanged and picks exactly the same samples as all 10 classes at ipc 1, 10 and 50, at a quarter of the
-/// cost (3: 97 % unchanged, 0.39x); <c>tools/bench/selectors</c> checks the picks against all classes on the 60,000
-/// images. Set it to the number of classes for the exact multi-class DeepFool.
+/// scores unchanged and picks exactly the same samples as all 10 classes at ipc 1, 10 and 50, at a fraction of the
+/// cost (3 classes: 97 % unchanged; timings in docs/results.md); <c>tools/bench/selectors</c> checks the picks against
+/// all classes on the 60,000 images. Set it to the number of classes for the exact multi-class DeepFool.
 /// As in DeepCore: the smallest accumulated perturbation is kept, at most 50 iterations. Departure from DeepCore: the
 /// paper's overshoot (DeepCore steps exactly onto the linearized boundary, where the label may not flip, and spends the
 /// remaining iterations on vanishing steps).

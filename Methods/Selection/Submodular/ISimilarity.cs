@@ -25,10 +25,9 @@ public interface ISimilarity
 
 /// <summary>
 /// A similarity held as an n x n matrix (not owned: the caller disposes it). The fast choice whenever n² fits in
-/// memory, e.g. per class (6,000² float32 = 144 MB): every gain is then a gather, not a kernel evaluation.
-/// Measured once on this 2-core machine (6,000 x 2,048 float32 features, 10 picks of facility location): about
-/// 2 s of CPU to build the matrix and 1 s for the greedy, against up to 10-20 s on demand when every gain collapses
-/// after the first pick (random features) and each step re-evaluates all n candidates.
+/// memory, e.g. per class (6,000² float32 = 144 MB): every gain is then a gather, not a kernel evaluation. On demand
+/// is much slower when every gain collapses after the first pick (random features) and each step re-evaluates all n
+/// candidates (measured in docs/results.md).
 /// </summary>
 public sealed class DenseSimilarity : ISimilarity
 {
