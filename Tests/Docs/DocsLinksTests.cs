@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Condensa.Tests.Support;
 
 namespace Condensa.Tests.Docs;
 
@@ -9,7 +10,7 @@ namespace Condensa.Tests.Docs;
 [TestClass]
 public sealed class DocsLinksTests
 {
-    private static readonly string Root = Markdown.RepositoryRoot();
+    private static readonly string Root = Repository.Root;
 
     public static IEnumerable<object[]> Files() => Markdown.DocumentationFiles(Root).Select(f => new object[] { f });
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Condensa.Tests.Support;
 
 namespace Condensa.Tests.Docs;
 
@@ -9,12 +10,6 @@ namespace Condensa.Tests.Docs;
 /// </summary>
 internal static partial class Markdown
 {
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Applications.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Applications.sln not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>README.md and every Markdown file under docs/, as paths relative to the repository root.</summary>
     public static IEnumerable<string> DocumentationFiles(string root)

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Condensa.Memory;
 using Condensa.Scenarios.Cli;
 using Microsoft.Extensions.DependencyInjection;
+using Condensa.Tests.Support;
 
 namespace Condensa.Tests.Docs;
 
@@ -15,7 +16,7 @@ namespace Condensa.Tests.Docs;
 [TestClass]
 public sealed partial class ReadmeTests
 {
-    private static readonly string Root = Markdown.RepositoryRoot();
+    private static readonly string Root = Repository.Root;
     private static string Readme => File.ReadAllText(Path.Combine(Root, "README.md"));
 
     /// <summary>A <c>./condensa</c> command of a code block, split into words as a shell would (quotes, comments).</summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Condensa.Tests.Support;
 
 namespace Condensa.Tests.Examples;
 
@@ -12,14 +13,8 @@ public sealed partial class ArchitectureDocTests
 {
     private const string Doc = "docs/architecture.md";
 
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Applications.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Applications.sln not found above " + AppContext.BaseDirectory);
-    }
 
-    private static string Read(string relative) => File.ReadAllText(Path.Combine(RepositoryRoot(), relative)).Replace("\r\n", "\n");
+    private static string Read(string relative) => File.ReadAllText(Path.Combine(Repository.Root, relative)).Replace("\r\n", "\n");
 
     [GeneratedRegex(@"<!-- quote: (?<path>[^#\s]+)#(?<region>[\w-]+) -->\n```csharp\n(?<code>.*?)\n```", RegexOptions.Singleline)]
     private static partial Regex Quote();
@@ -54,7 +49,7 @@ public sealed partial class ArchitectureDocTests
     [TestMethod]
     public void LinksAreRelativeAndResolveInsideTheRepository()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var docFolder = Path.GetDirectoryName(Path.Combine(root, Doc))!;
         var targets = Link().Matches(Read(Doc)).Select(m => m.Groups["target"].Value).Where(t => !t.StartsWith('#')).ToList();
         Assert.IsNotEmpty(targets);

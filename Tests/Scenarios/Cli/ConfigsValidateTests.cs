@@ -1,6 +1,7 @@
 using Condensa.Hosting;
 using Condensa.Scenarios.Cli;
 using Microsoft.Extensions.DependencyInjection;
+using Condensa.Tests.Support;
 
 namespace Condensa.Tests.Scenarios.Cli;
 
@@ -8,23 +9,17 @@ namespace Condensa.Tests.Scenarios.Cli;
 [TestClass]
 public sealed class ConfigsValidateTests
 {
-    internal static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Applications.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Applications.sln not found above " + AppContext.BaseDirectory);
-    }
 
     public static IEnumerable<object[]> Configs() =>
-        Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "Configs"), "*.yaml", SearchOption.AllDirectories)
-            .Order().Select(f => new object[] { Path.GetRelativePath(RepositoryRoot(), f) });
+        Directory.EnumerateFiles(Path.Combine(Repository.Root, "Configs"), "*.yaml", SearchOption.AllDirectories)
+            .Order().Select(f => new object[] { Path.GetRelativePath(Repository.Root, f) });
 
     [TestMethod]
     [DynamicData(nameof(Configs))]
     public void ShippedConfigValidates(string relativePath)
     {
         using var host = CondensaCli.BuildHost(verbose: false);
-        var (scenario, options) = host.Services.GetRequiredService<ConfigLoader>().Load(Path.Combine(RepositoryRoot(), relativePath));
+        var (scenario, options) = host.Services.GetRequiredService<ConfigLoader>().Load(Path.Combine(Repository.Root, relativePath));
         Assert.AreEqual(scenario.Name, options.Scenario);
     }
 }

@@ -2,10 +2,9 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Condensa.Scenarios.Cli;
 using Condensa.Scenarios.Serve;
-using Condensa.Tests.Continual;
-using Condensa.Tests.Data;
+using Condensa.Tests.Support;
 
-namespace Condensa.Tests.Serve;
+namespace Condensa.Tests.Scenarios.Serve;
 
 /// <summary>
 /// The dashboard on real runs of every scenario, made here by <c>condensa run</c> on tiny patch data: each run's page
@@ -170,7 +169,7 @@ public sealed class DashboardRunTests
         using var __ = http;
         var shots = Path.Combine(_runs, "ui-check");
         var check = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash",
-            [Path.Combine(Scenarios.ConfigsValidateTests.RepositoryRoot(), "tools", "ui-check"), "--url", http.BaseAddress!.ToString(), "--out", shots])
+            [Path.Combine(Repository.Root, "tools", "ui-check"), "--url", http.BaseAddress!.ToString(), "--out", shots])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         })!;

@@ -5,7 +5,7 @@ using System.Text;
 using Condensa.Scenarios.Serve;
 using Microsoft.AspNetCore.Builder;
 
-namespace Condensa.Tests.Serve;
+namespace Condensa.Tests.Scenarios.Serve;
 
 /// <summary>
 /// <c>condensa serve</c> over real HTTP (Kestrel on a free loopback port): the pages show the runs' numbers, names are
