@@ -17,7 +17,7 @@ public static class MethodsModule
         registry.Register<ForgettingOptions>("forgetting", "selector", "Most forgotten samples during selection-model training (Toneva et al.)", o => new ForgettingSelector(o));
         registry.Register<GraNdOptions>("grand", "selector", "Largest last-layer gradient norms, averaged over independent trainings (Paul et al.)", o => new GraNdSelector(o));
         registry.Register<El2nOptions>("el2n", "selector", "Largest error norms |p - y| summed over the first epochs (Paul et al.)", o => new El2nSelector(o));
-        registry.Register<DeepFoolOptions>("deepfool", "selector", "Samples closest to the decision boundary by DeepFool perturbation (Ducoffe & Precup)", o => new DeepFoolSelector(o));
+        registry.Register<DeepFoolOptions>("deepfool", "selector", "Samples closest to the decision boundary by DeepFool perturbation (Ducoffe & Precioso 2018)", o => new DeepFoolSelector(o));
         registry.Register<ContextualDiversityOptions>("contextual-diversity", "selector", "k-center greedy on softmax outputs under symmetric KL (Agarwal et al.)", o => new ContextualDiversitySelector(o));
         registry.Register<CalOptions>("cal", "selector", "Largest mean KL to nearest neighbours' predictions (contrastive active learning)", o => new CalSelector(o));
         registry.Register<TddsOptions>("tdds", "selector", "Largest windowed variability of KL loss differences over epochs (TDDS, Zhang et al.)", o => new TddsSelector(o));

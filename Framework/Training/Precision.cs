@@ -10,14 +10,14 @@ namespace Condensa.Training;
 /// the loss, the gradients' accumulation into the update and the optimizer state in float32 (Micikevicius et al.
 /// 2018, with bfloat16's float32 exponent range, so no loss scaling; Kalamkar et al. 2019).
 /// </summary>
-public enum Precision { Auto, Float32, BFloat16 }
+public enum Precision { Auto, Float32, Bfloat16 }
 
 public static class PrecisionExtensions
 {
     /// <summary>True when <paramref name="precision"/> computes in bfloat16 on <paramref name="device"/> (auto resolved).</summary>
     public static bool IsBFloat16(this Precision precision, Device device) => precision switch
     {
-        Precision.BFloat16 => true,
+        Precision.Bfloat16 => true,
         Precision.Float32 => false,
         _ => device.type == DeviceType.CPU && CpuFeatures.HasNativeBFloat16,
     };

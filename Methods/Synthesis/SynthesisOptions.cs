@@ -135,7 +135,7 @@ public abstract class GradientMatchingOptions : SynthesisOptions
 
 /// <summary>
 /// <c>dc</c>: gradient matching without augmentation (thesis Alg. 1). Defaults: lr_img 0.1, noise init (appendix A.1
-/// and the reference's default), 100 iterations (the thesis runs K = 1000: hours per iteration at ipc 10 on a CPU).
+/// and the reference's default), 100 iterations (the thesis runs K = 1000, beyond a CPU budget).
 /// </summary>
 public sealed class DcOptions : GradientMatchingOptions
 {

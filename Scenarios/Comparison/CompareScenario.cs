@@ -41,7 +41,7 @@ public sealed class CompareOptions : StudyRunOptions
     /// <summary>Fresh models trained on each memory per evaluation architecture.</summary>
     [Range(1, 1000)] public int Models { get; set; } = 2;
 
-    /// <summary>How evaluation models are trained (the DC papers' evaluate_synset: 300 epochs without augmentation, 1000 with DSA).</summary>
+    /// <summary>How evaluation models are trained: by default the DC papers' evaluate_synset schedule (300 epochs, batch 256, lr 0.01 decayed once at half) with DSA augmentation, as the DM paper evaluates every memory; <c>eval_for</c> sets other epochs or augmentation per builder.</summary>
     public TrainOptions Eval { get; set; } = new() { Epochs = 300, BatchSize = 256, Lr = 0.01, Augmentation = "dsa" };
 
     /// <summary>

@@ -41,7 +41,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         body.Append("<table><tr><th>run</th><th>scenario</th><th>status</th><th>started</th><th>duration</th><th>headline</th></tr>");
         foreach (var r in shown)
             body.Append($"<tr><td><a href=\"{E(r.Link)}\">{E(r.Name)}</a></td><td>{E(r.Scenario)}</td><td class=\"{E(r.Status)}\">{E(r.Status)}</td>" +
-                        $"<td>{r.Started:yyyy-MM-dd HH:mm}</td><td>{E(r.Duration)}</td><td>{E(r.Headline)}</td></tr>");
+                        $"<td>{r.Started:yyyy-MM-dd HH:mm}</td><td>{E(r.Duration)}</td><td>{E(r.Error is { } error ? error.Split('\n')[0] : r.Headline)}</td></tr>");
         body.Append("</table>");
         if (shown.Count == 0) body.Append("<p>No runs here yet: <code>./condensa run CONFIG</code> writes one.</p>");
         return body.ToString();

@@ -35,14 +35,22 @@ internal static class RunCharts
         }
     }
 
-    /// <summary>The class of each row of a memory grid (memory.png beside its memory.json), as a caption; empty for other images.</summary>
+    /// <summary>
+    /// A memory grid's caption (memory.png beside its memory.json): builder, size, build seconds, the class of each row,
+    /// and links to the memory's files; empty for other images.
+    /// </summary>
     public static string GridCaption(RunFolder run, string image)
     {
-        if (!image.EndsWith("/" + MemoryStore.GridFile, StringComparison.Ordinal) || run.Text(image[..^MemoryStore.GridFile.Length] + MemoryStore.MetadataFile) is not { } text) return "";
+        if (!image.EndsWith("/" + MemoryStore.GridFile, StringComparison.Ordinal)) return "";
+        var folder = image[..^MemoryStore.GridFile.Length];
+        if (run.Text(folder + MemoryStore.MetadataFile) is not { } text) return "";
         var meta = JsonNode.Parse(text)!;
         var names = meta["class_names"]?.AsArray().Select(n => n!.GetValue<string>()).ToArray() ?? [];
         var rows = meta["classes"]!.AsArray().Select(c => c!.GetValue<int>()).Select(c => c < names.Length ? names[c] : c.ToString(CultureInfo.InvariantCulture));
-        return $"<br>{E(meta["method"]?.ToString())}, {meta["count"]} images, built in {meta["seconds"]?.GetValue<double>():0.0} s<br>rows, top to bottom: {E(string.Join(", ", rows))}";
+        var files = new[] { MemoryStore.MetadataFile, MemoryStore.SelectionFile, MemoryStore.ImagesFile, MemoryStore.LabelsFile }
+            .Where(f => run.File(folder + f) is not null).Select(f => $"<a href=\"{E(run.FileLink(folder + f))}\">{E(f)}</a>");
+        return $"<br>{E(meta["method"]?.ToString())}, {meta["count"]} images, built in {meta["seconds"]?.GetValue<double>():0.0} s<br>" +
+               $"rows, top to bottom: {E(string.Join(", ", rows))}<br>{string.Join(" ", files)}";
     }
 
     private static string Train(RunFolder run)

@@ -79,15 +79,6 @@ public sealed partial class ReadmeTests
         return [.. words];
     }
 
-    private static async Task<(int Code, string Err)> Cli(params string[] args)
-    {
-        var err = new StringWriter();
-        var saved = Console.Error;
-        Console.SetError(err);
-        try { return (await CondensaCli.RunAsync(args), err.ToString()); }
-        finally { Console.SetError(saved); }
-    }
-
     /// <summary>The config and the <c>--set</c> overrides of a <c>run</c> or <c>validate</c> command, as <c>validate</c> arguments.</summary>
     private static string[] ValidateArguments(Command command)
     {
@@ -130,7 +121,7 @@ public sealed partial class ReadmeTests
     [DynamicData(nameof(ConfigPaths))]
     public async Task EveryConfigTheReadmeNamesValidates(string relativePath)
     {
-        var (code, err) = await Cli("validate", Path.Combine(Root, relativePath));
+        var (code, err) = await Scenarios.Cli.CliTests.Run("validate", Path.Combine(Root, relativePath));
         Assert.AreEqual(CondensaCli.ExitOk, code, err);
     }
 
@@ -144,7 +135,7 @@ public sealed partial class ReadmeTests
     {
         var parsed = Commands(Readme).First(c => c.ToString() == command && c.Line == line);
         Assert.IsGreaterThanOrEqualTo(3, parsed.Words.Length, $"README.md:{line}: {command} names no config");
-        var (code, err) = await Cli(ValidateArguments(parsed));
+        var (code, err) = await Scenarios.Cli.CliTests.Run(ValidateArguments(parsed));
         Assert.AreEqual(CondensaCli.ExitOk, code, $"README.md:{line}: {command}\n{err}");
     }
 
@@ -205,7 +196,7 @@ public sealed partial class ReadmeTests
         {
             var args = new List<string> { "run", Path.Combine(Root, words[2]), "--out", outDir };
             args.AddRange(words.Skip(3));
-            var (code, err) = await Cli([.. args]);
+            var (code, err) = await Scenarios.Cli.CliTests.Run([.. args]);
             Assert.AreEqual(CondensaCli.ExitOk, code, $"{command}\n{err}");
             var results = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
             Assert.AreEqual("completed", results["status"]!.GetValue<string>(), command);

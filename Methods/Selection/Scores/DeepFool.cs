@@ -27,7 +27,7 @@ public sealed class DeepFoolOptions : SelectionModelOptions
 }
 
 /// <summary>
-/// DeepFool selection (Ducoffe &amp; Precup 2018, "Adversarial active learning"): the samples closest to the trained
+/// DeepFool selection (Ducoffe &amp; Precioso 2018, "Adversarial active learning"): the samples closest to the trained
 /// selection model's decision boundary, measured by the smallest perturbation DeepFool (Moosavi-Dezfooli et al. 2016,
 /// Alg. 2) needs to change the prediction k̂ = argmax f(x₀), are kept — the <b>lowest</b> <c>‖r_tot‖²</c>. Each iteration
 /// linearizes the logits at <c>x_i = x₀ + (1 + η)·r_tot</c>: with <c>f'_k = f_k(x_i) − f_k̂(x_i)</c> and

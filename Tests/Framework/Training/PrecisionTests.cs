@@ -85,7 +85,7 @@ public sealed class PrecisionTests
         using var data = TinyData.Halves(6, seed: 5);
         using var model = ModelFactory.Create(Tiny, data.Shape, 2, seed: 2);
         var before = model.parameters().Select(p => p.detach().clone()).ToArray();
-        var mixed = Evaluator.Evaluate(model, data, precision: Precision.BFloat16);
+        var mixed = Evaluator.Evaluate(model, data, precision: Precision.Bfloat16);
         var exact = Evaluator.Evaluate(model, data, precision: Precision.Float32);
         Assert.IsTrue(model.parameters().Zip(before).All(p => p.First.dtype == ScalarType.Float32 && Same(p.First, p.Second)));
         Assert.AreEqual(exact.Loss, mixed.Loss, 0.05 * exact.Loss + 1e-3, "the same model, in two number formats");

@@ -119,7 +119,7 @@ public sealed class SynthesisTests
         {
             using var init = Condense(Condensa.Training.Precision.Float32, lrImg: 0);
             using var exact = Condense(Condensa.Training.Precision.Float32, lrImg: 0.1);
-            using var mixed = Condense(Condensa.Training.Precision.BFloat16, lrImg: 0.1);
+            using var mixed = Condense(Condensa.Training.Precision.Bfloat16, lrImg: 0.1);
             // The bfloat16 copy follows the network through the outer steps (parameters, batch-norm statistics and modes):
             // its image update is the float32 one up to rounding, and it is not bit-identical (the copy really ran).
             double step = (exact - init).norm().item<float>();

@@ -13,7 +13,8 @@ public sealed class CliTests
         return dir;
     }
 
-    private static async Task<(int Code, string Err)> Run(params string[] args)
+    /// <summary>Runs the CLI in this process and returns its exit code and what it wrote to standard error.</summary>
+    internal static async Task<(int Code, string Err)> Run(params string[] args)
     {
         var err = new StringWriter();
         var saved = Console.Error;
@@ -35,6 +36,21 @@ public sealed class CliTests
         StringAssert.Contains(err, $"{config}:6:3: 'train.speed': unknown key");
         StringAssert.Contains(err, $"{config}:7:7: 'arch':");
         Assert.IsFalse(err.Contains("   at "), "no stack trace without --verbose");
+    }
+
+    [TestMethod]
+    public async Task EveryNumberFormatIsSpelledAsItsHelpSaysIt()
+    {
+        var dir = TempDir();
+        var config = Path.Combine(dir, "p.yaml");
+        foreach (var precision in new[] { "auto", "float32", "bfloat16" })
+        {
+            File.WriteAllText(config, $"scenario: train\narch: convnet-w32-d1-instancenorm-relu-avgpool\ntrain:\n  epochs: 1\n  precision: {precision}\n");
+            var (code, err) = await Run("validate", config);
+            Assert.AreEqual(0, code, $"{precision}: {err}");
+        }
+        File.WriteAllText(config, "scenario: train\ntrain:\n  precision: half\n");
+        StringAssert.Contains((await Run("validate", config)).Err, "'train.precision': 'half' is not allowed; allowed values: auto, float32, bfloat16");
     }
 
     [TestMethod]

@@ -89,6 +89,7 @@ public sealed class DashboardRunTests
         foreach (var row in Results("compare")["rows"]!.AsArray())
             StringAssert.Contains(compare, $"{Pct(row!["accuracy_mean"]!.GetValue<double>())} ± {Pct(row["accuracy_std"]!.GetValue<double>())}");
         StringAssert.Contains(compare, "rows, top to bottom: ", "a memory grid names the class of each row");
+        StringAssert.Contains(compare, "/selection.json\">selection.json</a>", "a selected memory's indices can be downloaded");
 
         var continual = await http.GetStringAsync("/run/0/continual");
         StringAssert.Contains(continual, "Accuracy matrix: gdumb + random (mean of 2 runs)");

@@ -40,6 +40,8 @@ public sealed class DashboardTests
             """{"scenario":"compare","status":"completed","rows":[{"method":"dm","ipc":10,"accuracy_mean":0.8179},{"method":"random","ipc":10,"accuracy_mean":0.7362}]}""");
         File.WriteAllText(Path.Combine(compare, "results.md"), "| method | ipc 10 |\n|---|---|\n| dm | **81.79 ± 0.16** |\n| <b>random</b> | 73.62 ± 0.02 |\n");
         Directory.CreateSymbolicLink(Path.Combine(_root, "linked-run"), _outside);
+        var broken = Directory.CreateDirectory(Path.Combine(_root, "broken")).FullName;
+        File.WriteAllText(Path.Combine(broken, "results.json"), """{"scenario":"nas","status":"failed","error":"dataset path /x does not exist\nat step 1"}""");
     }
 
     [TestCleanup]
@@ -77,6 +79,8 @@ public sealed class DashboardTests
         StringAssert.Contains(index, WebUtility.HtmlEncode(Evil));
         Assert.IsFalse(index.Contains(Evil), "a run's name is never markup");
         Assert.IsFalse(index.Contains("linked-run"), "a link to a folder outside the root is not a run");
+        StringAssert.Contains(index, "<td class=\"failed\">failed</td><td>", "a failed run says so");
+        StringAssert.Contains(index, "<td>dataset path /x does not exist</td>", "with the first line of its error");
 
         var filtered = await http.GetStringAsync("/?scenario=compare");
         Assert.IsFalse(filtered.Contains(">quick-train<"));
@@ -94,6 +98,12 @@ public sealed class DashboardTests
         StringAssert.Contains(compare, "&lt;b&gt;random&lt;/b&gt;");
         Assert.AreEqual("""{"scenario":"train","status":"completed","metrics":{"test_accuracy":0.9123}}""", await http.GetStringAsync("/file/0/quick-train/results.json"));
         Assert.AreEqual(HttpStatusCode.NotFound, (await http.GetAsync("/run/0/no-such-run")).StatusCode);
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Patch })
+        {
+            using var request = new HttpRequestMessage(method, "/file/0/quick-train/results.json") { Content = new StringContent("{}") };
+            Assert.AreEqual(HttpStatusCode.MethodNotAllowed, (await http.SendAsync(request)).StatusCode, $"{method}: read-only");
+        }
+        Assert.AreEqual("""{"scenario":"train","status":"completed","metrics":{"test_accuracy":0.9123}}""", await http.GetStringAsync("/file/0/quick-train/results.json"));
     }
 
     [TestMethod]
