@@ -10,7 +10,7 @@ namespace Condensa.Scenarios.Bench;
 /// <summary>
 /// <c>tools/bench/selectors</c>: seconds each registered selector takes to pick ipc 10 from all 60,000 Fashion-MNIST
 /// training images, given the recorded training dynamics and embeddings (recorded once, beforehand, and not timed;
-/// the target is under 60 s per selector on 2 cores). GraNd's repeated trainings are training, not selection:
+/// the target is under 60 s per selector on 2 cores). GraNd's repeated trainings are training, not selection:
 /// it is timed with repeat = 1 (its other repeats cost one recording each). DeepFool, whose default tests the runner-up
 /// class only, is run a second time testing every class, and the bench prints how many picks the two share.
 /// </summary>
