@@ -11,7 +11,8 @@ public sealed record StoreStatus(string Url, IReadOnlyList<StoreStatus.Study> St
 {
     public sealed record Study(string Name, string Scenario, int Units, int Ready, int Blocked, int Running, int Stale, int Complete, int Failed, string Best);
 
-    public sealed record RunningUnit(string Study, string Unit, string Worker, int Attempt, double HeartbeatSeconds, bool Stale);
+    /// <param name="HeartbeatAt">When the worker last reported (null before its first heartbeat).</param>
+    public sealed record RunningUnit(string Study, string Unit, string Worker, int Attempt, double HeartbeatSeconds, bool Stale, DateTimeOffset? HeartbeatAt = null);
 
     public sealed record FailedUnit(string Study, string Unit, int Attempts, string Error);
 
@@ -36,7 +37,7 @@ public sealed record StoreStatus(string Url, IReadOnlyList<StoreStatus.Study> St
                 units.Count(u => u.IsStale(grace)), complete.Count, units.Count(u => u.State == TrialState.Failed),
                 best is null ? "" : $"{best.Value:0.0000} {Coordinator.Label(best)}"));
             running.AddRange(units.Where(u => u.State == TrialState.Running).Select(u =>
-                new RunningUnit(name, Coordinator.Label(u), u.Worker ?? "", u.Attempts, u.HeartbeatAge?.TotalSeconds ?? 0, u.IsStale(grace))));
+                new RunningUnit(name, Coordinator.Label(u), u.Worker ?? "", u.Attempts, u.HeartbeatAge?.TotalSeconds ?? 0, u.IsStale(grace), u.HeartbeatAt)));
             failed.AddRange(units.Where(u => u.State == TrialState.Failed).Select(u => new FailedUnit(name, Coordinator.Label(u), u.Attempts, UnitWorker.FirstLine(u.Error))));
         }
         return new StoreStatus(store.Url, studies, running, failed);

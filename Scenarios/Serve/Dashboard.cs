@@ -18,10 +18,11 @@ public sealed record DashboardOptions(IReadOnlyList<string> Roots, string Host =
 
 /// <summary>
 /// <c>condensa serve</c>: a read-only web view of run folders, served by ASP.NET Core from the SDK's shared framework,
-/// with nothing loaded from outside the machine. Pages: every run under the roots (newest first, filterable by
-/// scenario and status) and one run (its headline, results table, plots, resolved config and log tail). It binds to
-/// loopback unless told otherwise, and any other address needs a token. Files are served only from inside a run
-/// folder (no <c>..</c>, no absolute path, no symbolic link leading out), and every text from a run is HTML-escaped.
+/// with nothing loaded from outside the machine. Pages (<see cref="Pages"/>): every run under the roots (newest first,
+/// filterable by scenario and status), one run (headline, tables, charts, work units, memories, config, log tail) and
+/// a study store; each follows its source live at <c>/live/PAGE</c>. It binds to loopback unless told otherwise, and
+/// any other address needs a token. Only GET is served. Files are served only from inside a run folder (no <c>..</c>,
+/// no absolute path, no symbolic link leading out), and every text from a run is HTML-escaped.
 /// </summary>
 public static class Dashboard
 {
@@ -41,9 +42,10 @@ public static class Dashboard
         builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
         var app = builder.Build();
         if (!string.IsNullOrEmpty(options.Token)) app.Use(RequireToken(options.Token));
+        else app.Use(RequireLoopbackHost);
         var runs = new RunIndex(roots);
         var storages = options.Storages ?? [];
-        foreach (var url in storages) StudyStorage.Open(url).Dispose();   // a wrong URL fails now, with the store's own message
+        foreach (var url in storages) Pages.Read(url);   // a wrong URL fails now, with the store's own message; nothing is created
         var pages = new Pages(runs, storages);
         void Map(string pattern, Func<HttpContext, LivePage?> page)
         {
@@ -55,8 +57,16 @@ public static class Dashboard
         Map("/", ctx => pages.Runs(ctx.Request.Query["scenario"], ctx.Request.Query["status"]));
         Map("/run/{root:int}/{name}", ctx => pages.Run(Route<int>(ctx, "root"), Route<string>(ctx, "name")));
         Map("/store/{index:int}", ctx => pages.Store(Route<int>(ctx, "index")));
-        app.MapGet("/file/{root:int}/{name}/{**path}", (int root, string name, string path) =>
-            runs.Find(root, name) is { } run && run.File(path) is { } file ? Results.File(file, ContentType(file)) : Results.NotFound());
+        app.MapGet("/file/{root:int}/{name}/{**path}", (HttpContext ctx, int root, string name, string path) =>
+        {
+            if (runs.Find(root, name) is not { } run || run.File(path) is not { } file) return Results.NotFound();
+            ctx.Response.Headers.XContentTypeOptions = "nosniff";
+            ctx.Response.Headers.ContentSecurityPolicy = "sandbox";   // an SVG or HTML file of a run never runs script as the dashboard
+            var type = ContentType(file);
+            return type.StartsWith("text/", StringComparison.Ordinal) || type == "application/json"
+                ? Results.Text(Pages.MaskPasswords(run.Text(path, long.MaxValue) ?? ""), type)   // configs and logs may name a store with its password
+                : Results.File(file, type);
+        });
         return app;
     }
 
@@ -75,11 +85,20 @@ public static class Dashboard
         yield return new System.Net.ServerSentEvents.SseItem<string>("", "ready");   // sends the response's headers now, so the stream is open before the first change
         while (!cancel.IsCancellationRequested)
         {
-            var version = page.Version();
-            if (version != shown)
+            string? version = null, body = null;
+            try
+            {
+                version = page.Version();
+                if (version != shown) body = page.Body();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                version = null;   // a folder removed or replaced while being read: try again next tick
+            }
+            if (version is not null && body is not null)
             {
                 shown = version;
-                yield return new System.Net.ServerSentEvents.SseItem<string>(page.Body(), "page") { EventId = version };
+                yield return new System.Net.ServerSentEvents.SseItem<string>(body, "page") { EventId = version };
             }
             try { await Task.Delay(LiveInterval, cancel); }
             catch (OperationCanceledException) { yield break; }
@@ -89,6 +108,21 @@ public static class Dashboard
     /// <summary>True for localhost and loopback addresses.</summary>
     public static bool IsLoopback(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
+    /// <summary>
+    /// Without a token the dashboard answers only requests addressed to a loopback name, so a web page that rebinds its
+    /// own domain name to 127.0.0.1 cannot read it through the browser.
+    /// </summary>
+    private static async Task RequireLoopbackHost(HttpContext ctx, RequestDelegate next)
+    {
+        if (!IsLoopback(ctx.Request.Host.Host.Trim('[', ']')))
+        {
+            ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await ctx.Response.WriteAsync("condensa serve: this dashboard answers only at localhost or a loopback address");
+            return;
+        }
+        await next(ctx);
+    }
 
     private static Func<HttpContext, RequestDelegate, Task> RequireToken(string token) => async (ctx, next) =>
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Condensa.Study;
@@ -41,7 +42,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         body.Append("<table><tr><th>run</th><th>scenario</th><th>status</th><th>started</th><th>duration</th><th>headline</th></tr>");
         foreach (var r in shown)
             body.Append($"<tr><td><a href=\"{E(r.Link)}\">{E(r.Name)}</a></td><td>{E(r.Scenario)}</td><td class=\"{E(r.Status)}\">{E(r.Status)}</td>" +
-                        $"<td>{r.Started:yyyy-MM-dd HH:mm}</td><td>{E(r.Duration)}</td><td>{E(r.Error is { } error ? error.Split('\n')[0] : r.Headline)}</td></tr>");
+                        $"<td>{r.Started:yyyy-MM-dd HH:mm}</td><td>{E(r.Duration)}</td><td>{E(r.Error is { } error ? MaskPasswords(error.Split('\n')[0]) : r.Headline)}</td></tr>");
         body.Append("</table>");
         if (shown.Count == 0) body.Append("<p>No runs here yet: <code>./condensa run CONFIG</code> writes one.</p>");
         return body.ToString();
@@ -52,7 +53,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         var body = new StringBuilder();
         body.Append($"<p>{E(run.Scenario)} · <span class=\"{E(run.Status)}\">{E(run.Status)}</span> · started {run.Started:yyyy-MM-dd HH:mm} · {E(run.Duration)}</p>");
         if (run.Headline.Length > 0) body.Append($"<p><strong>{E(run.Headline)}</strong></p>");
-        if (run.Error is { } error) body.Append($"<pre class=\"failed\">{E(error)}</pre>");
+        if (run.Error is { } error) body.Append($"<pre class=\"failed\">{E(MaskPasswords(error))}</pre>");
         if (run.Text("results.md") is { } table) body.Append("<h2>Results</h2>").Append(MarkdownTables(table));
         else if (run.Results is JsonObject results) body.Append("<h2>Results</h2>").Append(ScalarTables(results));
         body.Append(RunCharts.Of(run));
@@ -64,7 +65,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
             body.Append("<h2>Memories</h2><div class=\"chart\">");
             foreach (var image in memories)
                 body.Append($"<figure><a href=\"{E(run.FileLink(image))}\"><img src=\"{E(run.FileLink(image))}\" alt=\"{E(image)}\"></a>" +
-                            $"<figcaption>{E(image)}{RunCharts.GridCaption(run, image)}</figcaption></figure>");
+                            $"<figcaption>{E(image)}{RunCharts.Guarded(() => RunCharts.GridCaption(run, image))}</figcaption></figure>");
             body.Append("</div>");
         }
         body.Append("<h2>Downloads</h2><p>");
@@ -82,20 +83,36 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         if (run.StorageUrl() is not { } url || run.RunId is not { } id) return null;
         try
         {
-            using var store = StudyStorage.Open(url);
-            return StoreStatus.Read(store, id);
+            return Read(url, id);
         }
-        catch (Exception e) when (e is CondensaException or IOException or System.Data.Common.DbException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return null;
+            return null;   // a store that is away, busy or being written: the page shows the rest
         }
     }
+
+    /// <summary>A store's state, never creating one: a SQLite file that is not there is an error, not a new store.</summary>
+    internal static StoreStatus Read(string url, string? runId = null)
+    {
+        if (SqlitePath(url) is { } path && !File.Exists(path)) throw new CondensaException($"study store {url} does not exist");
+        using var store = StudyStorage.Open(url);
+        return StoreStatus.Read(store, runId);
+    }
+
+    /// <summary>The file of a SQLite store URL (<c>sqlite:PATH</c>, <c>sqlite:///PATH</c>, <c>PATH.db</c>), or null for other stores.</summary>
+    internal static string? SqlitePath(string url) =>
+        url.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? url["sqlite:".Length..] is var rest && rest.StartsWith("//") ? rest[2..] : rest
+        : !url.Contains("://") && url.EndsWith(".db", StringComparison.OrdinalIgnoreCase) ? url : null;
 
     private static string StoreVersion(RunFolder run) => RunStore(run) is { } status ? Fingerprint.Of(StoreTables(status)) : "";
 
     private static LivePage StorePage(string url)
     {
-        string Draw() { using var store = StudyStorage.Open(url); return StoreTables(StoreStatus.Read(store)); }
+        string Draw()
+        {
+            try { return StoreTables(Read(url)); }
+            catch (Exception e) when (e is not OperationCanceledException) { return $"<p class=\"failed\">The store cannot be read now: {E(MaskPasswords(e.Message))}</p>"; }
+        }
         return new(StudyStorage.MaskPassword(url), () => Fingerprint.Of(Draw()), Draw);
     }
 
@@ -110,22 +127,22 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         body.Append("</table>");
         if (status.Running.Count > 0)
         {
-            body.Append("<h3>Running units</h3><table><tr><th>study</th><th>unit</th><th>worker</th><th>attempt</th><th>heartbeat</th></tr>");
+            body.Append("<h3>Running units</h3><table><tr><th>study</th><th>unit</th><th>worker</th><th>attempt</th><th>last heartbeat</th></tr>");
             foreach (var u in status.Running)
-                body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{E(u.Worker)}</td><td>{u.Attempt}</td><td class=\"{(u.Stale ? "failed" : "")}\">{u.HeartbeatSeconds:0} s ago{(u.Stale ? " (stale)" : "")}</td></tr>");
+                body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{E(u.Worker)}</td><td>{u.Attempt}</td><td class=\"{(u.Stale ? "failed" : "")}\">{(u.HeartbeatAt is { } at ? at.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture) : "none yet")}{(u.Stale ? " (stale)" : "")}</td></tr>");
             body.Append("</table>");
         }
         if (status.Failed.Count > 0)
         {
             body.Append("<h3>Failed units</h3><table><tr><th>study</th><th>unit</th><th>attempts</th><th>error</th></tr>");
-            foreach (var u in status.Failed) body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{u.Attempts}</td><td>{E(u.Error)}</td></tr>");
+            foreach (var u in status.Failed) body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{u.Attempts}</td><td>{E(MaskPasswords(u.Error))}</td></tr>");
             body.Append("</table>");
         }
         return body.ToString();
     }
 
     /// <summary>A text with every URL's password replaced by ***.</summary>
-    private static string MaskPasswords(string text) => UrlPattern.Replace(text, m => StudyStorage.MaskPassword(m.Value));
+    internal static string MaskPasswords(string text) => UrlPattern.Replace(text, m => StudyStorage.MaskPassword(m.Value));
 
     private static readonly System.Text.RegularExpressions.Regex UrlPattern = new(@"[A-Za-z][A-Za-z0-9+.-]*://\S+", System.Text.RegularExpressions.RegexOptions.Compiled);
 

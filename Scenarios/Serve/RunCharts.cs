@@ -16,22 +16,25 @@ namespace Condensa.Scenarios.Serve;
 /// </summary>
 internal static class RunCharts
 {
-    public static string Of(RunFolder run)
+    public static string Of(RunFolder run) => Guarded(() => run.Scenario switch
+    {
+        "train" => Train(run),
+        "compare" => Compare(run),
+        "continual" => Continual(run),
+        "nas" => Nas(run),
+        _ => "",
+    });
+
+    /// <summary>What <paramref name="draw"/> draws, or a note when the run's files are incomplete or malformed (a run being written, or an older format).</summary>
+    public static string Guarded(Func<string> draw)
     {
         try
         {
-            return run.Scenario switch
-            {
-                "train" => Train(run),
-                "compare" => Compare(run),
-                "continual" => Continual(run),
-                "nas" => Nas(run),
-                _ => "",
-            };
+            return draw();
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return $"<p class=\"failed\">charts: the run's files are incomplete or malformed ({E(e.Message)})</p>";   // a run being written, or an older format
+            return $"<p class=\"failed\">charts: the run's files are incomplete or malformed ({E(e.Message)})</p>";
         }
     }
 
@@ -49,7 +52,7 @@ internal static class RunCharts
         var rows = meta["classes"]!.AsArray().Select(c => c!.GetValue<int>()).Select(c => c < names.Length ? names[c] : c.ToString(CultureInfo.InvariantCulture));
         var files = new[] { MemoryStore.MetadataFile, MemoryStore.SelectionFile, MemoryStore.ImagesFile, MemoryStore.LabelsFile }
             .Where(f => run.File(folder + f) is not null).Select(f => $"<a href=\"{E(run.FileLink(folder + f))}\">{E(f)}</a>");
-        return $"<br>{E(meta["method"]?.ToString())}, {meta["count"]} images, built in {meta["seconds"]?.GetValue<double>():0.0} s<br>" +
+        return $"<br>{E(meta["method"]?.ToString())}, {E(meta["count"]?.ToString())} images, built in {meta["seconds"]?.GetValue<double>():0.0} s<br>" +
                $"rows, top to bottom: {E(string.Join(", ", rows))}<br>{string.Join(" ", files)}";
     }
 
@@ -61,7 +64,7 @@ internal static class RunCharts
         {
             var epoch = Column(csv, "epoch");
             var series = new List<Series> { new("train loss", epoch, Column(csv, "loss")), new("train accuracy", epoch, Column(csv, "train_accuracy")) };
-            var tested = csv.Where(r => r["test_accuracy"].Length > 0).ToList();
+            var tested = csv.Where(r => r.GetValueOrDefault("test_accuracy") is { Length: > 0 }).ToList();
             if (tested.Count > 0) series.Add(new("test accuracy", Column(tested, "epoch"), Column(tested, "test_accuracy")));
             html.Append("<h2>Training curve</h2>").Append(Chart(Plots.Line("Training curve", "epoch", "loss / accuracy", series), series, "epoch"));
         }
@@ -96,8 +99,8 @@ internal static class RunCharts
         }
         html.Append("<h2>Memory builds</h2><table><tr><th>builder</th><th>budget</th><th>images</th><th>build seconds</th><th>accuracy</th></tr>");
         foreach (var r in rows)
-            html.Append($"<tr><td>{E(r!["method"]?.ToString())}</td><td>{(r["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {r["fraction"]}")}</td><td>{r["memory_images"]}</td>" +
-                        $"<td>{r["build_seconds"]}</td><td>{100 * r["accuracy_mean"]!.GetValue<double>():0.00} ± {100 * r["accuracy_std"]!.GetValue<double>():0.00}</td></tr>");
+            html.Append($"<tr><td>{E(r!["method"]?.ToString())}</td><td>{E(r["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {r["fraction"]}")}</td><td>{E(r["memory_images"]?.ToString())}</td>" +
+                        $"<td>{E(r["build_seconds"]?.ToString())}</td><td>{100 * r["accuracy_mean"]!.GetValue<double>():0.00} ± {100 * r["accuracy_std"]!.GetValue<double>():0.00}</td></tr>");
         return html.Append("</table>").ToString();
     }
 
@@ -131,7 +134,7 @@ internal static class RunCharts
 
     private static string Nas(RunFolder run)
     {
-        var trials = run.Csv("trials.csv").Where(t => t["state"] == "complete" && t["validation_accuracy"].Length > 0).ToList();
+        var trials = run.Csv("trials.csv").Where(t => t.GetValueOrDefault("state") == "complete" && t.GetValueOrDefault("validation_accuracy") is { Length: > 0 }).ToList();
         if (run.Results?["proxies"] is not JsonArray proxies || trials.Count == 0) return "";
         var whole = trials.Where(t => t["proxy"] == "whole").GroupBy(t => t["arch"]).ToDictionary(g => g.Key, g => g.Average(t => Parse(t["validation_accuracy"])));
         var html = new StringBuilder();

@@ -12,7 +12,7 @@ internal sealed class RunIndex(IReadOnlyList<string> roots)
     /// <summary>Every run folder (one holding config.yaml or results.json), newest first.</summary>
     public IReadOnlyList<RunFolder> All() =>
         roots.SelectMany((root, i) => Directory.Exists(root)
-                ? new DirectoryInfo(root).EnumerateDirectories().Where(d => d.LinkTarget is null && IsRun(d.FullName)).Select(d => new RunFolder(i, d.FullName))
+                ? new DirectoryInfo(root).EnumerateDirectories().Where(d => d.LinkTarget is null && IsRun(d.FullName)).Select(d => Read(i, d.FullName)).OfType<RunFolder>()
                 : [])
             .OrderByDescending(r => r.Started).ToList();
 
@@ -21,7 +21,14 @@ internal sealed class RunIndex(IReadOnlyList<string> roots)
     {
         if (root < 0 || root >= roots.Count || name is "." or ".." || name.IndexOfAny(['/', '\\']) >= 0) return null;
         var dir = new DirectoryInfo(Path.Combine(roots[root], name));
-        return dir.Exists && dir.LinkTarget is null && IsRun(dir.FullName) ? new RunFolder(root, dir.FullName) : null;
+        return dir.Exists && dir.LinkTarget is null && IsRun(dir.FullName) ? Read(root, dir.FullName) : null;
+    }
+
+    /// <summary>The run folder as it is now, or null when it vanished while being read.</summary>
+    private static RunFolder? Read(int root, string path)
+    {
+        try { return new RunFolder(root, path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>
@@ -57,17 +64,21 @@ internal sealed class RunFolder
         Path = path;
         Name = System.IO.Path.GetFileName(path);
         try { _results = File("results.json") is { } results ? JsonNode.Parse(System.IO.File.ReadAllText(results)) : null; }
-        catch (Exception e) when (e is IOException or JsonException) { _results = null; }
-        Scenario = _results?["scenario"]?.GetValue<string>() ?? ScenarioFromConfig() ?? "?";
-        Status = IsOwnerAlive(path) ? "running" : _results?["status"]?.GetValue<string>() ?? "no results";
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { _results = null; }
+        Scenario = TextOf(_results, "scenario") ?? ScenarioFromConfig() ?? "?";
+        Status = IsOwnerAlive(path) ? "running" : TextOf(_results, "status") ?? "no results";
         var config = new FileInfo(System.IO.Path.Combine(path, "config.yaml"));
         Started = config.Exists ? config.LastWriteTime : Directory.GetCreationTime(path);
         var last = new[] { "results.json", "log.txt" }.Select(f => new FileInfo(System.IO.Path.Combine(path, f))).Where(f => f.Exists).Select(f => f.LastWriteTime).DefaultIfEmpty(Started).Max();
         var span = last - Started;
         Duration = span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes} min" : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes} min" : $"{Math.Max(0, (int)span.TotalSeconds)} s";
         Headline = HeadlineOf(Scenario, _results);
-        Error = _results?["error"]?.GetValue<string>();
+        Error = TextOf(_results, "error");
     }
+
+    /// <summary>A text value of a results.json that may be half-written or of another shape, or null.</summary>
+    private static string? TextOf(JsonNode? results, string key) =>
+        results is JsonObject o && o[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
     public string Path { get; }
     public string Name { get; }
@@ -98,19 +109,25 @@ internal sealed class RunFolder
         return full;
     }
 
-    /// <summary>A text file of the run (the last 256 KiB of a larger one), or null.</summary>
-    public string? Text(string relative)
+    /// <summary>A text file of the run (the last <paramref name="limit"/> bytes of a larger one), or null when it is not there or cannot be read now.</summary>
+    public string? Text(string relative, long limit = 256 * 1024)
     {
         if (File(relative) is not { } path) return null;
-        using var stream = System.IO.File.OpenRead(path);
-        const long limit = 256 * 1024;
-        if (stream.Length > limit) stream.Seek(-limit, SeekOrigin.End);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        try
+        {
+            using var stream = System.IO.File.OpenRead(path);
+            if (stream.Length > limit) stream.Seek(-limit, SeekOrigin.End);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;   // deleted or replaced between the check and the read
+        }
     }
 
     /// <summary>A CSV file of the run as rows keyed by its header, or no rows when it is missing.</summary>
-    public IReadOnlyList<IReadOnlyDictionary<string, string>> Csv(string relative) => Text(relative) is { } text ? Reporting.RunDirectory.ReadCsv(text) : [];
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> Csv(string relative) => Text(relative, long.MaxValue) is { } text ? Reporting.RunDirectory.ReadCsv(text) : [];
 
     /// <summary>The run's PNG and SVG files (plots, memory grids), relative with '/', at most 60.</summary>
     public IReadOnlyList<string> Images() =>
@@ -137,7 +154,8 @@ internal sealed class RunFolder
     public string? StorageUrl()
     {
         var configured = Text("config.yaml")?.Split('\n').Select(l => l.TrimEnd()).FirstOrDefault(l => l.StartsWith("storage:", StringComparison.Ordinal))?["storage:".Length..].Trim().Trim('"', '\'');
-        if (!string.IsNullOrEmpty(configured) && configured != "null") return configured;
+        if (!string.IsNullOrEmpty(configured) && configured != "null")
+            return Pages.SqlitePath(configured) is { } file && !System.IO.Path.IsPathRooted(file) ? "sqlite:" + System.IO.Path.Combine(Path, file) : configured;
         return File("study.db") is { } db ? "sqlite:" + db : null;
     }
 
@@ -183,9 +201,9 @@ internal sealed class RunFolder
             }
             return "";
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return "";
+            return "";   // a results.json of another shape: no headline
         }
     }
 }

@@ -83,7 +83,12 @@ public sealed class DashboardRunTests
         StringAssert.Contains(train, "<h2>Training curve</h2>");
         StringAssert.Contains(train, "<h2>Confusion matrix</h2>");
         var confusion = Results("train")["confusion_matrix"]!.AsArray();
-        StringAssert.Contains(train, $">{confusion[0]![0]}</td>", "the confusion matrix's cells hold its counts");
+        var firstClass = Results("train")["per_class_accuracy"]!.AsObject().First().Key;
+        Assert.IsTrue(System.Text.RegularExpressions.Regex.IsMatch(train,
+                $"<tr><th>{System.Text.RegularExpressions.Regex.Escape(firstClass)}</th>" + string.Concat(confusion[0]!.AsArray().Select(c => $"<td class=\"heat\"[^>]*>{c}</td>")) + "</tr>"),
+            "the confusion matrix's first row holds its counts, named by its class");
+        var epochOne = Condensa.Reporting.RunDirectory.ReadCsv(File.ReadAllText(Path.Combine(_runs, "train", "training.csv")))[0];
+        StringAssert.Contains(train, $"<tr><td>1</td><td>{double.Parse(epochOne["loss"], System.Globalization.CultureInfo.InvariantCulture):0.0000}</td>", "the curve's values beside the chart");
 
         var compare = await http.GetStringAsync("/run/0/compare");
         foreach (var row in Results("compare")["rows"]!.AsArray())
@@ -132,7 +137,8 @@ public sealed class DashboardRunTests
             using var reader = new StreamReader(events);
             var results = Results("train");
             results["metrics"]!["test_accuracy"] = 0.4321;
-            File.WriteAllText(Path.Combine(copy, "results.json"), results.ToJsonString());
+            File.WriteAllText(Path.Combine(copy, "results.json.tmp"), results.ToJsonString());
+            File.Move(Path.Combine(copy, "results.json.tmp"), Path.Combine(copy, "results.json"), overwrite: true);   // as the run writes it
 
             var received = await ReadPage(reader).WaitAsync(TimeSpan.FromSeconds(30));
             StringAssert.Contains(received.Data, "test accuracy 43.21%", "the new body carries the new result");

@@ -37,9 +37,12 @@ public sealed class DashboardTests
         var compare = Directory.CreateDirectory(Path.Combine(_root, Evil)).FullName;
         File.WriteAllText(Path.Combine(compare, "config.yaml"), "scenario: compare\n");
         File.WriteAllText(Path.Combine(compare, "results.json"),
-            """{"scenario":"compare","status":"completed","rows":[{"method":"dm","ipc":10,"accuracy_mean":0.8179},{"method":"random","ipc":10,"accuracy_mean":0.7362}]}""");
+            """{"scenario":"compare","status":"completed","rows":[{"method":"dm","ipc":10,"accuracy_mean":0.8179,"accuracy_std":0.0016},{"method":"random","ipc":10,"accuracy_mean":0.7362,"accuracy_std":0.0002,"memory_images":"<img src=y onerror=alert(2)>"}]}""");
         File.WriteAllText(Path.Combine(compare, "results.md"), "| method | ipc 10 |\n|---|---|\n| dm | **81.79 ± 0.16** |\n| <b>random</b> | 73.62 ± 0.02 |\n");
         Directory.CreateSymbolicLink(Path.Combine(_root, "linked-run"), _outside);
+        var halfWritten = Directory.CreateDirectory(Path.Combine(_root, "half-written")).FullName;
+        File.WriteAllText(Path.Combine(halfWritten, "results.json"), """{"scenario":"compare","rows":[{"method":""");
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(_root, "odd-shape")).FullName, "results.json"), """{"scenario":["nas"],"status":7,"rows":"x"}""");
         var broken = Directory.CreateDirectory(Path.Combine(_root, "broken")).FullName;
         File.WriteAllText(Path.Combine(broken, "results.json"), """{"scenario":"nas","status":"failed","error":"dataset path /x does not exist\nat step 1"}""");
     }
@@ -55,12 +58,12 @@ public sealed class DashboardTests
     }
 
     /// <summary>A GET with the path sent exactly as given (HttpClient would resolve "..").</summary>
-    private static async Task<(int Status, string Body)> RawGet(Uri server, string path)
+    private static async Task<(int Status, string Body)> RawGet(Uri server, string path, string? host = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port);
         await using var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {server.Host}\r\nConnection: close\r\n\r\n"));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {host ?? server.Host}\r\nConnection: close\r\n\r\n"));
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var response = await reader.ReadToEndAsync();
         return (int.Parse(response.Split(' ')[1]), response);
@@ -96,6 +99,15 @@ public sealed class DashboardTests
         var compare = await http.GetStringAsync("/run/0/" + Uri.EscapeDataString(Evil));
         StringAssert.Contains(compare, "<td><strong>" + WebUtility.HtmlEncode("81.79 ± 0.16") + "</strong></td>", "the best of a column stays bold");
         StringAssert.Contains(compare, "&lt;b&gt;random&lt;/b&gt;");
+        Assert.IsFalse(compare.Contains("<img src=y"), "a text value in results.json is never markup");
+        StringAssert.Contains(compare, WebUtility.HtmlEncode("<img src=y onerror=alert(2)>"));
+        StringAssert.Contains(index, ">half-written<", "a half-written results.json leaves the runs page working");
+        StringAssert.Contains(index, ">odd-shape<");
+        Assert.AreEqual(HttpStatusCode.OK, (await http.GetAsync("/run/0/half-written")).StatusCode);
+        Assert.AreEqual(HttpStatusCode.OK, (await http.GetAsync("/run/0/odd-shape")).StatusCode);
+        var downloaded = await http.GetStringAsync("/file/0/quick-train/log.txt");
+        StringAssert.Contains(downloaded, "postgresql://condensa:***@10.0.0.1:5432/runs");
+        Assert.IsFalse(downloaded.Contains("hunter2"), "a downloaded log hides the password too");
         Assert.AreEqual("""{"scenario":"train","status":"completed","metrics":{"test_accuracy":0.9123}}""", await http.GetStringAsync("/file/0/quick-train/results.json"));
         Assert.AreEqual(HttpStatusCode.NotFound, (await http.GetAsync("/run/0/no-such-run")).StatusCode);
         foreach (var method in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Patch })
@@ -132,6 +144,7 @@ public sealed class DashboardTests
             Assert.IsFalse(body.Contains("TOPSECRET"), path);
         }
         Assert.AreEqual(200, (await RawGet(server, "/file/0/quick-train/log.txt")).Status);
+        Assert.AreEqual(400, (await RawGet(server, "/run/0/quick-train", host: "rebound.example.org")).Status, "a request to another host name (DNS rebinding)");
     }
 
     [TestMethod]
@@ -175,5 +188,8 @@ public sealed class DashboardTests
         var update = await DashboardRunTests.ReadPage(events).WaitAsync(TimeSpan.FromSeconds(30));
         StringAssert.Contains(update.Data, "<td>second-study</td>", "a new study reaches the open page");
         Assert.AreEqual(HttpStatusCode.NotFound, (await http.GetAsync("/store/1")).StatusCode);
+        var missing = Path.Combine(_outside, "typo.db");
+        Assert.ThrowsExactly<CondensaException>(() => Dashboard.Build(new DashboardOptions([_root], "127.0.0.1", 0, Storages: ["sqlite:" + missing])));
+        Assert.IsFalse(File.Exists(missing), "showing a store never creates one");
     }
 }
