@@ -57,6 +57,14 @@ public abstract partial class StudyStorage : IDisposable
         string text = url.Trim();
         if (text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
             return PostgresStorage.FromUrl(text);
+        if (SqliteFile(text) is { } file) return new SqliteStorage(file, text);
+        throw Malformed(text, "unknown form");
+    }
+
+    /// <summary>The file a SQLite store URL names (<c>sqlite:PATH</c>, <c>sqlite:///PATH</c>, <c>PATH.db</c>), or null for other stores.</summary>
+    public static string? SqliteFile(string url)
+    {
+        string text = url.Trim();
         if (text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
         {
             string rest = text["sqlite:".Length..];
@@ -66,11 +74,9 @@ public abstract partial class StudyStorage : IDisposable
                 if (!rest.StartsWith('/')) throw Malformed(text, "a sqlite URL with '//' needs an absolute path after it (sqlite:///abs/path.db)");
             }
             if (rest.Length == 0) throw Malformed(text, "it names no file");
-            return new SqliteStorage(rest, text);
+            return rest;
         }
-        if (!text.Contains("://", StringComparison.Ordinal) && text.EndsWith(".db", StringComparison.OrdinalIgnoreCase))
-            return new SqliteStorage(text, text);
-        throw Malformed(text, "unknown form");
+        return !text.Contains("://", StringComparison.Ordinal) && text.EndsWith(".db", StringComparison.OrdinalIgnoreCase) ? text : null;
     }
 
     /// <summary><paramref name="url"/> with the password of its user-info part replaced by <c>***</c>.</summary>

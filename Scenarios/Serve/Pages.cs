@@ -80,10 +80,9 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
     /// <summary>The run's own studies in its store (the run folder's study.db, or the config's storage), or null when it has none.</summary>
     private static StoreStatus? RunStore(RunFolder run)
     {
-        if (run.StorageUrl() is not { } url || run.RunId is not { } id) return null;
         try
         {
-            return Read(url, id);
+            return run.StorageUrl() is { } url && run.RunId is { } id ? Read(url, id) : null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -94,15 +93,10 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
     /// <summary>A store's state, never creating one: a SQLite file that is not there is an error, not a new store.</summary>
     internal static StoreStatus Read(string url, string? runId = null)
     {
-        if (SqlitePath(url) is { } path && !File.Exists(path)) throw new CondensaException($"study store {url} does not exist");
+        if (StudyStorage.SqliteFile(url) is { } path && !File.Exists(path)) throw new CondensaException($"study store {url} does not exist");
         using var store = StudyStorage.Open(url);
         return StoreStatus.Read(store, runId);
     }
-
-    /// <summary>The file of a SQLite store URL (<c>sqlite:PATH</c>, <c>sqlite:///PATH</c>, <c>PATH.db</c>), or null for other stores.</summary>
-    internal static string? SqlitePath(string url) =>
-        url.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? url["sqlite:".Length..] is var rest && rest.StartsWith("//") ? rest[2..] : rest
-        : !url.Contains("://") && url.EndsWith(".db", StringComparison.OrdinalIgnoreCase) ? url : null;
 
     private static string StoreVersion(RunFolder run) => RunStore(run) is { } status ? Fingerprint.Of(StoreTables(status)) : "";
 

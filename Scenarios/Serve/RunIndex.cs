@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Condensa.Study;
 using Condensa.Work;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -155,7 +156,7 @@ internal sealed class RunFolder
     {
         var configured = Text("config.yaml")?.Split('\n').Select(l => l.TrimEnd()).FirstOrDefault(l => l.StartsWith("storage:", StringComparison.Ordinal))?["storage:".Length..].Trim().Trim('"', '\'');
         if (!string.IsNullOrEmpty(configured) && configured != "null")
-            return Pages.SqlitePath(configured) is { } file && !System.IO.Path.IsPathRooted(file) ? "sqlite:" + System.IO.Path.Combine(Path, file) : configured;
+            return StudyStorage.SqliteFile(configured) is { } file && !System.IO.Path.IsPathRooted(file) ? "sqlite:" + System.IO.Path.Combine(Path, file) : configured;
         return File("study.db") is { } db ? "sqlite:" + db : null;
     }
 
