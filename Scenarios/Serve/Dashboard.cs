@@ -88,8 +88,9 @@ public static class Dashboard
             string? version = null, body = null;
             try
             {
-                version = page.Version();
-                if (version != shown) body = page.Body();
+                var state = page.Read();
+                version = state.Version;
+                if (version != shown) body = state.Body();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -144,9 +145,12 @@ public static class Dashboard
     internal static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
     /// <summary>The HTML document around a page's body; a small inline script swaps in each new body the server sends.</summary>
-    private static string Shell(LivePage page) => $$"""
+    private static string Shell(LivePage page)
+    {
+        var (title, state) = (page.Title, page.Read());
+        return $$"""
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>{{E(page.Title)}} · Condensa</title>
+        <html lang="en"><head><meta charset="utf-8"><title>{{E(title)}} · Condensa</title>
         <style>
         body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
         table { border-collapse: collapse; margin: 0.5rem 0 1rem; } td, th { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; }
@@ -156,9 +160,9 @@ public static class Dashboard
         .chart table { font-size: 0.85rem; } td.heat { text-align: right; font-variant-numeric: tabular-nums; }
         figure { margin: 0.3rem; } figcaption { font-size: 0.85rem; } #live { color: #777; font-size: 0.85rem; }
         </style></head>
-        <body><p><a href="/">runs</a> <span id="live"></span></p><h1>{{E(page.Title)}}</h1>
-        <main data-version="{{E(page.Version())}}">
-        {{page.Body()}}
+        <body><p><a href="/">runs</a> <span id="live"></span></p><h1>{{E(title)}}</h1>
+        <main data-version="{{E(state.Version)}}">
+        {{state.Body()}}
         </main>
         <script>
         (() => {
@@ -173,6 +177,7 @@ public static class Dashboard
         </script>
         </body></html>
         """;
+    }
 
     private static string ContentType(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {

@@ -7,11 +7,14 @@ using static Condensa.Scenarios.Serve.Dashboard;
 
 namespace Condensa.Scenarios.Serve;
 
+/// <summary>One page of the dashboard: its title, and how to read its state now (read once per request or live tick).</summary>
+internal sealed record LivePage(string Title, Func<PageState> Read);
+
 /// <summary>
-/// One page of the dashboard: its title, a cheap version (a fingerprint of what it is drawn from, which changes when
-/// that changes) and its body, drawn only when shown or when the version moved.
+/// A page's state at one moment: a cheap version (a fingerprint of what it is drawn from, which changes when that
+/// changes) and its body, drawn from the same reading only when shown or when the version moved.
 /// </summary>
-internal sealed record LivePage(string Title, Func<string> Version, Func<string> Body);
+internal sealed record PageState(string Version, Func<string> Body);
 
 /// <summary>The dashboard's pages: every run, one run, a study store. Each draws from the files and stores as they are when asked.</summary>
 internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
@@ -20,11 +23,15 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
 
     /// <summary>The page of a run, or null when there is no such run; it looks the folder up afresh each time it is drawn.</summary>
     public LivePage? Run(int root, string name) => runs.Find(root, name) is { } run
-        ? new(run.Name, () => runs.Find(root, name) is { } now ? now.Version() + StoreVersion(now) : "gone",
-            () => runs.Find(root, name) is { } now ? RunBody(now) : "<p class=\"failed\">This run folder is gone.</p>")
+        ? new(run.Name, () =>
+        {
+            if (runs.Find(root, name) is not { } now) return new("gone", () => "<p class=\"failed\">This run folder is gone.</p>");
+            var store = RunStore(now);
+            return new(now.Version() + (store is null ? "" : Fingerprint.Of(StoreTables(store))), () => RunBody(now, store));
+        })
         : null;
 
-    public LivePage Runs(string? scenario, string? status) => new("Condensa runs", runs.Version, () =>
+    public LivePage Runs(string? scenario, string? status) => new("Condensa runs", () => new(runs.Version(), () =>
     {
         var all = runs.All();
         var shown = all.Where(r => string.IsNullOrEmpty(scenario) || r.Scenario == scenario)
@@ -46,9 +53,10 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         body.Append("</table>");
         if (shown.Count == 0) body.Append("<p>No runs here yet: <code>./condensa run CONFIG</code> writes one.</p>");
         return body.ToString();
-    });
+    }));
 
-    private static string RunBody(RunFolder run)
+    /// <summary>A run's page from one reading of its folder and of its own studies (<paramref name="store"/>, null without a store).</summary>
+    private static string RunBody(RunFolder run, StoreStatus? store)
     {
         var body = new StringBuilder();
         body.Append($"<p>{E(run.Scenario)} · <span class=\"{E(run.Status)}\">{E(run.Status)}</span> · started {run.Started:yyyy-MM-dd HH:mm} · {E(run.Duration)}</p>");
@@ -57,7 +65,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         if (run.Text("results.md") is { } table) body.Append("<h2>Results</h2>").Append(MarkdownTables(table));
         else if (run.Results is JsonObject results) body.Append("<h2>Results</h2>").Append(ScalarTables(results));
         body.Append(RunCharts.Of(run));
-        if (RunStore(run) is { } status && status.Studies.Count > 0) body.Append("<h2>Work units</h2>").Append(StoreTables(status));
+        if (store is { Studies.Count: > 0 }) body.Append("<h2>Work units</h2>").Append(StoreTables(store));
         var images = run.Images();
         var memories = images.Where(i => i.StartsWith("memories/", StringComparison.Ordinal)).ToList();
         if (memories.Count > 0)
@@ -98,8 +106,6 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         return StoreStatus.Read(store, runId);
     }
 
-    private static string StoreVersion(RunFolder run) => RunStore(run) is { } status ? Fingerprint.Of(StoreTables(status)) : "";
-
     private static LivePage StorePage(string url)
     {
         string Draw()
@@ -107,7 +113,11 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
             try { return StoreTables(Read(url)); }
             catch (Exception e) when (e is not OperationCanceledException) { return $"<p class=\"failed\">The store cannot be read now: {E(MaskPasswords(e.Message))}</p>"; }
         }
-        return new(StudyStorage.MaskPassword(url), () => Fingerprint.Of(Draw()), Draw);
+        return new(StudyStorage.MaskPassword(url), () =>
+        {
+            var tables = Draw();
+            return new(Fingerprint.Of(tables), () => tables);
+        });
     }
 
     /// <summary>A store's studies by unit state, the running units with worker and heartbeat, the failed ones with their error.</summary>
