@@ -12,20 +12,26 @@ namespace Condensa.Methods.Synthesis;
 /// Fashion-MNIST (60,000 training images, 10 classes), default ConvNet, real init, <c>batch_real</c> 256, in the given
 /// precision (the real side and, for DC/DSA, the network's inner training). The first DM iteration also pays for the
 /// allocator's and oneDNN's warm-up and is left out when there are others. The last line holds
-/// <c>seconds_per_iteration</c>, which the bench compares with the PyTorch reference run beside it, and for DM the
-/// GFLOP/s achieved (from the model spec: a forward pass per real image, forward and backward per synthetic image).
+/// <c>seconds_per_iteration</c>, which the bench compares with the PyTorch reference run beside it, and the GFLOP/s
+/// achieved, counted from the model spec (<see cref="FlopsPerIteration"/>).
 /// </summary>
 public static class CondenseBenchmark
 {
     /// <summary>Runs <paramref name="iterations"/> iterations of <paramref name="method"/> (dm, dc or dsa) at <paramref name="ipc"/> and prints the timings.</summary>
     public static int Run(string method, int ipc, int iterations, Training.Precision precision, TextWriter output)
     {
-        Synthesizer synthesizer = method switch
+        SynthesisOptions options = method switch
         {
-            "dm" => new DistributionMatching(new DmOptions { Iterations = iterations, CheckpointEvery = 0, RealPrecision = precision }),
-            "dc" => new GradientMatching(new DcOptions { Iterations = iterations, Init = SyntheticInit.Real, CheckpointEvery = 0, RealPrecision = precision, InnerPrecision = precision }),
-            "dsa" => new GradientMatching(new DsaOptions { Iterations = iterations, CheckpointEvery = 0, RealPrecision = precision, InnerPrecision = precision }),
+            "dm" => new DmOptions { Iterations = iterations, CheckpointEvery = 0, RealPrecision = precision },
+            "dc" => new DcOptions { Iterations = iterations, Init = SyntheticInit.Real, CheckpointEvery = 0, RealPrecision = precision, InnerPrecision = precision },
+            "dsa" => new DsaOptions { Iterations = iterations, CheckpointEvery = 0, RealPrecision = precision, InnerPrecision = precision },
             _ => throw new CondensaException($"unknown method '{method}' for the condensation benchmark; allowed: dm, dc, dsa"),
+        };
+        Synthesizer synthesizer = options switch
+        {
+            DmOptions dm => new DistributionMatching(dm),
+            DcOptions dc => new GradientMatching(dc),
+            _ => new GradientMatching((DsaOptions)options),
         };
         using var splits = DatasetCatalog.Load(new DatasetOptions(), seed: 0);
         output.WriteLine(FormattableString.Invariant(
@@ -38,19 +44,28 @@ public static class CondenseBenchmark
         double[] wall = [.. result.IterationSeconds.Skip(skip)], cpu = [.. printer.CpuSeconds.Skip(skip)];
         output.WriteLine(FormattableString.Invariant(
             $"seconds per {(method == "dm" ? "iteration" : "outer iteration")}: median {Median(wall):0.00}, min {wall.Min():0.00}, max {wall.Max():0.00} (over {wall.Length}); process CPU seconds per iteration {cpu.Average():0.00}"));
-        var line = FormattableString.Invariant($"seconds_per_iteration={Median(wall):0.000} cpu_seconds_per_iteration={cpu.Average():0.000}");
-        if (synthesizer is DistributionMatching dm)
-        {
-            // One DM iteration embeds batch_real real images per class and the ipc synthetic ones (forward and backward).
-            var (forward, training) = Models.ModelFactory.Flops(Models.ArchitectureSpec.Default, splits.Train.Shape, splits.Train.NumClasses);
-            int classes = splits.Train.NumClasses;
-            double gflops = classes * (dm.Options.BatchReal * forward + ipc * training) / Median(wall) / 1e9;
-            bool bfloat16 = precision.IsBFloat16(CPU);
-            line += FormattableString.Invariant($" gflops={gflops:0.0} precision={(bfloat16 ? "bfloat16" : "float32")}");
-        }
-        output.WriteLine(line);
+        var (forward, training) = Models.ModelFactory.Flops(Models.ArchitectureSpec.Default, splits.Train.Shape, splits.Train.NumClasses);
+        double gflops = FlopsPerIteration(options, ipc, splits.Train.NumClasses, forward, training) / Median(wall) / 1e9;
+        output.WriteLine(FormattableString.Invariant(
+            $"seconds_per_iteration={Median(wall):0.000} cpu_seconds_per_iteration={cpu.Average():0.000} gflops={gflops:0.0} precision={(precision.IsBFloat16(CPU) ? "bfloat16" : "float32")}"));
         return 0;
     }
+
+    /// <summary>
+    /// Floating-point operations of one DM iteration or one DC/DSA outer iteration, from a network's <paramref name="forward"/>
+    /// and <paramref name="training"/> (forward and backward) cost per image; augmentation and the optimizer are not
+    /// counted. DM: per class, a forward pass of <c>batch_real</c> real images and a training pass of the ipc synthetic
+    /// ones. DC/DSA: T outer steps of, per class, a training pass of <c>batch_real</c> real images and two of the ipc
+    /// synthetic ones (their parameter gradient, then the gradient of the matching distance through it); between two
+    /// outer steps, ζ_θ epochs of training passes over the synthetic set.
+    /// </summary>
+    internal static double FlopsPerIteration(SynthesisOptions options, int ipc, int classes, double forward, double training) => options switch
+    {
+        DmOptions dm => classes * (dm.BatchReal * forward + ipc * training),
+        GradientMatchingOptions gm when gm.Loops(ipc) is var (outer, inner) =>
+            outer * classes * (gm.BatchReal * training + 2.0 * ipc * training) + (outer - 1) * inner * (double)classes * ipc * training,
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.GetType().Name, "no FLOP count for this synthesizer"),
+    };
 
     private static double Median(double[] xs)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Condensa.Data;
 using Condensa.Memory;
 using Condensa.Methods.Selection.Dynamics;
+using Condensa.Methods.Selection.Scores;
 using Condensa.Models;
 using Spectre.Console;
 
@@ -58,9 +59,18 @@ public static class SelectorsBench
             if (options is SelectionModelOptions s) s.SelectionEpochs = epochs;
             foreach (var (name, value) in new (string, object)[] { ("Repeat", 1), ("Checkpoints", epochs), ("TrajectoryEpochs", Math.Max(3, epochs)), ("StopEpoch", epochs), ("ScoreEpochs", epochs) })
                 if (r.OptionsType.GetProperty(name) is { } p && p.CanWrite) p.SetValue(options, value);
-            var (memory, _) = Time(r.Name, options);
+            var (forwardImages, gradientImages) = (DeepFoolSelector.ForwardImages, DeepFoolSelector.GradientImages);
+            var (memory, seconds) = Time(r.Name, options);
             if (memory is null) continue;
-            if (everyClass && options is Methods.Selection.Scores.DeepFoolOptions deepFool)
+            if (options is DeepFoolOptions)
+            {
+                // FLOPs from the model spec: a forward per image of a forward pass, about as much per image of an input-gradient pass
+                long images = DeepFoolSelector.ForwardImages - forwardImages + DeepFoolSelector.GradientImages - gradientImages;
+                double gflops = images * ModelFactory.Flops(ArchitectureSpec.Parse(arch), train.Shape, train.NumClasses).Forward / seconds / 1e9;
+                Console.WriteLine($"deepfool: {DeepFoolSelector.ForwardImages - forwardImages} images through forward passes, {DeepFoolSelector.GradientImages - gradientImages} through input-gradient passes, {gflops:0.0} GFLOP/s in float32");
+                line.Add(FormattableString.Invariant($"gflops={gflops:0.0} precision=float32"));
+            }
+            if (everyClass && options is DeepFoolOptions deepFool)
             {
                 deepFool.CandidateClasses = train.NumClasses;
                 var (every, everySeconds) = Time(r.Name, deepFool, "deepfool (every class)");

@@ -51,6 +51,18 @@ public sealed class DeepFoolSelector(DeepFoolOptions options) : DynamicsSelector
 {
     public override Rank Rank => Rank.Lowest;
 
+    /// <summary>
+    /// Images DeepFool has sent through a model in this process: forward passes, and input-gradient passes (each costs
+    /// about one forward: the gradients of the activations, not of the weights). <c>tools/bench/deepfool</c> counts its
+    /// FLOPs from them.
+    /// </summary>
+    public static long ForwardImages => Interlocked.Read(ref _forwardImages);
+
+    /// <inheritdoc cref="ForwardImages"/>
+    public static long GradientImages => Interlocked.Read(ref _gradientImages);
+
+    private static long _forwardImages, _gradientImages;
+
     internal override Tensor Score(MemoryRequest request, TrainingDynamics dynamics, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
@@ -83,6 +95,7 @@ public sealed class DeepFoolSelector(DeepFoolOptions options) : DynamicsSelector
         (Tensor X, Tensor F) Forward(Tensor rows)
         {
             var x = (x0.index_select(0, rows) + (1 + overshoot) * rTot.index_select(0, rows)).requires_grad_(true);
+            Interlocked.Add(ref _forwardImages, x.shape[0]);
             return (x, model.call(x));
         }
         for (int iteration = 0; iteration < maxIterations; iteration++)
@@ -111,6 +124,7 @@ public sealed class DeepFoolSelector(DeepFoolOptions options) : DynamicsSelector
             if (tested == 0) break;
             Tensor Gradient(int j) // ∇f'_j, one input-gradient pass
             {
+                Interlocked.Add(ref _gradientImages, x.shape[0]);
                 var g = autograd.grad([fPrime[.., j].sum()], [x], retain_graph: j < tested - 1)[0];
                 return (rowsOfX is null ? g : g.index_select(0, rowsOfX)).flatten(1);
             }
