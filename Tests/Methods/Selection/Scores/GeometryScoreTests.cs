@@ -211,6 +211,23 @@ public sealed class GeometryScoreTests
         var sizes = Enumerable.Range(1, steps.Max()).Select(t => (InGraph: steps.Count(s => s >= t), Left: steps.Count(s => s > t))).ToArray();
         Assert.IsTrue(sizes.Any(z => z.Left < z.InGraph && 2 * z.Left >= z.InGraph), "an iteration reuses the label test's graph");
         Assert.IsTrue(sizes.Any(z => z.Left > 0 && 2 * z.Left < z.InGraph), "an iteration runs a second forward pass");
+        var (forwardBefore, gradientBefore) = (DeepFoolSelector.ForwardImages, DeepFoolSelector.GradientImages);
         AreClose(expected, Floats(DeepFoolSelector.Perturbations(model, images, maxIterations, overshoot, candidateClasses: 2)), 1e-4, "‖r_tot‖²");
+
+        // the counts tools/bench/deepfool turns into FLOPs: iteration 0 takes the clean batch forward and one input-gradient
+        // pass (one tested class) over it; each later iteration a label test over the samples still in the batch, then
+        // the gradient pass over that graph or over a second forward pass of the survivors
+        Assert.IsTrue(steps.Max() < maxIterations, "every label flips");
+        long forward = n, gradient = n;
+        foreach (var (inGraph, left) in sizes)
+        {
+            forward += inGraph;
+            if (left == 0) break;
+            bool second = 2 * left < inGraph;
+            forward += second ? left : 0;
+            gradient += second ? left : inGraph;
+        }
+        Assert.AreEqual(forward, DeepFoolSelector.ForwardImages - forwardBefore, "images through forward passes");
+        Assert.AreEqual(gradient, DeepFoolSelector.GradientImages - gradientBefore, "images through input-gradient passes");
     }
 }
