@@ -29,7 +29,7 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
         {
             var clock = Stopwatch.StartNew();
             var set = Build(spec, source, null, cancellationToken);
-            return new OwnedMemory(set, source, identity, clock.Elapsed.TotalSeconds, built: true);
+            return new OwnedMemory(set, source, identity, set.SecondsBeforeResume + clock.Elapsed.TotalSeconds, built: true);
         }
         var folder = $"memories/{slot}";
         using (files.Lock(folder, cancellationToken))
@@ -44,7 +44,7 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
             log.LogInformation("memory {Slot}: building {Builder} ({Budget})", slot, spec.Builder.DisplayName, spec.Budget);
             var clock = Stopwatch.StartNew();
             var set = Build(spec, source, Path.Combine(files.Directory.Path, "checkpoints", slot), cancellationToken);
-            double seconds = clock.Elapsed.TotalSeconds;
+            double seconds = set.SecondsBeforeResume + clock.Elapsed.TotalSeconds;
             try
             {
                 MemoryStore.Save(path, set, source, new MemoryInfo(spec.Builder.Name, spec.Builder.Options, spec.Seed, Seconds: seconds, Identity: identity));

@@ -16,6 +16,12 @@ public abstract record MemorySet : IDisposable
     /// <summary>Per-sample training weights (CRAIG, GradMatch), or null for uniform weights.</summary>
     public virtual float[]? Weights => null;
 
+    /// <summary>
+    /// Compute seconds spent on this memory before the build that returned it resumed from a checkpoint (0 for a build
+    /// from scratch), so a build spread over several sittings reports its whole time.
+    /// </summary>
+    public double SecondsBeforeResume { get; init; }
+
     /// <summary>The memory as a labeled dataset in the source's class space and normalization.</summary>
     public abstract LabeledDataset Materialize(LabeledDataset source);
 

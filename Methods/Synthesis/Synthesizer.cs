@@ -74,7 +74,10 @@ public abstract class Synthesizer : IMemoryBuilder
         }
         if (checkpoint is not null && start < total && (_options.CheckpointEvery == 0 || total % _options.CheckpointEvery != 0))
             checkpoint.Save(set, total, seconds);
-        var memory = new SyntheticMemory(set.Images.clone().DetachFromDisposeScope(), set.Labels.clone().DetachFromDisposeScope());
+        var memory = new SyntheticMemory(set.Images.clone().DetachFromDisposeScope(), set.Labels.clone().DetachFromDisposeScope())
+        {
+            SecondsBeforeResume = saved?.Seconds ?? 0,
+        };
         return new CondensationResult(memory, total, start, losses, times, seconds);
     }
 

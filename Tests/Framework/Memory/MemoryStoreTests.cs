@@ -95,7 +95,10 @@ public sealed class MemoryStoreTests
         public int Iterations { get; set; } = 1;
     }
 
-    /// <summary>A builder that counts its builds, notes the checkpoint folder it was given, and picks index (builds mod 6).</summary>
+    /// <summary>
+    /// A builder that counts its builds, notes the checkpoint folder it was given, and picks index (builds mod 6); each
+    /// build says it resumed after 1,000 s x its number of earlier compute.
+    /// </summary>
     private sealed class CountingBuilder(List<string?> builds) : IMemoryBuilder
     {
         public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
@@ -104,7 +107,7 @@ public sealed class MemoryStoreTests
             {
                 builds.Add(request.CheckpointDirectory);
                 Thread.Sleep(50); // long enough for a concurrent build of the same slot to collide, were it not locked out
-                return new SelectedMemory([builds.Count % 6]);
+                return new SelectedMemory([builds.Count % 6]) { SecondsBeforeResume = 1000 * builds.Count };
             }
         }
     }
@@ -134,9 +137,12 @@ public sealed class MemoryStoreTests
             Assert.AreEqual(1, both.Count(m => m.Built));
             CollectionAssert.AreEqual(Indices(both[0]), Indices(both[1]));
             Assert.AreEqual(Path.Combine(folder, "checkpoints", "counting", "ipc-1", "seed0"), builds[0], "a kept memory's checkpoints sit beside it");
+            var built = both.Single(m => m.Built).BuildSeconds;
+            Assert.IsTrue(built is >= 1000.05 and < 1060, $"a resumed build reports the time before its resume and its own: {built} s");
             using (var again = pipeline.Obtain(Spec(7, 1), source, CancellationToken.None))
             {
                 Assert.IsFalse(again.Built);
+                Assert.AreEqual(built, again.BuildSeconds, 1e-9, "a loaded memory reports its whole build time");
                 Assert.HasCount(1, builds, "same builder, options, seed, source and settings: loaded");
             }
             pipeline.Obtain(Spec(8, 1), source, CancellationToken.None).Dispose();

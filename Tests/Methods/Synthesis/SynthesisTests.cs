@@ -201,6 +201,9 @@ public sealed class SynthesisTests
                     make().Condense(Request(data, 2, 7, checkpoints: folder, progress: new CancelAfter(2, cancel), method: name), cancel.Token));
                 var resumed = make().Condense(Request(data, 2, 7, checkpoints: folder, method: name), CancellationToken.None);
                 Assert.AreEqual(2, resumed.StartIteration, name);
+                Assert.AreEqual(0, whole.Memory.SecondsBeforeResume, name);
+                Assert.IsTrue(resumed.Memory.SecondsBeforeResume > 0, $"{name}: the 2 iterations before the resume took time");
+                Assert.AreEqual(resumed.Seconds, resumed.Memory.SecondsBeforeResume + resumed.IterationSeconds.Sum(), 1e-9, $"{name}: total = before the resume + after");
                 Assert.IsTrue(Identical(resumed.Memory.Images, whole.Memory.Images), $"{name}: resumed images differ");
                 var again = make().Condense(Request(data, 2, 7, checkpoints: folder, method: name), CancellationToken.None);
                 Assert.AreEqual(whole.Iterations, again.StartIteration, "a finished run resumes at its end");
