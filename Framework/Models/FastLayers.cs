@@ -36,9 +36,11 @@ internal sealed class InputConv2d : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// 2x2 average pooling with stride 2, computed as a depthwise 2x2 convolution with weights 1/4 in float32 (any input
-/// format is cast for it and back): the same function as <c>nn.AvgPool2d(2, 2)</c> up to rounding, and faster in
-/// float32 and in bfloat16, whose own pooling kernels for this layout are scalar (measured in docs/results.md).
+/// 2x2 average pooling with stride 2, computed as a depthwise 2x2 convolution with weights 1/4: the same function as
+/// <c>nn.AvgPool2d(2, 2)</c> up to rounding, and faster in float32 and in bfloat16, whose own pooling kernels for this
+/// layout are scalar. Where autograd records the pass, a bfloat16 input is pooled in float32 and cast back (the bfloat16
+/// depthwise convolution's backward pass is slow); without autograd (evaluation, DM's real side) it is pooled in
+/// bfloat16 directly, which oneDNN accumulates in float32 too (timings in docs/results.md).
 /// </summary>
 internal sealed class AveragePool2x2() : nn.Module<Tensor, Tensor>("AveragePool2x2")
 {
@@ -46,7 +48,10 @@ internal sealed class AveragePool2x2() : nn.Module<Tensor, Tensor>("AveragePool2
     {
         using var scope = NewDisposeScope();
         var kernel = full([x.shape[1], 1, 2, 2], 0.25f, device: x.device);
-        var y = nn.functional.conv2d(x.to(ScalarType.Float32), kernel, strides: [2, 2], groups: x.shape[1]).to(x.dtype);
+        bool castUp = x.dtype == ScalarType.BFloat16 && x.requires_grad;
+        var y = castUp
+            ? nn.functional.conv2d(x.to(ScalarType.Float32), kernel, strides: [2, 2], groups: x.shape[1]).to(x.dtype)
+            : nn.functional.conv2d(x, kernel.to(x.dtype), strides: [2, 2], groups: x.shape[1]);
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -114,6 +114,16 @@ public sealed class PrecisionTests
         var hb = h.to(ScalarType.BFloat16);
         var pooled = new AveragePool2x2().call(hb);
         Assert.AreEqual(ScalarType.BFloat16, pooled.dtype, "in the format it was given");
+        // bfloat16 without autograd pools in bfloat16, with autograd in float32: both are the exact mean of the bfloat16
+        // inputs rounded once to bfloat16 (a mean of 4 bfloat16 values has at most 10 significant bits)
+        var exact = nn.functional.avg_pool2d(hb.to(ScalarType.Float32), 2, 2).to(ScalarType.BFloat16);
+        Assert.IsTrue(pooled.allclose(exact, rtol: 0, atol: 0), "without autograd: the rounded mean");
+        var leaf = hb.detach().requires_grad_(true);
+        var recorded = new AveragePool2x2().call(leaf);
+        Assert.IsTrue(recorded.detach().allclose(exact, rtol: 0, atol: 0), "with autograd: the same values");
+        var back = autograd.grad([recorded.to(ScalarType.Float32).sum()], [leaf])[0];
+        var expectedGradient = cat([full([2, 5, 8, 8], 0.25f), zeros(2, 5, 1, 8)], 2);
+        Assert.IsTrue(back.to(ScalarType.Float32).allclose(expectedGradient, rtol: 0, atol: 0), "and the gradient 1/4 on every pooled pixel, 0 on the floored row");
     }
 
     [TestMethod]
