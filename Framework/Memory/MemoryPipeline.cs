@@ -27,9 +27,8 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
         var identity = spec.Identity(settings);
         if (spec.Slot is not { } slot)
         {
-            var clock = Stopwatch.StartNew();
-            var set = Build(spec, source, null, cancellationToken);
-            return new OwnedMemory(set, source, identity, set.SecondsBeforeResume + clock.Elapsed.TotalSeconds, built: true);
+            var (set, seconds) = Build(spec, source, null, cancellationToken);
+            return new OwnedMemory(set, source, identity, seconds, built: true);
         }
         var folder = $"memories/{slot}";
         using (files.Lock(folder, cancellationToken))
@@ -42,9 +41,7 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
                 return new OwnedMemory(stored.Memory, source, identity, stored.Metadata.Seconds, built: false);
             }
             log.LogInformation("memory {Slot}: building {Builder} ({Budget})", slot, spec.Builder.DisplayName, spec.Budget);
-            var clock = Stopwatch.StartNew();
-            var set = Build(spec, source, Path.Combine(files.Directory.Path, "checkpoints", slot), cancellationToken);
-            double seconds = set.SecondsBeforeResume + clock.Elapsed.TotalSeconds;
+            var (set, seconds) = Build(spec, source, Path.Combine(files.Directory.Path, "checkpoints", slot), cancellationToken);
             try
             {
                 MemoryStore.Save(path, set, source, new MemoryInfo(spec.Builder.Name, spec.Builder.Options, spec.Seed, Seconds: seconds, Identity: identity));
@@ -59,13 +56,18 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
         }
     }
 
-    private MemorySet Build(MemorySpec spec, LabeledDataset source, string? checkpoints, CancellationToken cancellationToken) =>
-        builders.Create(spec.Builder).Build(new MemoryRequest
+    /// <summary>Builds the memory of <paramref name="spec"/>; its build time includes what a resumed build spent before the resume.</summary>
+    private (MemorySet Set, double Seconds) Build(MemorySpec spec, LabeledDataset source, string? checkpoints, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var set = builders.Create(spec.Builder).Build(new MemoryRequest
         {
             Method = spec.Builder.Name, Source = source, Budget = spec.Budget, Classes = spec.Classes, Architecture = spec.Architecture,
             Device = settings.Device, Seed = spec.Seed, Progress = progress, Log = log, Cache = _artifacts, CheckpointDirectory = checkpoints,
             SharedDirectory = Path.Combine(files.Directory.Path, "artifacts"),
         }, cancellationToken);
+        return (set, set.SecondsBeforeResume + clock.Elapsed.TotalSeconds);
+    }
 
     public void Dispose() => _artifacts.Dispose();
 }

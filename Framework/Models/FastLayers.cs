@@ -47,11 +47,9 @@ internal sealed class AveragePool2x2() : nn.Module<Tensor, Tensor>("AveragePool2
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var kernel = full([x.shape[1], 1, 2, 2], 0.25f, device: x.device);
-        bool castUp = x.dtype == ScalarType.BFloat16 && x.requires_grad;
-        var y = castUp
-            ? nn.functional.conv2d(x.to(ScalarType.Float32), kernel, strides: [2, 2], groups: x.shape[1]).to(x.dtype)
-            : nn.functional.conv2d(x, kernel.to(x.dtype), strides: [2, 2], groups: x.shape[1]);
+        var format = x.dtype == ScalarType.BFloat16 && x.requires_grad ? ScalarType.Float32 : x.dtype;
+        var kernel = full([x.shape[1], 1, 2, 2], 0.25f, dtype: format, device: x.device);
+        var y = nn.functional.conv2d(x.to(format), kernel, strides: [2, 2], groups: x.shape[1]).to(x.dtype);
         return y.MoveToOuterDisposeScope();
     }
 }

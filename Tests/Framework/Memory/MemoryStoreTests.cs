@@ -96,8 +96,8 @@ public sealed class MemoryStoreTests
     }
 
     /// <summary>
-    /// A builder that counts its builds, notes the checkpoint folder it was given, and picks index (builds mod 6); each
-    /// build says it resumed after 1,000 s x its number of earlier compute.
+    /// A builder that counts its builds, notes the checkpoint folder it was given, and picks index (builds mod 6); build
+    /// number n says it resumed from a checkpoint after n x 1,000 s of earlier compute.
     /// </summary>
     private sealed class CountingBuilder(List<string?> builds) : IMemoryBuilder
     {
