@@ -36,20 +36,33 @@ internal sealed class InputConv2d : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// 2x2 average pooling with stride 2, computed as a depthwise 2x2 convolution with weights 1/4: the same function as
-/// <c>nn.AvgPool2d(2, 2)</c> up to rounding, and faster in float32 and in bfloat16, whose own pooling kernels for this
-/// layout are scalar. Where autograd records the pass, a bfloat16 input is pooled in float32 and cast back (the bfloat16
-/// depthwise convolution's backward pass is slow); without autograd (evaluation, DM's real side) it is pooled in
-/// bfloat16 directly, which oneDNN accumulates in float32 too (timings in docs/results.md).
+/// 2x2 average pooling with stride 2 (output side <c>floor(side / 2)</c>), <c>nn.AvgPool2d(2, 2)</c>'s function in
+/// formats whose fast kernels differ (timings in docs/results.md; libtorch's own pooling kernels for this layout are
+/// scalar). float32: a depthwise 2x2 convolution with weights 1/4. bfloat16: the two rows of each window added
+/// (<c>r = x[2i] + x[2i+1]</c>, rounded to bfloat16), then each pair of columns averaged by one matrix product with
+/// <c>P[2j, j] = P[2j+1, j] = 1/4</c> (float32 accumulation, rounded again), with and without autograd; the gradient is
+/// exactly 1/4 on every pooled pixel.
 /// </summary>
 internal sealed class AveragePool2x2() : nn.Module<Tensor, Tensor>("AveragePool2x2")
 {
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var format = x.dtype == ScalarType.BFloat16 && x.requires_grad ? ScalarType.Float32 : x.dtype;
-        var kernel = full([x.shape[1], 1, 2, 2], 0.25f, dtype: format, device: x.device);
-        var y = nn.functional.conv2d(x.to(format), kernel, strides: [2, 2], groups: x.shape[1]).to(x.dtype);
+        long n = x.shape[0], c = x.shape[1], h = x.shape[2] / 2, w = x.shape[3] / 2, width = x.shape[3];
+        Tensor y;
+        if (x.dtype == ScalarType.BFloat16)
+        {
+            var rows = x.contiguous().narrow(2, 0, 2 * h).view(n, c, h, 2, width);
+            var summed = rows.select(3, 0) + rows.select(3, 1);
+            // P: rows 2j and 2j+1 are e_j / 4; an odd width's last column meets a zero row
+            var columns = nn.functional.pad(eye(w, dtype: x.dtype, device: x.device).repeat_interleave(2, dim: 0).mul_(0.25), [0, 0, 0, width - 2 * w]);
+            y = summed.view(-1, width).matmul(columns).view(n, c, h, w);
+        }
+        else
+        {
+            var kernel = full([c, 1, 2, 2], 0.25f, dtype: x.dtype, device: x.device);
+            y = nn.functional.conv2d(x, kernel, strides: [2, 2], groups: c);
+        }
         return y.MoveToOuterDisposeScope();
     }
 }
