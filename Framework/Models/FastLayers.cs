@@ -7,8 +7,9 @@ namespace Condensa.Models;
 /// <summary>
 /// <c>nn.Conv2d</c> for a network's input, whose few channels (1 or 3) make oneDNN's bfloat16 weight gradient with a
 /// bias fall back to a scalar kernel, slower than float32 (measured in docs/results.md): the same function, the bias added
-/// after the convolution, so the convolution's backward pass never computes it. Parameters <c>weight</c> and
-/// <c>bias</c> as <c>nn.Conv2d</c>'s, initialized the same way.
+/// after the convolution where autograd records, so the convolution's backward pass never computes it, and inside the
+/// convolution where it does not (evaluation, DM's real side), which saves a pass over the output. Parameters
+/// <c>weight</c> and <c>bias</c> as <c>nn.Conv2d</c>'s, initialized the same way.
 /// </summary>
 internal sealed class InputConv2d : nn.Module<Tensor, Tensor>
 {
@@ -30,7 +31,9 @@ internal sealed class InputConv2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.conv2d(x, weight, padding: [_padding, _padding]) + bias.view(1, -1, 1, 1);
+        var y = is_grad_enabled()
+            ? nn.functional.conv2d(x, weight, padding: [_padding, _padding]) + bias.view(1, -1, 1, 1)
+            : nn.functional.conv2d(x, weight, bias, padding: [_padding, _padding]);
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -108,6 +108,8 @@ public sealed class PrecisionTests
         var g = randn_like(y);
         var (gw, gb) = (autograd.grad([y], [input.weight, input.bias], [g]), autograd.grad([reference], [input.weight, input.bias], [g]));
         Assert.IsTrue(gw[0].allclose(gb[0], rtol: 1e-4, atol: 1e-5) && gw[1].allclose(gb[1], rtol: 1e-4, atol: 1e-5), "and has its gradients");
+        using (no_grad())
+            Assert.IsTrue(input.call(x).allclose(reference, rtol: 1e-5, atol: 1e-6), "and without autograd (the bias inside the convolution)");
 
         var h = randn(2, 5, 9, 7);
         Assert.IsTrue(new AveragePool2x2().call(h).allclose(nn.functional.avg_pool2d(h, 2, 2), atol: 1e-6), "AveragePool2x2 is avg_pool2d(2, 2), odd sides floored");
