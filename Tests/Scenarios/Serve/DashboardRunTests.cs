@@ -141,12 +141,9 @@ public sealed class DashboardRunTests
             File.Move(Path.Combine(copy, "results.json.tmp"), Path.Combine(copy, "results.json"), overwrite: true);   // as the run writes it
 
             // the running time shown on the page ticks too, so an event may come before the one with the new result
-            async Task<(string Type, string Id, string Data)> PageWithNewResult()
-            {
-                while (true)
-                    if (await ReadPage(reader) is var page && page.Data.Contains("test accuracy 43.21%")) return page;
-            }
-            var received = await PageWithNewResult().WaitAsync(TimeSpan.FromSeconds(30));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var received = await ReadPage(reader, timeout.Token);
+            while (!received.Data.Contains("test accuracy 43.21%")) received = await ReadPage(reader, timeout.Token);
             Assert.AreEqual("page", received.Type);
             Assert.AreNotEqual(version, received.Id, "the event's id is the page's new version");
         }
