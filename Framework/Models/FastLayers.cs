@@ -28,6 +28,9 @@ internal sealed class InputConv2d : nn.Module<Tensor, Tensor>
     public Parameter bias { get; }
 #pragma warning restore IDE1006
 
+    /// <summary>Zero padding on every side.</summary>
+    public long Padding => _padding;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -6,12 +6,14 @@ namespace Condensa.Models;
 
 /// <summary>
 /// Every network of the model zoo: <c>features</c> (a sequential stack ending in a flatten, so its output is the
-/// embedding) followed by one linear <c>classifier</c>, as DC's <c>forward = classifier(embed(x))</c>.
+/// embedding) followed by one linear <c>classifier</c>, as DC's <c>forward = classifier(embed(x))</c>. A ConvNet's first
+/// block runs as one <see cref="InputBlock"/> where that applies.
 /// </summary>
 internal sealed class SequentialClassifier : ClassifierModel
 {
     private readonly Sequential features;
     private readonly Linear classifier;
+    private readonly InputBlock? _inputBlock;
 
     public SequentialClassifier(string name, Sequential features, int embeddingSize, int numClasses) : base(name)
     {
@@ -19,11 +21,20 @@ internal sealed class SequentialClassifier : ClassifierModel
         classifier = nn.Linear(embeddingSize, numClasses);
         EmbeddingSize = embeddingSize;
         RegisterComponents();
+        _inputBlock = InputBlock.Match(features);
     }
 
     public override int EmbeddingSize { get; }
 
+    /// <summary>True when the first four layers run as one <see cref="InputBlock"/> (where the images allow).</summary>
+    internal bool HasInputBlock => _inputBlock is not null;
+
     public override nn.Module<Tensor, Tensor> Classifier => classifier;
 
-    public override Tensor Embed(Tensor x) => features.call(x);
+    public override Tensor Embed(Tensor x)
+    {
+        if (_inputBlock?.TryForward(x) is not { } y) return features.call(x);
+        for (var i = InputBlock.Layers; i < features.Count; i++) y = features[i].call(y);
+        return y;
+    }
 }

@@ -1,0 +1,97 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Condensa.Models;
+
+/// <summary>
+/// A ConvNet's first four layers, <see cref="InputConv2d"/> 3x3 -> instance norm (<c>GroupNorm(C, C)</c>, affine) -> ReLU
+/// -> <see cref="AveragePool2x2"/>, run as one <see cref="InputBlockKernel"/> pass where it applies: on CPUs with 512-bit
+/// vectors, for float32 or bfloat16 images that need no gradient (every training and evaluation pass, the real side of
+/// DM, DC and DSA) and sizes the kernel takes (<see cref="InputBlockKernel.Shape.Fits"/>: 28x28 with DC's padding of 3,
+/// 32x32 with padding 1). Synthetic images, whose gradient flows back to the pixels and through gradient matching's
+/// second derivatives, take the layers one by one. Same parameters and function; the block computes in float32 inside.
+/// </summary>
+internal sealed class InputBlock
+{
+    /// <summary>How many layers of the feature stack the block replaces.</summary>
+    public const int Layers = 4;
+
+    private readonly InputConv2d _conv;
+    private readonly GroupNorm _norm;
+
+    private InputBlock(InputConv2d conv, GroupNorm norm) => (_conv, _norm) = (conv, norm);
+
+    /// <summary>The block for <paramref name="features"/> if it starts with the four layers and the CPU runs the kernel, else null.</summary>
+    public static InputBlock? Match(Sequential features)
+    {
+        if (!InputBlockKernel.IsSupported || features.Count < Layers) return null;
+        return features[0] is InputConv2d conv && conv.weight.shape[2] == 3 && conv.weight.shape[3] == 3
+            && features[1] is GroupNorm norm && norm.affine && norm.num_groups == conv.weight.shape[0]
+            && features[2] is ReLU && features[3] is AveragePool2x2
+            ? new InputBlock(conv, norm)
+            : null;
+    }
+
+    /// <summary>The block's output for <paramref name="x"/> (N x Cin x H x W), or null when the layers must run one by one.</summary>
+    public Tensor? TryForward(Tensor x)
+    {
+        var w = _conv.weight;
+        long padding = _conv.Padding, hp = x.shape[2] + 2 * padding, wp = x.shape[3] + 2 * padding;
+        if (x.requires_grad || x.dim() != 4 || x.device_type != DeviceType.CPU || x.dtype != w.dtype
+            || x.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || x.shape[1] != w.shape[1]
+            || !InputBlockKernel.Shape.Fits(hp, wp) || x.shape[0] * w.shape[0] * hp * wp * sizeof(float) > int.MaxValue)
+            return null;
+        var shape = new InputBlockKernel.Shape((int)x.shape[0], (int)x.shape[1], (int)hp, (int)wp, (int)w.shape[0], x.dtype == ScalarType.BFloat16);
+        Tensor[] parameters = [w, _conv.bias, _norm.weight, _norm.bias!];
+        return is_grad_enabled() && parameters.Any(p => p.requires_grad)
+            ? Function.apply(x, parameters[0], parameters[1], parameters[2], parameters[3], this, shape)
+            : Forward(shape, x, parameters).Y;
+    }
+
+    private (Tensor Y, Tensor Input, Tensor Mean, Tensor Rstd) Forward(InputBlockKernel.Shape s, Tensor x, Tensor[] parameters)
+    {
+        var p = _conv.Padding;
+        var input = InputBlockKernel.SplitColumns(nn.functional.pad(x, [p, p, p, p]));
+        var f = Float32(parameters);
+        var y = empty([s.N, s.C, s.Hq, s.Wq], dtype: x.dtype);
+        var mean = empty(s.N, s.C);
+        var rstd = empty(s.N, s.C);
+        InputBlockKernel.Forward(s, input, f[0], f[1], f[2], f[3], (float)_norm.eps, y, mean, rstd);
+        return (y, input, mean, rstd);
+    }
+
+    private static Tensor[] Float32(Tensor[] parameters) =>
+        parameters.Select(t => t.detach().to(ScalarType.Float32).contiguous()).ToArray();
+
+    /// <summary>The block under autograd: forward saves the split input and each map's μ and σ⁻¹; backward returns the four parameters' gradients.</summary>
+    private sealed class Function : autograd.SingleTensorFunction<Function>
+    {
+        private const string ShapeKey = "shape";
+
+        public override string Name => nameof(InputBlock);
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var x = (Tensor)vars[0];
+            Tensor[] parameters = [(Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]];
+            var (block, shape) = ((InputBlock)vars[5], (InputBlockKernel.Shape)vars[6]);
+            var (y, input, mean, rstd) = block.Forward(shape, x, parameters);
+            ctx.save_for_backward([input, mean, rstd, .. parameters]);
+            ctx.save_data(ShapeKey, shape);
+            return y;
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradY)
+        {
+            var saved = ctx.get_saved_variables();
+            var (input, mean, rstd, parameters) = (saved[0], saved[1], saved[2], saved.Skip(3).ToArray());
+            var shape = (InputBlockKernel.Shape)ctx.get_data(ShapeKey);
+            var f = Float32(parameters);
+            var grads = f.Select(t => zeros_like(t)).ToArray();
+            InputBlockKernel.Backward(shape, input, f[0], f[1], f[2], f[3], mean, rstd,
+                gradY.to(shape.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32).contiguous(), grads[0], grads[1], grads[2], grads[3]);
+            return [null!, .. grads.Zip(parameters, (g, p) => g.to(p.dtype)), null!, null!];
+        }
+    }
+}

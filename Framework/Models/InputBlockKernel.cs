@@ -1,0 +1,331 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Condensa.Models;
+
+/// <summary>
+/// The first block of DC's ConvNet, <c>conv 3x3 (few input channels, bias) -> instance norm -> ReLU -> 2x2 average
+/// pooling</c>, computed one feature map (image n, channel c) at a time in float32 while the map is in cache. libtorch
+/// runs the block as separate passes over a C x H x W output per image (the convolution writes it; bias, norm, ReLU and
+/// pooling read and write it again; backward does the same in reverse), and with one to three input channels those
+/// passes cost more than the convolution (docs/results.md, Layers and kernels). Here only the pooled map is written,
+/// and backward recomputes the convolution from the input (27 multiply-adds per pixel at most).
+/// <para>
+/// Per map, with <c>z = w * x + b</c> over its M pixels: <c>μ = Σz / M</c>, <c>σ⁻¹ = (Σ(z - μ)² / M + ε)^-1/2</c>,
+/// <c>ẑ = (z - μ) σ⁻¹</c>, <c>a = max(0, γ ẑ + β)</c>, <c>y[i, j] = ¼ Σ_uv a[2i + u, 2j + v]</c>. Backward (the
+/// normalization gradient of Ioffe and Szegedy 2015, Section 3, over one map): <c>g_a = ¼ g_y[⌊i/2⌋, ⌊j/2⌋]</c> where
+/// <c>a &gt; 0</c>, else 0; <c>∂γ = Σ g_a ẑ</c>, <c>∂β = Σ g_a</c>; <c>g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M)</c>;
+/// <c>∂b = Σ g_z</c> and <c>∂w[ci, u, v] = Σ_ij g_z[i, j] x[ci, i + u, j + v]</c>, each summed over the batch.
+/// </para>
+/// Maps are stored as their even and their odd columns, so a pooling window is the same lane of four vectors and no
+/// lane is shuffled. Channels are split among the libtorch threads in fixed ranges: every gradient has one writer and
+/// sums over the batch in image order, whatever the thread count. The pooled output and its gradient are float32 or
+/// bfloat16 (rounded to nearest even, as libtorch does).
+/// </summary>
+internal static unsafe class InputBlockKernel
+{
+    /// <summary>True where the kernel runs at full width: 512-bit vectors in hardware (every CPU with AVX512-BF16 has them).</summary>
+    public static bool IsSupported => Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Sizes of one call: N images of Cin channels padded to Hp x Wp, C output channels, and whether the pooled output
+    /// and its gradient are bfloat16. The convolution's output, Ho x Wo = (Hp - 2) x (Wp - 2), has even sides, and a
+    /// pooled row (Wq = Wo / 2) is a whole number of vectors (<see cref="Fits"/>).
+    /// </summary>
+    public readonly record struct Shape(int N, int InChannels, int Hp, int Wp, int C, bool BFloat16)
+    {
+        public int Ho => Hp - 2;
+        public int Wo => Wp - 2;
+        public int Hq => Ho / 2;
+        public int Wq => Wo / 2;
+        /// <summary>Width of one column-parity plane of the padded input (its even or its odd columns).</summary>
+        public int Wh => Wp / 2;
+        public int Pixels => Ho * Wo;
+        public int InputImage => InChannels * 2 * Hp * Wh;
+        public int Taps => InChannels * 9;
+        public long PooledMap => Hq * Wq;
+
+        public static bool Fits(long hp, long wp) =>
+            hp > 2 && hp % 2 == 0 && wp > 2 && wp % 2 == 0 && (wp - 2) / 2 % Vector512<float>.Count == 0;
+    }
+
+    /// <summary>The padded input (N x Cin x Hp x Wp) split by column parity: N x Cin x 2 x Hp x Wh, float32.</summary>
+    public static Tensor SplitColumns(Tensor padded)
+    {
+        long n = padded.shape[0], cin = padded.shape[1], hp = padded.shape[2], wp = padded.shape[3];
+        return padded.to(ScalarType.Float32).view(n, cin, hp, wp / 2, 2).permute(0, 1, 4, 2, 3).contiguous();
+    }
+
+    /// <summary>
+    /// <paramref name="y"/> (N x C x Hq x Wq) from the split input (<see cref="SplitColumns"/>) and the float32 parameters;
+    /// the per-map μ and σ⁻¹ (N x C, float32) go to <paramref name="mean"/> and <paramref name="rstd"/> for backward.
+    /// </summary>
+    public static void Forward(Shape s, Tensor input, Tensor weight, Tensor bias, Tensor gamma, Tensor beta, float eps,
+        Tensor y, Tensor mean, Tensor rstd)
+    {
+        nint x = Address(input), w = Address(weight), b = Address(bias), g = Address(gamma), bt = Address(beta);
+        nint outY = Address(y, s.BFloat16), outMean = Address(mean), outRstd = Address(rstd);
+        ForEachChannelRange(s.C, (c0, c1) =>
+        {
+            var z = new float[s.Pixels];
+            fixed (float* zp = z)
+            {
+                for (var n = 0; n < s.N; n++)
+                {
+                    var xn = (float*)x + (long)n * s.InputImage;
+                    for (var c = c0; c < c1; c++)
+                    {
+                        var map = n * s.C + c;
+                        Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
+                        var (mu, r) = Moments(zp, s.Pixels, eps);
+                        ((float*)outMean)[map] = mu;
+                        ((float*)outRstd)[map] = r;
+                        var scale = ((float*)g)[c] * r;
+                        NormalizeRelu(zp, s.Pixels, scale, ((float*)bt)[c] - mu * scale);
+                        Pool(s, zp, outY, map * s.PooledMap);
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// The parameter gradients (float32: C x Cin x 3 x 3 and three of C) from <paramref name="gradY"/> (N x C x Hq x Wq,
+    /// in the output's format) and what <see cref="Forward"/> saved.
+    /// </summary>
+    public static void Backward(Shape s, Tensor input, Tensor weight, Tensor bias, Tensor gamma, Tensor beta,
+        Tensor mean, Tensor rstd, Tensor gradY, Tensor gradWeight, Tensor gradBias, Tensor gradGamma, Tensor gradBeta)
+    {
+        nint x = Address(input), w = Address(weight), b = Address(bias), g = Address(gamma), bt = Address(beta);
+        nint mu = Address(mean), rs = Address(rstd), gy = Address(gradY, s.BFloat16);
+        nint dw = Address(gradWeight), db = Address(gradBias), dg = Address(gradGamma), dbt = Address(gradBeta);
+        ForEachChannelRange(s.C, (c0, c1) =>
+        {
+            var z = new float[s.Pixels];
+            var ga = new float[s.Pixels];
+            var tapSums = new float[s.Taps];
+            var sumW = new double[(c1 - c0) * s.Taps];
+            var sums = new double[(c1 - c0) * 3];
+            fixed (float* zp = z, gap = ga, tp = tapSums)
+            {
+                for (var n = 0; n < s.N; n++)
+                {
+                    var xn = (float*)x + (long)n * s.InputImage;
+                    for (var c = c0; c < c1; c++)
+                    {
+                        var map = n * s.C + c;
+                        float gammaC = ((float*)g)[c], m = ((float*)mu)[map], r = ((float*)rs)[map];
+                        Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
+                        Unpool(s, gy, map * s.PooledMap, gap);
+                        var scale = gammaC * r;
+                        var (sga, sgaz) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, ((float*)bt)[c] - m * scale);
+                        // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M), written over g_a
+                        var sgz = Affine(gap, zp, s.Pixels, scale, -scale * sgaz / s.Pixels, -scale * sga / s.Pixels);
+                        var k = c - c0;
+                        sums[3 * k] += sgz;
+                        sums[3 * k + 1] += sgaz;
+                        sums[3 * k + 2] += sga;
+                        Correlate(s, gap, xn, tp);
+                        for (var t = 0; t < s.Taps; t++) sumW[k * s.Taps + t] += tp[t];
+                    }
+                }
+            }
+            for (var c = c0; c < c1; c++)
+            {
+                var k = c - c0;
+                for (var t = 0; t < s.Taps; t++) ((float*)dw)[c * s.Taps + t] = (float)sumW[k * s.Taps + t];
+                ((float*)db)[c] = (float)sums[3 * k];
+                ((float*)dg)[c] = (float)sums[3 * k + 1];
+                ((float*)dbt)[c] = (float)sums[3 * k + 2];
+            }
+        });
+    }
+
+    private static nint Address(Tensor t, bool bfloat16 = false)
+    {
+        var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        if (t.dtype != dtype || !t.is_contiguous() || t.device_type != DeviceType.CPU)
+            throw new ArgumentException($"expected a contiguous {dtype} CPU tensor, got {t.dtype} on {t.device}");
+        return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+    }
+
+    /// <summary>Runs <paramref name="body"/> on one contiguous range of channels per libtorch thread.</summary>
+    private static void ForEachChannelRange(int channels, Action<int, int> body)
+    {
+        var parts = Math.Clamp(get_num_threads(), 1, channels);
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
+            p => body(channels * p / parts, channels * (p + 1) / parts));
+    }
+
+    /// <summary>
+    /// z = w * x + b for one output channel, as its even-column and odd-column planes (2 x Ho x Wq): output column
+    /// 2j + p takes input columns 2j + p + t, t = 0..2, i.e. even[j], odd[j], even[j + 1], odd[j + 1].
+    /// </summary>
+    private static void Convolve(in Shape s, float* x, float* w, float bias, float* z)
+    {
+        int wq = s.Wq, wh = s.Wh, plane = s.Hp * wh, v = Vector512<float>.Count;
+        var vb = Vector512.Create(bias);
+        var zo = z + s.Ho * wq;
+        for (var i = 0; i < s.Ho; i++)
+        for (var j = 0; j < wq; j += v)
+        {
+            Vector512<float> even = vb, odd = vb;
+            for (var ci = 0; ci < s.InChannels; ci++)
+            {
+                var xe = x + 2 * ci * plane + i * wh + j;
+                var xo = xe + plane;
+                var wc = w + 9 * ci;
+                for (var u = 0; u < 3; u++, xe += wh, xo += wh)
+                {
+                    Vector512<float> e0 = Vector512.Load(xe), o0 = Vector512.Load(xo), e1 = Vector512.Load(xe + 1), o1 = Vector512.Load(xo + 1);
+                    Vector512<float> w0 = Vector512.Create(wc[3 * u]), w1 = Vector512.Create(wc[3 * u + 1]), w2 = Vector512.Create(wc[3 * u + 2]);
+                    even = Vector512.FusedMultiplyAdd(e0, w0, Vector512.FusedMultiplyAdd(o0, w1, Vector512.FusedMultiplyAdd(e1, w2, even)));
+                    odd = Vector512.FusedMultiplyAdd(o0, w0, Vector512.FusedMultiplyAdd(e1, w1, Vector512.FusedMultiplyAdd(o1, w2, odd)));
+                }
+            }
+            even.Store(z + i * wq + j);
+            odd.Store(zo + i * wq + j);
+        }
+    }
+
+    /// <summary>Σ_ij g_z[i, j] x[ci, i + u, j + t] for every tap (ci, u, t), from g_z's two column-parity planes.</summary>
+    private static void Correlate(in Shape s, float* gz, float* x, float* taps)
+    {
+        int wq = s.Wq, wh = s.Wh, plane = s.Hp * wh, v = Vector512<float>.Count;
+        var go = gz + s.Ho * wq;
+        for (var ci = 0; ci < s.InChannels; ci++)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
+            for (var i = 0; i < s.Ho; i++)
+            for (var j = 0; j < wq; j += v)
+            {
+                Vector512<float> ge = Vector512.Load(gz + i * wq + j), gO = Vector512.Load(go + i * wq + j);
+                var xe = x + 2 * ci * plane + i * wh + j;
+                var xo = xe + plane;
+                Vector512<float> e0 = Vector512.Load(xe), o0 = Vector512.Load(xo), e1 = Vector512.Load(xe + 1), o1 = Vector512.Load(xo + 1);
+                a0 = Vector512.FusedMultiplyAdd(ge, e0, Vector512.FusedMultiplyAdd(gO, o0, a0));
+                a1 = Vector512.FusedMultiplyAdd(ge, o0, Vector512.FusedMultiplyAdd(gO, e1, a1));
+                a2 = Vector512.FusedMultiplyAdd(ge, e1, Vector512.FusedMultiplyAdd(gO, o1, a2));
+                xe += wh; xo += wh;
+                e0 = Vector512.Load(xe); o0 = Vector512.Load(xo); e1 = Vector512.Load(xe + 1); o1 = Vector512.Load(xo + 1);
+                a3 = Vector512.FusedMultiplyAdd(ge, e0, Vector512.FusedMultiplyAdd(gO, o0, a3));
+                a4 = Vector512.FusedMultiplyAdd(ge, o0, Vector512.FusedMultiplyAdd(gO, e1, a4));
+                a5 = Vector512.FusedMultiplyAdd(ge, e1, Vector512.FusedMultiplyAdd(gO, o1, a5));
+                xe += wh; xo += wh;
+                e0 = Vector512.Load(xe); o0 = Vector512.Load(xo); e1 = Vector512.Load(xe + 1); o1 = Vector512.Load(xo + 1);
+                a6 = Vector512.FusedMultiplyAdd(ge, e0, Vector512.FusedMultiplyAdd(gO, o0, a6));
+                a7 = Vector512.FusedMultiplyAdd(ge, o0, Vector512.FusedMultiplyAdd(gO, e1, a7));
+                a8 = Vector512.FusedMultiplyAdd(ge, e1, Vector512.FusedMultiplyAdd(gO, o1, a8));
+            }
+            var t = taps + 9 * ci;
+            t[0] = Vector512.Sum(a0); t[1] = Vector512.Sum(a1); t[2] = Vector512.Sum(a2);
+            t[3] = Vector512.Sum(a3); t[4] = Vector512.Sum(a4); t[5] = Vector512.Sum(a5);
+            t[6] = Vector512.Sum(a6); t[7] = Vector512.Sum(a7); t[8] = Vector512.Sum(a8);
+        }
+    }
+
+    /// <summary>μ and σ⁻¹ = (biased variance + ε)^-1/2 of one map, in two passes.</summary>
+    private static (float Mean, float Rstd) Moments(float* z, int m, float eps)
+    {
+        var acc = Vector512<float>.Zero;
+        for (var q = 0; q < m; q += Vector512<float>.Count) acc += Vector512.Load(z + q);
+        var mean = Vector512.Sum(acc) / m;
+        var centre = Vector512.Create(mean);
+        acc = Vector512<float>.Zero;
+        for (var q = 0; q < m; q += Vector512<float>.Count)
+        {
+            var d = Vector512.Load(z + q) - centre;
+            acc = Vector512.FusedMultiplyAdd(d, d, acc);
+        }
+        return (mean, 1 / MathF.Sqrt(Vector512.Sum(acc) / m + eps));
+    }
+
+    /// <summary>a = max(0, z · scale + shift) in place, with scale = γ σ⁻¹ and shift = β - μ · scale.</summary>
+    private static void NormalizeRelu(float* z, int m, float scale, float shift)
+    {
+        Vector512<float> vs = Vector512.Create(scale), vt = Vector512.Create(shift);
+        for (var q = 0; q < m; q += Vector512<float>.Count)
+            Vector512.Max(Vector512.FusedMultiplyAdd(Vector512.Load(z + q), vs, vt), Vector512<float>.Zero).Store(z + q);
+    }
+
+    /// <summary>Pooled map <paramref name="offset"/> of <paramref name="y"/> from the activations' two column-parity planes.</summary>
+    private static void Pool(in Shape s, float* a, nint y, long offset)
+    {
+        int wq = s.Wq;
+        var odd = a + s.Ho * wq;
+        var quarter = Vector512.Create(0.25f);
+        for (var i = 0; i < s.Hq; i++)
+        for (var j = 0; j < wq; j += Vector512<float>.Count)
+        {
+            int r0 = 2 * i * wq + j, r1 = r0 + wq;
+            var v = (Vector512.Load(a + r0) + Vector512.Load(odd + r0) + (Vector512.Load(a + r1) + Vector512.Load(odd + r1))) * quarter;
+            var at = offset + i * wq + j;
+            if (s.BFloat16) ToBFloat16(v).Store((ushort*)y + at);
+            else v.Store((float*)y + at);
+        }
+    }
+
+    /// <summary>The pooling's gradient ¼ g_y[⌊i/2⌋, ⌊j/2⌋] (map <paramref name="offset"/> of <paramref name="gy"/>), in both column-parity planes.</summary>
+    private static void Unpool(in Shape s, nint gy, long offset, float* g)
+    {
+        int wq = s.Wq;
+        var odd = g + s.Ho * wq;
+        var quarter = Vector512.Create(0.25f);
+        for (var i = 0; i < s.Ho; i++)
+        for (var j = 0; j < wq; j += Vector512<float>.Count)
+        {
+            var at = offset + i / 2 * wq + j;
+            var v = (s.BFloat16 ? FromBFloat16((ushort*)gy + at) : Vector512.Load((float*)gy + at)) * quarter;
+            v.Store(g + i * wq + j);
+            v.Store(odd + i * wq + j);
+        }
+    }
+
+    /// <summary>float32 to bfloat16, rounded to nearest even (finite values).</summary>
+    private static Vector256<ushort> ToBFloat16(Vector512<float> v)
+    {
+        var bits = v.AsUInt32();
+        var rounded = (bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) >> 16;
+        return Vector512.Narrow(rounded, Vector512<uint>.Zero).GetLower();
+    }
+
+    private static Vector512<float> FromBFloat16(ushort* p) =>
+        (Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()) << 16).AsSingle();
+
+    /// <summary>
+    /// Turns z into ẑ and the pooled gradient into g_a (zero where the forward pass's z · scale + shift ≤ 0: the same
+    /// expression, so the same mask), both in place; returns Σ g_a and Σ g_a ẑ.
+    /// </summary>
+    private static (float SumGa, float SumGaZ) ReluNormGradient(float* z, float* g, int m, float mean, float rstd, float scale, float shift)
+    {
+        Vector512<float> vm = Vector512.Create(mean), vr = Vector512.Create(rstd), vs = Vector512.Create(scale), vt = Vector512.Create(shift);
+        Vector512<float> s1 = Vector512<float>.Zero, s2 = Vector512<float>.Zero;
+        for (var q = 0; q < m; q += Vector512<float>.Count)
+        {
+            var zq = Vector512.Load(z + q);
+            var zh = (zq - vm) * vr;
+            var ga = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.FusedMultiplyAdd(zq, vs, vt), Vector512<float>.Zero), Vector512.Load(g + q), Vector512<float>.Zero);
+            zh.Store(z + q);
+            ga.Store(g + q);
+            s1 += ga;
+            s2 = Vector512.FusedMultiplyAdd(ga, zh, s2);
+        }
+        return (Vector512.Sum(s1), Vector512.Sum(s2));
+    }
+
+    /// <summary>g = k1 · g + k2 · ẑ + k3 in place; returns Σ g.</summary>
+    private static float Affine(float* g, float* zh, int m, float k1, float k2, float k3)
+    {
+        Vector512<float> v1 = Vector512.Create(k1), v2 = Vector512.Create(k2), v3 = Vector512.Create(k3), acc = Vector512<float>.Zero;
+        for (var q = 0; q < m; q += Vector512<float>.Count)
+        {
+            var r = Vector512.FusedMultiplyAdd(Vector512.Load(zh + q), v2, Vector512.FusedMultiplyAdd(Vector512.Load(g + q), v1, v3));
+            r.Store(g + q);
+            acc += r;
+        }
+        return Vector512.Sum(acc);
+    }
+}
