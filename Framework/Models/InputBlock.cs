@@ -38,15 +38,24 @@ internal sealed class InputBlock
     {
         var w = _conv.weight;
         long padding = _conv.Padding, hp = x.shape[2] + 2 * padding, wp = x.shape[3] + 2 * padding;
-        if (x.requires_grad || x.dim() != 4 || x.device_type != DeviceType.CPU || x.dtype != w.dtype
+        if (x.requires_grad || x.dim() != 4 || x.device_type != DeviceType.CPU || w.device_type != DeviceType.CPU || x.dtype != w.dtype
             || x.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || x.shape[1] != w.shape[1]
-            || !InputBlockKernel.Shape.Fits(hp, wp) || x.shape[0] * w.shape[0] * hp * wp * sizeof(float) > int.MaxValue)
+            || x.shape[0] == 0 || !InputBlockKernel.Shape.Fits(hp, wp))
             return null;
         var shape = new InputBlockKernel.Shape((int)x.shape[0], (int)x.shape[1], (int)hp, (int)wp, (int)w.shape[0], x.dtype == ScalarType.BFloat16);
         Tensor[] parameters = [w, _conv.bias, _norm.weight, _norm.bias!];
         return is_grad_enabled() && parameters.Any(p => p.requires_grad)
             ? Function.apply(x, parameters[0], parameters[1], parameters[2], parameters[3], this, shape)
-            : Forward(shape, x, parameters).Y;
+            : Output(Forward(shape, x, parameters));
+    }
+
+    /// <summary>The output alone, without autograd: what backward would need is released at once.</summary>
+    private static Tensor Output((Tensor Y, Tensor Input, Tensor Mean, Tensor Rstd) forward)
+    {
+        forward.Input.Dispose();
+        forward.Mean.Dispose();
+        forward.Rstd.Dispose();
+        return forward.Y;
     }
 
     private (Tensor Y, Tensor Input, Tensor Mean, Tensor Rstd) Forward(InputBlockKernel.Shape s, Tensor x, Tensor[] parameters)
@@ -84,11 +93,14 @@ internal sealed class InputBlock
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradY)
         {
+            // the gradients below are computed outside autograd: a second derivative through the block would be 0
+            if (is_grad_enabled())
+                throw new NotSupportedException("the fused input block has no second derivative; give the images requires_grad to run its layers one by one");
             var saved = ctx.get_saved_variables();
             var (input, mean, rstd, parameters) = (saved[0], saved[1], saved[2], saved.Skip(3).ToArray());
             var shape = (InputBlockKernel.Shape)ctx.get_data(ShapeKey);
             var f = Float32(parameters);
-            var grads = f.Select(t => zeros_like(t)).ToArray();
+            var grads = f.Select(t => empty_like(t)).ToArray();
             InputBlockKernel.Backward(shape, input, f[0], f[1], f[2], f[3], mean, rstd,
                 gradY.to(shape.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32).contiguous(), grads[0], grads[1], grads[2], grads[3]);
             return [null!, .. grads.Zip(parameters, (g, p) => g.to(p.dtype)), null!, null!];

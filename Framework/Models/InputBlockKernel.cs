@@ -7,23 +7,26 @@ using static TorchSharp.torch;
 namespace Condensa.Models;
 
 /// <summary>
-/// The first block of DC's ConvNet, <c>conv 3x3 (few input channels, bias) -> instance norm -> ReLU -> 2x2 average
-/// pooling</c>, computed one feature map (image n, channel c) at a time in float32 while the map is in cache. libtorch
-/// runs the block as separate passes over a C x H x W output per image (the convolution writes it; bias, norm, ReLU and
-/// pooling read and write it again; backward does the same in reverse), and with one to three input channels those
-/// passes cost more than the convolution (docs/results.md, Layers and kernels). Here only the pooled map is written,
-/// and backward recomputes the convolution from the input (27 multiply-adds per pixel at most).
+/// The first block of DC's ConvNet, <c>conv 3x3 (bias) -> instance norm -> ReLU -> 2x2 average pooling</c>, computed one
+/// feature map (image n, channel c) at a time in float32 while the map is in cache. libtorch runs the block as separate
+/// passes over a C x H x W output per image (the convolution writes it; bias, norm, ReLU and pooling read and write it
+/// again; backward does the same in reverse), and with the one to three input channels of a network's input
+/// (<see cref="InputConv2d"/>) those passes cost more than the convolution (docs/results.md, Layers and kernels). Here
+/// only the pooled map is written, and backward recomputes the convolution from the input (9 Cin multiply-adds per pixel).
 /// <para>
 /// Per map, with <c>z = w * x + b</c> over its M pixels: <c>μ = Σz / M</c>, <c>σ⁻¹ = (Σ(z - μ)² / M + ε)^-1/2</c>,
-/// <c>ẑ = (z - μ) σ⁻¹</c>, <c>a = max(0, γ ẑ + β)</c>, <c>y[i, j] = ¼ Σ_uv a[2i + u, 2j + v]</c>. Backward (the
-/// normalization gradient of Ioffe and Szegedy 2015, Section 3, over one map): <c>g_a = ¼ g_y[⌊i/2⌋, ⌊j/2⌋]</c> where
+/// <c>ẑ = (z - μ) σ⁻¹</c>, <c>a = max(0, γ ẑ + β)</c>, <c>y[i, j] = ¼ Σ_uv a[2i + u, 2j + v]</c> (u, v in {0, 1}).
+/// Backward (the normalization gradient of Ioffe and Szegedy 2015, Section 3, taken over one map as instance norm,
+/// i.e. GroupNorm with one channel per group, Wu and He 2018, normalizes): <c>g_a = ¼ g_y[⌊i/2⌋, ⌊j/2⌋]</c> where
 /// <c>a &gt; 0</c>, else 0; <c>∂γ = Σ g_a ẑ</c>, <c>∂β = Σ g_a</c>; <c>g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M)</c>;
-/// <c>∂b = Σ g_z</c> and <c>∂w[ci, u, v] = Σ_ij g_z[i, j] x[ci, i + u, j + v]</c>, each summed over the batch.
+/// <c>∂b = Σ g_z</c> and <c>∂w[ci, u, t] = Σ_ij g_z[i, j] x[ci, i + u, j + t]</c> (u, t in {0, 1, 2}), each summed
+/// over the batch.
 /// </para>
 /// Maps are stored as their even and their odd columns, so a pooling window is the same lane of four vectors and no
-/// lane is shuffled. Channels are split among the libtorch threads in fixed ranges: every gradient has one writer and
-/// sums over the batch in image order, whatever the thread count. The pooled output and its gradient are float32 or
-/// bfloat16 (rounded to nearest even, as libtorch does).
+/// lane is shuffled. Channels are split into fixed ranges, one per libtorch thread (<c>get_num_threads</c>), each run on
+/// a .NET thread: every gradient has one writer and sums over the batch in image order, whatever the thread count.
+/// The pooled output and its gradient are float32 or bfloat16 (rounded to nearest even, as libtorch does). The loops
+/// are compiled fully optimized at their first call (<c>AggressiveOptimization</c>) rather than after .NET's tiers.
 /// </summary>
 internal static unsafe class InputBlockKernel
 {
@@ -68,7 +71,7 @@ internal static unsafe class InputBlockKernel
     {
         nint x = Address(input), w = Address(weight), b = Address(bias), g = Address(gamma), bt = Address(beta);
         nint outY = Address(y, s.BFloat16), outMean = Address(mean), outRstd = Address(rstd);
-        ForEachChannelRange(s.C, (c0, c1) =>
+        ForEachChannelRange(s.C, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c0, c1) =>
         {
             var z = new float[s.Pixels];
             fixed (float* zp = z)
@@ -78,7 +81,7 @@ internal static unsafe class InputBlockKernel
                     var xn = (float*)x + (long)n * s.InputImage;
                     for (var c = c0; c < c1; c++)
                     {
-                        var map = n * s.C + c;
+                        var map = (long)n * s.C + c;
                         Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
                         var (mu, r) = Moments(zp, s.Pixels, eps);
                         ((float*)outMean)[map] = mu;
@@ -90,6 +93,7 @@ internal static unsafe class InputBlockKernel
                 }
             }
         });
+        KeepAlive(input, weight, bias, gamma, beta, y, mean, rstd);
     }
 
     /// <summary>
@@ -101,47 +105,54 @@ internal static unsafe class InputBlockKernel
     {
         nint x = Address(input), w = Address(weight), b = Address(bias), g = Address(gamma), bt = Address(beta);
         nint mu = Address(mean), rs = Address(rstd), gy = Address(gradY, s.BFloat16);
-        nint dw = Address(gradWeight), db = Address(gradBias), dg = Address(gradGamma), dbt = Address(gradBeta);
-        ForEachChannelRange(s.C, (c0, c1) =>
+        // per channel, summed over the batch in image order; each channel has one writer
+        double[] dw = new double[s.C * s.Taps], db = new double[s.C], dGamma = new double[s.C], dBeta = new double[s.C];
+        ForEachChannelRange(s.C, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c0, c1) =>
         {
             var z = new float[s.Pixels];
             var ga = new float[s.Pixels];
-            var tapSums = new float[s.Taps];
-            var sumW = new double[(c1 - c0) * s.Taps];
-            var sums = new double[(c1 - c0) * 3];
-            fixed (float* zp = z, gap = ga, tp = tapSums)
+            var taps = new float[s.Taps];
+            fixed (float* zp = z, gap = ga, tp = taps)
             {
                 for (var n = 0; n < s.N; n++)
                 {
                     var xn = (float*)x + (long)n * s.InputImage;
                     for (var c = c0; c < c1; c++)
                     {
-                        var map = n * s.C + c;
+                        var map = (long)n * s.C + c;
                         float gammaC = ((float*)g)[c], m = ((float*)mu)[map], r = ((float*)rs)[map];
                         Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
                         Unpool(s, gy, map * s.PooledMap, gap);
                         var scale = gammaC * r;
-                        var (sga, sgaz) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, ((float*)bt)[c] - m * scale);
-                        // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M), written over g_a
-                        var sgz = Affine(gap, zp, s.Pixels, scale, -scale * sgaz / s.Pixels, -scale * sga / s.Pixels);
-                        var k = c - c0;
-                        sums[3 * k] += sgz;
-                        sums[3 * k + 1] += sgaz;
-                        sums[3 * k + 2] += sga;
+                        var (sumGa, sumGaZ) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, ((float*)bt)[c] - m * scale);
+                        dGamma[c] += sumGaZ;
+                        dBeta[c] += sumGa;
+                        // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M) with this map's ∂β and ∂γ, written over g_a
+                        db[c] += Affine(gap, zp, s.Pixels, scale, -scale * sumGaZ / s.Pixels, -scale * sumGa / s.Pixels);
                         Correlate(s, gap, xn, tp);
-                        for (var t = 0; t < s.Taps; t++) sumW[k * s.Taps + t] += tp[t];
+                        for (var t = 0; t < s.Taps; t++) dw[c * s.Taps + t] += tp[t];
                     }
                 }
             }
-            for (var c = c0; c < c1; c++)
-            {
-                var k = c - c0;
-                for (var t = 0; t < s.Taps; t++) ((float*)dw)[c * s.Taps + t] = (float)sumW[k * s.Taps + t];
-                ((float*)db)[c] = (float)sums[3 * k];
-                ((float*)dg)[c] = (float)sums[3 * k + 1];
-                ((float*)dbt)[c] = (float)sums[3 * k + 2];
-            }
         });
+        KeepAlive(input, weight, bias, gamma, beta, mean, rstd, gradY);
+        Store(dw, gradWeight);
+        Store(db, gradBias);
+        Store(dGamma, gradGamma);
+        Store(dBeta, gradBeta);
+    }
+
+    /// <summary>
+    /// The kernel holds only addresses: the tensors behind them (some are fresh float32 copies that nothing else
+    /// references) must not be finalized before it ends.
+    /// </summary>
+    private static void KeepAlive(params Tensor[] tensors) => GC.KeepAlive(tensors);
+
+    private static void Store(double[] sums, Tensor t)
+    {
+        var p = (float*)Address(t);
+        for (var i = 0; i < sums.Length; i++) p[i] = (float)sums[i];
+        GC.KeepAlive(t);
     }
 
     private static nint Address(Tensor t, bool bfloat16 = false)
@@ -149,7 +160,10 @@ internal static unsafe class InputBlockKernel
         var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         if (t.dtype != dtype || !t.is_contiguous() || t.device_type != DeviceType.CPU)
             throw new ArgumentException($"expected a contiguous {dtype} CPU tensor, got {t.dtype} on {t.device}");
-        return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+        // the first element's bytes: a span over the whole tensor would be limited to 2 GiB
+        using var flat = t.view(-1);
+        using var first = flat.narrow(0, 0, 1);
+        return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(first.bytes));
     }
 
     /// <summary>Runs <paramref name="body"/> on one contiguous range of channels per libtorch thread.</summary>
@@ -164,6 +178,7 @@ internal static unsafe class InputBlockKernel
     /// z = w * x + b for one output channel, as its even-column and odd-column planes (2 x Ho x Wq): output column
     /// 2j + p takes input columns 2j + p + t, t = 0..2, i.e. even[j], odd[j], even[j + 1], odd[j + 1].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Convolve(in Shape s, float* x, float* w, float bias, float* z)
     {
         int wq = s.Wq, wh = s.Wh, plane = s.Hp * wh, v = Vector512<float>.Count;
@@ -192,6 +207,7 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>Σ_ij g_z[i, j] x[ci, i + u, j + t] for every tap (ci, u, t), from g_z's two column-parity planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Correlate(in Shape s, float* gz, float* x, float* taps)
     {
         int wq = s.Wq, wh = s.Wh, plane = s.Hp * wh, v = Vector512<float>.Count;
@@ -228,6 +244,7 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>μ and σ⁻¹ = (biased variance + ε)^-1/2 of one map, in two passes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float Mean, float Rstd) Moments(float* z, int m, float eps)
     {
         var acc = Vector512<float>.Zero;
@@ -244,6 +261,7 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>a = max(0, z · scale + shift) in place, with scale = γ σ⁻¹ and shift = β - μ · scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NormalizeRelu(float* z, int m, float scale, float shift)
     {
         Vector512<float> vs = Vector512.Create(scale), vt = Vector512.Create(shift);
@@ -252,6 +270,7 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>Pooled map <paramref name="offset"/> of <paramref name="y"/> from the activations' two column-parity planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pool(in Shape s, float* a, nint y, long offset)
     {
         int wq = s.Wq;
@@ -269,6 +288,7 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>The pooling's gradient ¼ g_y[⌊i/2⌋, ⌊j/2⌋] (map <paramref name="offset"/> of <paramref name="gy"/>), in both column-parity planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unpool(in Shape s, nint gy, long offset, float* g)
     {
         int wq = s.Wq;
@@ -285,6 +305,7 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>float32 to bfloat16, rounded to nearest even (finite values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<ushort> ToBFloat16(Vector512<float> v)
     {
         var bits = v.AsUInt32();
@@ -292,6 +313,7 @@ internal static unsafe class InputBlockKernel
         return Vector512.Narrow(rounded, Vector512<uint>.Zero).GetLower();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> FromBFloat16(ushort* p) =>
         (Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()) << 16).AsSingle();
 
@@ -299,6 +321,7 @@ internal static unsafe class InputBlockKernel
     /// Turns z into ẑ and the pooled gradient into g_a (zero where the forward pass's z · scale + shift ≤ 0: the same
     /// expression, so the same mask), both in place; returns Σ g_a and Σ g_a ẑ.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float SumGa, float SumGaZ) ReluNormGradient(float* z, float* g, int m, float mean, float rstd, float scale, float shift)
     {
         Vector512<float> vm = Vector512.Create(mean), vr = Vector512.Create(rstd), vs = Vector512.Create(scale), vt = Vector512.Create(shift);
@@ -317,6 +340,7 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>g = k1 · g + k2 · ẑ + k3 in place; returns Σ g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Affine(float* g, float* zh, int m, float k1, float k2, float k3)
     {
         Vector512<float> v1 = Vector512.Create(k1), v2 = Vector512.Create(k2), v3 = Vector512.Create(k3), acc = Vector512<float>.Zero;
