@@ -9,8 +9,9 @@ namespace Condensa.Models;
 /// -> <see cref="AveragePool2x2"/>, run as one <see cref="InputBlockKernel"/> pass where it applies: on CPUs with 512-bit
 /// vectors, for float32 or bfloat16 images that need no gradient (every training and evaluation pass, the real side of
 /// DM, DC and DSA) and sizes the kernel takes (<see cref="InputBlockKernel.Shape.Fits"/>: 28x28 with DC's padding of 3,
-/// 32x32 with padding 1). Synthetic images, whose gradient flows back to the pixels and through gradient matching's
-/// second derivatives, take the layers one by one. Same parameters and function; the block computes in float32 inside.
+/// 32x32 with padding 1). Synthetic images, whose gradient flows back to the pixels, take the layers one by one; a
+/// second derivative through the block (<c>create_graph</c>) recomputes them. Same parameters and function; the block
+/// computes in float32 inside.
 /// </summary>
 internal sealed class InputBlock
 {
@@ -19,8 +20,9 @@ internal sealed class InputBlock
 
     private readonly InputConv2d _conv;
     private readonly GroupNorm _norm;
+    private readonly nn.Module<Tensor, Tensor>[] _layers;
 
-    private InputBlock(InputConv2d conv, GroupNorm norm) => (_conv, _norm) = (conv, norm);
+    private InputBlock(InputConv2d conv, GroupNorm norm, nn.Module<Tensor, Tensor>[] layers) => (_conv, _norm, _layers) = (conv, norm, layers);
 
     /// <summary>The block for <paramref name="features"/> if it starts with the four layers and the CPU runs the kernel, else null.</summary>
     public static InputBlock? Match(Sequential features)
@@ -28,8 +30,8 @@ internal sealed class InputBlock
         if (!InputBlockKernel.IsSupported || features.Count < Layers) return null;
         return features[0] is InputConv2d conv && conv.weight.shape[2] == 3 && conv.weight.shape[3] == 3
             && features[1] is GroupNorm norm && norm.affine && norm.num_groups == conv.weight.shape[0]
-            && features[2] is ReLU && features[3] is AveragePool2x2
-            ? new InputBlock(conv, norm)
+            && features[2] is ReLU relu && features[3] is AveragePool2x2 pool
+            ? new InputBlock(conv, norm, [conv, norm, relu, pool])
             : null;
     }
 
@@ -70,13 +72,20 @@ internal sealed class InputBlock
         return (y, input, mean, rstd);
     }
 
+    /// <summary>The four layers one by one.</summary>
+    private Tensor RunLayers(Tensor x) => _layers.Aggregate(x, (h, layer) => layer.call(h));
+
     private static Tensor[] Float32(Tensor[] parameters) =>
         parameters.Select(t => t.detach().to(ScalarType.Float32).contiguous()).ToArray();
 
-    /// <summary>The block under autograd: forward saves the split input and each map's μ and σ⁻¹; backward returns the four parameters' gradients.</summary>
+    /// <summary>
+    /// The block under autograd: forward saves the images, the split input and each map's μ and σ⁻¹; backward returns
+    /// the four parameters' gradients from the kernel, or, when autograd records the backward pass itself (a second
+    /// derivative, <c>create_graph</c>), from the layers one by one, recomputed, so the gradients carry their graph.
+    /// </summary>
     private sealed class Function : autograd.SingleTensorFunction<Function>
     {
-        private const string ShapeKey = "shape";
+        private const string ShapeKey = "shape", BlockKey = "block";
 
         public override string Name => nameof(InputBlock);
 
@@ -86,18 +95,18 @@ internal sealed class InputBlock
             Tensor[] parameters = [(Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]];
             var (block, shape) = ((InputBlock)vars[5], (InputBlockKernel.Shape)vars[6]);
             var (y, input, mean, rstd) = block.Forward(shape, x, parameters);
-            ctx.save_for_backward([input, mean, rstd, .. parameters]);
+            ctx.save_for_backward([x, input, mean, rstd, .. parameters]);
             ctx.save_data(ShapeKey, shape);
+            ctx.save_data(BlockKey, block);
             return y;
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradY)
         {
-            // the gradients below are computed outside autograd: a second derivative through the block would be 0
-            if (is_grad_enabled())
-                throw new NotSupportedException("the fused input block has no second derivative; give the images requires_grad to run its layers one by one");
             var saved = ctx.get_saved_variables();
-            var (input, mean, rstd, parameters) = (saved[0], saved[1], saved[2], saved.Skip(3).ToArray());
+            var (x, input, mean, rstd, parameters) = (saved[0], saved[1], saved[2], saved[3], saved.Skip(4).ToArray());
+            if (is_grad_enabled())
+                return [null!, .. autograd.grad([((InputBlock)ctx.get_data(BlockKey)).RunLayers(x)], parameters, [gradY], retain_graph: true, create_graph: true), null!, null!];
             var shape = (InputBlockKernel.Shape)ctx.get_data(ShapeKey);
             var f = Float32(parameters);
             var grads = f.Select(t => empty_like(t)).ToArray();

@@ -41,7 +41,7 @@ public sealed class InputBlockTests
         return (y.detach(), autograd.grad([y], p, [gy.to(ScalarType.Float64)]).ToArray());
     }
 
-    private static double Scale(Tensor t) => t.abs().max().item<double>();
+    private static double Scale(Tensor t) => t.abs().max().to(ScalarType.Float64).item<double>();
 
     private static bool Same(Tensor a, Tensor b) => a.dtype == b.dtype && a.eq(b).all().item<bool>();
 
@@ -94,6 +94,30 @@ public sealed class InputBlockTests
         Assert.IsTrue(grads.Zip(Parameters(layers)).All(g => g.First.dtype == ScalarType.BFloat16), "the gradients in the parameters' format");
         for (var i = 0; i < grads.Count; i++)
             Assert.IsTrue(Within(grads[i], expectedGrads[i], 1.0 / 256, 1e-4 * Math.Max(Scale(expectedGrads[i]), Scale(expectedGrads[0]))), $"gradient {i}");
+    }
+
+    /// <summary>
+    /// A second derivative (create_graph) through the block is the layers' own: d/dw Σ (∂L/∂w)² with L = Σ y · g, fused
+    /// against the layers one by one.
+    /// </summary>
+    [TestMethod]
+    public void SecondDerivativesThroughTheBlockAreTheLayers()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(13);
+        var layers = Layers(1, 8, 3);
+        var block = Block(layers);
+        var x = randn(3, 1, 28, 28);
+        var g = randn(3, 8, 16, 16);
+        Tensor[] SecondOrder(Tensor y)
+        {
+            var first = autograd.grad([y], Parameters(layers), [g], retain_graph: true, create_graph: true);
+            return autograd.grad([first.Select(d => d.pow(2).sum()).Aggregate((a, b) => a + b)], Parameters(layers)).ToArray();
+        }
+        var fused = SecondOrder(block.TryForward(x)!);
+        var oneByOne = SecondOrder(layers.call(x));
+        for (var i = 0; i < fused.Length; i++)
+            Assert.IsTrue(Within(fused[i], oneByOne[i].to(ScalarType.Float64), 0, 1e-4 * Scale(oneByOne[i]) + 1e-6), $"parameter {i}");
     }
 
     [TestMethod]
