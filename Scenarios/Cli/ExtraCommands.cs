@@ -34,7 +34,7 @@ internal static class ExtraCommands
         Bench("train-throughput", "Training and inference images/s of a ConvNet on Fashion-MNIST (batch 256, no augmentation)",
             (pr, _) => TrainThroughput.Run(pr.GetValue(arch)!, pr.GetValue(epochs), pr.GetValue(throughputPrecision)), epochs, arch, throughputPrecision);
 
-        var repeats = new Option<int>("--repeats") { Description = "Timed runs of each kernel (the best counts)", DefaultValueFactory = _ => 5 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs of each kernel (the best counts)", DefaultValueFactory = _ => 20 };
         Bench("peak", "This machine's convolution and matrix-product GFLOP/s in float32 and bfloat16", (pr, _) => Peak.Run(pr.GetValue(repeats)), repeats);
 
         var imagesPerClass = new Option<int>("--images-per-class") { Description = "Memory size per class", DefaultValueFactory = _ => 10 };
