@@ -40,8 +40,8 @@ internal sealed class InputBlock
     {
         var w = _conv.weight;
         long padding = _conv.Padding, hp = x.shape[2] + 2 * padding, wp = x.shape[3] + 2 * padding;
-        if (x.requires_grad || x.dim() != 4 || x.device_type != DeviceType.CPU || w.device_type != DeviceType.CPU || x.dtype != w.dtype
-            || x.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || x.shape[1] != w.shape[1]
+        if (x.requires_grad || x.dim() != 4 || x.device_type != DeviceType.CPU || w.device_type != DeviceType.CPU
+            || x.dtype != w.dtype || x.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || x.shape[1] != w.shape[1]
             || x.shape[0] == 0 || !InputBlockKernel.Shape.Fits(hp, wp))
             return null;
         var shape = new InputBlockKernel.Shape((int)x.shape[0], (int)x.shape[1], (int)hp, (int)wp, (int)w.shape[0], x.dtype == ScalarType.BFloat16);
