@@ -86,8 +86,8 @@ internal static unsafe class InputBlockKernel
                         var (mu, r) = Moments(zp, s.Pixels, eps);
                         ((float*)outMean)[map] = mu;
                         ((float*)outRstd)[map] = r;
-                        var scale = ((float*)g)[c] * r;
-                        NormalizeRelu(zp, s.Pixels, scale, ((float*)bt)[c] - mu * scale);
+                        var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)bt)[c], mu, r);
+                        NormalizeRelu(zp, s.Pixels, scale, shift);
                         Pool(s, zp, outY, map * s.PooledMap);
                     }
                 }
@@ -120,11 +120,11 @@ internal static unsafe class InputBlockKernel
                     for (var c = c0; c < c1; c++)
                     {
                         var map = (long)n * s.C + c;
-                        float gammaC = ((float*)g)[c], m = ((float*)mu)[map], r = ((float*)rs)[map];
+                        float m = ((float*)mu)[map], r = ((float*)rs)[map];
                         Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
                         Unpool(s, gy, map * s.PooledMap, gap);
-                        var scale = gammaC * r;
-                        var (sumGa, sumGaZ) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, ((float*)bt)[c] - m * scale);
+                        var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)bt)[c], m, r);
+                        var (sumGa, sumGaZ) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, shift);
                         dGamma[c] += sumGaZ;
                         dBeta[c] += sumGa;
                         // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M) with this map's ∂β and ∂γ, written over g_a
@@ -260,7 +260,17 @@ internal static unsafe class InputBlockKernel
         return (mean, 1 / MathF.Sqrt(Vector512.Sum(acc) / m + eps));
     }
 
-    /// <summary>a = max(0, z · scale + shift) in place, with scale = γ σ⁻¹ and shift = β - μ · scale.</summary>
+    /// <summary>
+    /// γ ẑ + β = z · scale + shift with scale = γ σ⁻¹ and shift = β - μ · scale: forward and backward both take the ReLU's
+    /// mask from this one expression, so the two masks agree bit for bit.
+    /// </summary>
+    private static (float Scale, float Shift) ScaleShift(float gamma, float beta, float mean, float rstd)
+    {
+        var scale = gamma * rstd;
+        return (scale, beta - mean * scale);
+    }
+
+    /// <summary>a = max(0, z · scale + shift) in place (<see cref="ScaleShift"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NormalizeRelu(float* z, int m, float scale, float shift)
     {
