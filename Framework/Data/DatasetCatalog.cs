@@ -59,7 +59,8 @@ public static partial class DatasetCatalog
             throw new CondensaException($"dataset.channels applies only to the 'folder' dataset, not to '{options.Name}'");
 
         var published = options.Normalize ? entry.Published : null;
-        var (train, test) = Read(options, entry, path, published);
+        var notes = new List<string>();
+        var (train, test) = Read(options, entry, path, published, notes.Add);
         LabeledDataset? validation = null;
         try
         {
@@ -93,7 +94,10 @@ public static partial class DatasetCatalog
             }
             if (options.TrainPerClass is int perClass)
                 Replace(ref train, d => DatasetSampling.SamplePerClass(d, perClass, seed + 1));
-            return new DatasetSplits(train.AsDigits(options.IsDigits), validation?.AsDigits(options.IsDigits), test.AsDigits(options.IsDigits));
+            if (train.PresentClasses() is [var only])
+                notes.Add($"only one class ({train.ClassNames[only]}) is present: a model trained on it scores 100 % by always predicting it; " +
+                          "a classifier needs at least two classes (dataset.classes)");
+            return new DatasetSplits(train.AsDigits(options.IsDigits), validation?.AsDigits(options.IsDigits), test.AsDigits(options.IsDigits)) { Notes = notes };
         }
         catch
         {
@@ -104,7 +108,7 @@ public static partial class DatasetCatalog
         }
     }
 
-    private static (LabeledDataset Train, LabeledDataset Test) Read(DatasetOptions options, Entry entry, string path, Normalization? published)
+    private static (LabeledDataset Train, LabeledDataset Test) Read(DatasetOptions options, Entry entry, string path, Normalization? published, Action<string> note)
     {
         switch (entry.Format)
         {
@@ -124,7 +128,7 @@ public static partial class DatasetCatalog
             case Format.Cifar100:
                 return CifarReader.ReadCifar100(path, options.Name, published);
             default:
-                var (all, test) = ImageFolderReader.Read(path, options.Channels, options.Resize, options.Name);
+                var (all, test) = ImageFolderReader.Read(path, options.Channels, options.Resize, options.Name, note);
                 if (test is not null) return (all, test);
                 // One set: hold out a fixed (seed 0) stratified test split, the same for every run seed.
                 using (all)

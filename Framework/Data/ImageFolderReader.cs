@@ -21,9 +21,11 @@ public static class ImageFolderReader
     /// Reads the folder. <paramref name="channels"/> is 1 (grayscale) or 3 (RGB); when null it is 1 if every image is
     /// gray (R = G = B everywhere) and 3 otherwise. Images are resized (bilinear) to <paramref name="size"/> x
     /// <paramref name="size"/> when given, else to the most frequent image size when sizes differ.
-    /// <c>Test</c> is null for the single-set layout.
+    /// <c>Test</c> is null for the single-set layout. <paramref name="note"/> hears of every resize that the images'
+    /// own sizes forced (how many images, from which sizes, to which).
     /// </summary>
-    public static (LabeledDataset Train, LabeledDataset? Test) Read(string root, int? channels = null, int? size = null, string name = "folder")
+    public static (LabeledDataset Train, LabeledDataset? Test) Read(string root, int? channels = null, int? size = null, string name = "folder",
+        Action<string>? note = null)
     {
         if (channels is not (null or 1 or 3)) throw new CondensaException($"channels must be 1 or 3, got {channels}");
         DataFiles.RequireFolder(root, "image dataset");
@@ -46,6 +48,10 @@ public static class ImageFolderReader
         using var scope = NewDisposeScope();
         var splits = folders.Select(f => DecodeSplit(f, classNames)).ToArray();
         var (height, width) = size is int s ? (s, s) : MostFrequentSize(splits.SelectMany(x => x.Groups));
+        var odd = splits.SelectMany(x => x.Groups).Where(g => g.Height != height || g.Width != width).ToList();
+        if (size is null && odd.Count > 0)
+            note?.Invoke($"{odd.Sum(g => g.Positions.Length)} images of other sizes ({string.Join(", ", odd.Select(g => $"{g.Width}x{g.Height}").Distinct())}) " +
+                         $"were resized (bilinear) to {width}x{height}, the most frequent size; set dataset.resize to choose the size");
         bool allGray = splits.All(x => x.Groups.All(g => g.IsGray));
         int c = channels ?? (allGray ? 1 : 3);
 
@@ -68,7 +74,8 @@ public static class ImageFolderReader
     {
         var names = Directory.GetDirectories(folder).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
         return names.Length > 0 ? names
-            : throw new CondensaException($"{folder}: no class sub-folders (expected {Path.Combine(folder, "<class>", "*.png")})");
+            : throw new CondensaException($"{folder}: no class sub-folders",
+                "an image dataset is a folder of class folders of PNG or JPEG images: ROOT/<class>/*.png, or ROOT/train/<class>/*.png with ROOT/test/<class>/*.png");
     }
 
     /// <summary>Decodes every image of a split and groups the pixels by image size (one tensor per size).</summary>

@@ -20,8 +20,11 @@ public interface IUnitScenario : IScenario
     /// <summary>What a worker runs the units of one study with.</summary>
     IUnitExecutor Open(UnitEnvironment environment);
 
-    /// <summary>Writes the results (results.json, tables, plots) from the units' stored outcomes.</summary>
-    void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, string status);
+    /// <summary>
+    /// Writes the results (results.json, tables, plots) from the units' stored outcomes; <paramref name="outcome"/> says
+    /// whether every unit completed, and a table shows a failed unit's cell as failed, never as a number.
+    /// </summary>
+    void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, RunOutcome outcome);
 
     int IScenario.Run(RunContext context, RunOptions options, CancellationToken cancellationToken) =>
         Coordinator.Run(context, this, (StudyRunOptions)options, cancellationToken, owner: context.Owner);
@@ -39,6 +42,9 @@ public interface ISingleStudyScenario : IUnitScenario
     /// <summary>What the plan holds, for the log (without the unit count, which follows).</summary>
     string DescribePlan(RunOptions options);
 
+    /// <summary>What the study's best result is (shown by <c>condensa status</c>), or null for none.</summary>
+    StudyObjective? Objective => null;
+
     IReadOnlyList<string> IUnitScenario.StudyNames(RunOptions options, RunInfo run) =>
         [run.StudyName(string.Join('|', Units(options, run).Select(u => u.Key)))];
 
@@ -46,6 +52,7 @@ public interface ISingleStudyScenario : IUnitScenario
     {
         var units = Units(options, plan.Run);
         plan.Context.Log.LogInformation("{Scenario}: {Plan}: {Units} units", Name, DescribePlan(options), units.Count);
-        return [plan.Create(plan.Run.StudyName(string.Join('|', units.Select(u => u.Key))), units)];
+        var extra = Objective is { } objective ? new Dictionary<string, System.Text.Json.JsonElement> { [StudyObjective.Attribute] = objective.ToJson() } : null;
+        return [plan.Create(plan.Run.StudyName(string.Join('|', units.Select(u => u.Key))), units, extra)];
     }
 }

@@ -56,9 +56,16 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
         }
     }
 
-    /// <summary>Builds the memory of <paramref name="spec"/>; its build time includes what a resumed build spent before the resume.</summary>
+    /// <summary>
+    /// Builds the memory of <paramref name="spec"/>; its build time includes what a resumed build spent before the resume.
+    /// Every builder is held to its budget the same way: a class smaller than the budget is refused before the build
+    /// (<see cref="Budget.Check"/>), and a memory that does not hold the budget's image count, or holds images that are
+    /// not finite numbers (a synthesis that diverged), is an error, never a result.
+    /// </summary>
     private (MemorySet Set, double Seconds) Build(MemorySpec spec, LabeledDataset source, string? checkpoints, CancellationToken cancellationToken)
     {
+        var classes = spec.Classes ?? source.PresentClasses();
+        int expected = spec.Budget.Check(source, classes, spec.Builder.DisplayName);
         var clock = Stopwatch.StartNew();
         var set = builders.Create(spec.Builder).Build(new MemoryRequest
         {
@@ -66,6 +73,14 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
             Device = settings.Device, Seed = spec.Seed, Progress = progress, Log = log, Cache = _artifacts, CheckpointDirectory = checkpoints,
             SharedDirectory = Path.Combine(files.Directory.Path, "artifacts"),
         }, cancellationToken);
+        string? problem = set.Count != expected ? $"it holds {set.Count} images where the budget ({spec.Budget}, {classes.Length} classes) asks for {expected}"
+            : set is SyntheticMemory synthetic && !synthetic.Images.isfinite().all().item<bool>() ? "its images hold NaN or infinite values: the synthesis diverged" : null;
+        if (problem is not null)
+        {
+            set.Dispose();
+            throw new CondensaException($"the memory built by {spec.Builder.DisplayName} is unusable: {problem}",
+                set is SyntheticMemory ? "lower the builder's image learning rate, or use float32 precision" : null);
+        }
         return (set, set.SecondsBeforeResume + clock.Elapsed.TotalSeconds);
     }
 

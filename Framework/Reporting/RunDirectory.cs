@@ -16,15 +16,37 @@ public sealed class RunDirectory
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,   // files for people and programs, never inlined in HTML
     };
 
+    /// <summary>Opens the folder at <paramref name="path"/>, creating it (and its missing parents) when needed.</summary>
     public RunDirectory(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(Path);
+        var existing = Path;
+        while (!Directory.Exists(existing) && System.IO.Path.GetDirectoryName(existing) is { } up) existing = up;
+        try
+        {
+            Directory.CreateDirectory(Path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // mkdir in /proc or /sys fails as "not found" although the parent exists: say that the parent refuses it
+            var why = e is FileNotFoundException or DirectoryNotFoundException && existing != Path ? $"{existing} does not accept new folders" : Errors.Reason(e);
+            throw new CondensaException($"cannot create the run folder {Path}: {why}", "choose an --out folder in a place you can write to");
+        }
+        Created = existing == Path ? [] : Ancestors(Path).TakeWhile(p => p != existing).Reverse().ToArray();
     }
 
     public string Path { get; }
+
+    /// <summary>The folders this instance created, outermost first (the run folder last); empty when it existed.</summary>
+    public IReadOnlyList<string> Created { get; }
+
+    private static IEnumerable<string> Ancestors(string path)
+    {
+        for (string? p = path; p is not null; p = System.IO.Path.GetDirectoryName(p)) yield return p;
+    }
 
     /// <summary><paramref name="outDir"/> when given, else <c>runs/NAME-yyyyMMdd-HHmmss</c>.</summary>
     public static RunDirectory Create(string? outDir, string name) =>

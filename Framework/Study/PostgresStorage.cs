@@ -39,7 +39,7 @@ public sealed class PostgresStorage : StudyStorage
     /// may also come from PGUSER/PGPASSWORD or ~/.pgpass, as libpq).</summary>
     internal static PostgresStorage FromUrl(string url)
     {
-        string masked = MaskPassword(url);
+        string masked = Secrets.MaskUrl(url);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
             throw Malformed(url, "it does not parse as postgresql://user:pass@host:port/db");
         string database = Uri.UnescapeDataString(uri.AbsolutePath.Trim('/'));
@@ -51,12 +51,11 @@ public sealed class PostgresStorage : StudyStorage
             Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
             Database = database,
         };
-        string? password = null;
         if (uri.UserInfo.Length > 0)
         {
             int colon = uri.UserInfo.IndexOf(':');
             builder.Username = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[..colon]);
-            if (colon >= 0) builder.Password = password = Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
+            if (colon >= 0) builder.Password = Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
         }
         foreach (string pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -71,7 +70,7 @@ public sealed class PostgresStorage : StudyStorage
                 throw Malformed(url, $"option '{key}' is not a valid Npgsql connection-string setting ({e.Message})");
             }
         }
-        return new PostgresStorage(builder.ConnectionString, masked, password);
+        return new PostgresStorage(builder.ConnectionString, masked, builder.Password);   // from the user-info or a query parameter
     }
 
     private protected override T WithConnection<T>(Func<DbConnection, T> work)

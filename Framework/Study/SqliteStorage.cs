@@ -68,7 +68,10 @@ public class SqliteStorage : StudyStorage
     private protected override bool IsTransient(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED };
 
-    private protected override string OpenHint => "Check that the folder exists and is writable, and that the file is an SQLite database.";
+    private protected override string OpenHint => new SqliteConnectionStringBuilder(_connectionString).DataSource is var file && file.StartsWith(':')
+        ? "Check that the file is an SQLite database."
+        : $"Check that the folder of {file} exists and is writable. If the file is damaged or not a study store, move it aside " +
+          $"(mv '{file}' '{file}.bad') and run the same command again: the run's units start over, and memories already in its run folder are reused.";
 
     private protected override string IdColumn => "INTEGER PRIMARY KEY";
 

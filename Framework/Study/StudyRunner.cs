@@ -141,7 +141,7 @@ public static class StudyRunner
             string reason = $"interrupted: worker {trial.Worker} was stopped";
             return End(TrialOutcomeKind.Interrupted, storage.Requeue(lease, reason, countAttempt: false), text: reason);
         }
-        string text = error.ToString();
+        string text = $"{Errors.Describe(error)}\n\n{error}";   // the words a user reads first, then the details
         return options.RetryFailedTrials && trial.Attempt < options.MaxAttempts
             ? End(TrialOutcomeKind.Retried, storage.Requeue(lease, text, countAttempt: true), text: text)
             : End(TrialOutcomeKind.Failed, storage.Finish(lease, TrialState.Failed, double.NaN, text), text: text);

@@ -79,14 +79,11 @@ public abstract partial class StudyStorage : IDisposable
         return !text.Contains("://", StringComparison.Ordinal) && text.EndsWith(".db", StringComparison.OrdinalIgnoreCase) ? text : null;
     }
 
-    /// <summary><paramref name="url"/> with the password of its user-info part replaced by <c>***</c>.</summary>
-    public static string MaskPassword(string url) => PasswordPattern().Replace(url, "${head}***@", 1);
-
-    [GeneratedRegex("^(?<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:).*@")]
-    private static partial Regex PasswordPattern();
+    /// <summary>How the error of a unit that failed because the unit it waited for failed begins (the number follows).</summary>
+    public const string PrerequisiteFailed = "waits for unit ";
 
     internal static CondensaException Malformed(string url, string problem) => new(
-        $"Malformed study store URL '{MaskPassword(url)}': {problem}.",
+        $"Malformed study store URL '{Secrets.MaskUrl(url)}': {problem}.",
         "Use sqlite:///abs/path.db, sqlite:relative.db, path/to/file.db, or postgresql://user:pass@host:port/db.");
 
     public abstract void Dispose();
@@ -382,7 +379,7 @@ public abstract partial class StudyStorage : IDisposable
             $"WHERE {string.Format(stale, Now)} AND attempts >= @max", staleArgs);
         // a failure reaches every unit that waits for it, directly or through others
         while (Execute(c, tx,
-                   $"UPDATE condensa_trials SET state = 'failed', finished_at = {Now}, error = 'waits for unit ' || after_number || ', which failed' " +
+                   $"UPDATE condensa_trials SET state = 'failed', finished_at = {Now}, error = '{PrerequisiteFailed}' || after_number || ', which failed' " +
                    "WHERE study_id = @study AND state = 'waiting' AND after_number IN " +
                    "(SELECT number FROM condensa_trials WHERE study_id = @study AND state IN ('failed', 'pruned'))", ("@study", studyId)) > 0)
         {

@@ -17,7 +17,8 @@ public sealed record EpochRecord(int Epoch, double Lr, double Loss, double Train
 /// Minibatch SGD with momentum and weight decay over an in-memory dataset (seeded shuffling, optional per-sample
 /// weights and differentiable augmentation), in float32 or mixed bfloat16 precision (<see cref="MasterWeights"/>).
 /// Every step runs in its own dispose scope, so memory stays flat however long the run; cancellation is checked between
-/// steps.
+/// steps. A loss that is NaN or infinite stops the run (<see cref="TrainingDivergedException"/>) before the step
+/// updates the weights: a diverged model has no accuracy worth reporting.
 /// </summary>
 public sealed class Trainer
 {
@@ -89,11 +90,13 @@ public sealed class Trainer
                         loss = (nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.None) * w).sum() / w.sum();
                     }
                     if (extraLoss is not null) loss = loss + extraLoss(x, logits);
+                    float lossValue = loss.item<float>();
+                    if (!float.IsFinite(lossValue)) throw new TrainingDivergedException(step, epoch, lossValue, lr);
                     master.ZeroGrad();
                     loss.backward();
                     master.Step(lr);
                     onBatch?.Invoke(new BatchRecord(epoch, idx, logits.detach(), y));
-                    lossSum += loss.item<float>() * count;
+                    lossSum += lossValue * count;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
                     seen += count;
                 }

@@ -30,7 +30,7 @@ public static class Coordinator
             scenario.Name, storage.Url, o.Workers, run.Threads, Naming.EnumValue(run.Sharing), storage.Url);
         var children = LocalWorkers.Start(o.Workers - 1, url, names, log);
         var studies = new List<SearchStudy>();
-        string status = "cancelled";
+        bool finished = false;
         try
         {
             var files = run.Files(storage);
@@ -38,22 +38,19 @@ public static class Coordinator
             foreach (var study in studies)
                 if (study.RequeueFailed() is > 0 and var n) log.LogInformation("{Study}: {Count} failed units queued again", study.Name, n);
             Work(ctx, scenario, o, storage, settings, names, studies, open, cancellationToken);
-            status = "completed";
+            finished = true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
         finally
         {
-            LocalWorkers.Stop(children, normalEnd: status == "completed", TimeSpan.FromSeconds(60));
+            LocalWorkers.Stop(children, normalEnd: finished, TimeSpan.FromSeconds(60));
         }
-        scenario.Report(ctx, o, studies, status);
-        if (status == "cancelled") throw new OperationCanceledException(cancellationToken);
-        var failed = studies.SelectMany(s => s.GetTrials(TrialState.Failed).Select(t => (Study: s, Unit: t))).ToList();
-        if (failed.Count > 0)
-            throw new CondensaException(
-                $"{failed.Count} of {studies.Sum(s => s.GetTrials().Count)} units failed; the report holds the others. First: {Label(failed[0].Unit)}: {UnitWorker.FirstLine(failed[0].Unit.Error)}",
-                "condensa status --storage " + storage.Url + " lists every failed unit with its error; run the same command again to retry them");
+        var outcome = RunOutcome.Of(studies, cancelled: !finished);
+        scenario.Report(ctx, o, studies, outcome);
+        if (!finished) throw new OperationCanceledException(cancellationToken);
+        if (outcome.Failed > 0) throw new UnitsFailedException(outcome, storage.Url);
         return 0;
     }
 
@@ -125,7 +122,7 @@ public static class Coordinator
     {
         var sharing = o.MemorySharing != MemorySharing.Auto ? o.MemorySharing : storage is PostgresStorage ? MemorySharing.Store : MemorySharing.Folder;
         var yaml = ConfigWriter.ToYaml(o);
-        if (o.Storage is { } url) yaml = yaml.Replace(url, StudyStorage.MaskPassword(url), StringComparison.Ordinal); // the store's password stays out of the store
+        if (o.Storage is { } url) yaml = yaml.Replace(url, Secrets.MaskUrl(url), StringComparison.Ordinal); // the store's password stays out of the store
         var folder = ctx.Directory.Path;
         return new RunInfo(scenario.Name, yaml, folder, RunInfo.IdOf(folder), ctx.Device.type.ToString().ToLowerInvariant(), o.ThreadsPerWorker, o.HeartbeatSeconds,
             sharing, o.StoreLimitMb);

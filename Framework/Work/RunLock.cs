@@ -33,7 +33,7 @@ public sealed class RunLock : IDisposable
     /// <summary>Names the studies the owner works, so that a second run of the folder can tell whether it runs the same config.</summary>
     public void Announce(IReadOnlyList<string> studies)
     {
-        var owner = new { host = Environment.MachineName, pid = Environment.ProcessId, started = _started, command = Environment.CommandLine, studies };
+        var owner = new { host = Environment.MachineName, pid = Environment.ProcessId, started = _started, command = Secrets.Mask(Environment.CommandLine), studies };
         var path = Path.Combine(_folder, OwnerFile);
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(owner));
         File.Move(path + ".tmp", path, overwrite: true);

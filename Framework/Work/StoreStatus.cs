@@ -32,10 +32,11 @@ public sealed record StoreStatus(string Url, IReadOnlyList<StoreStatus.Study> St
             var complete = units.Where(u => u.State == TrialState.Complete).Select(u => u.Number).ToHashSet();
             var waiting = units.Where(u => u.State == TrialState.Waiting).ToList();
             int blocked = waiting.Count(u => u.After is int after && !complete.Contains(after));
-            var best = run is null || run.Scenario == "nas" ? study.BestTrial() : null;
+            var objective = StudyObjective.Of(study);
+            var best = objective is null && (run is null || run.Scenario == "nas") ? study.BestTrial() : null;
             studies.Add(new Study(name, run?.Scenario ?? "-", units.Count, waiting.Count - blocked, blocked, units.Count(u => u.State == TrialState.Running),
                 units.Count(u => u.IsStale(grace)), complete.Count, units.Count(u => u.State == TrialState.Failed),
-                best is null ? "" : $"{best.Value:0.0000} {Coordinator.Label(best)}"));
+                objective?.Best(units) ?? (best is null ? "" : $"{best.Value:0.0000} {Coordinator.Label(best)}")));
             running.AddRange(units.Where(u => u.State == TrialState.Running).Select(u =>
                 new RunningUnit(name, Coordinator.Label(u), u.Worker ?? "", u.Attempts, u.HeartbeatAge?.TotalSeconds ?? 0, u.IsStale(grace), u.HeartbeatAt)));
             failed.AddRange(units.Where(u => u.State == TrialState.Failed).Select(u => new FailedUnit(name, Coordinator.Label(u), u.Attempts, UnitWorker.FirstLine(u.Error))));

@@ -19,7 +19,7 @@ public static class NasReport
 
     private sealed record Candidate(double Value, double? Test, double Seconds);
 
-    public static void Write(RunContext ctx, NasOptions o, IReadOnlyList<StudyResult> studies, string status)
+    public static void Write(RunContext ctx, NasOptions o, IReadOnlyList<StudyResult> studies, Work.RunOutcome outcome)
     {
         var results = studies.ToDictionary(s => s.Label, s => Completed(s.Study));
         var whole = results["whole"];
@@ -43,6 +43,7 @@ public static class NasReport
                 ["kind"] = Hosting.Config.Naming.EnumValue(s.Kind),
                 ["study"] = s.Study.Name,
                 ["candidates"] = archs.Length,
+                ["failed_candidates"] = s.Study.GetTrials(TrialState.Failed).Count,
                 ["images"] = s.Images,
                 ["training_steps"] = s.Steps,
                 ["seconds"] = Math.Round(seconds, 1),
@@ -86,7 +87,6 @@ public static class NasReport
         var json = new JsonObject
         {
             ["scenario"] = "nas",
-            ["status"] = status,
             ["dataset"] = o.Dataset.Name,
             ["candidates"] = whole.Count,
             ["repeats"] = o.Repeats,
@@ -94,14 +94,15 @@ public static class NasReport
             ["proxies"] = new JsonArray(proxies.Where(p => p!["kind"]!.GetValue<string>() != "whole").Select(p => p!.DeepClone()).ToArray()),
             ["whole"] = proxies.First(p => p!["kind"]!.GetValue<string>() == "whole")!.DeepClone(),
         };
+        outcome.WriteTo(json);
         ctx.Directory.WriteJson("results.json", json);
-        ctx.Directory.WriteText("results.md", md.ToString());
+        ctx.Directory.WriteText("results.md", md + outcome.Markdown());
         ctx.Directory.WriteCsv("trials.csv", ["study", "proxy", "number", "arch", "state", "validation_accuracy", "test_accuracy", "seconds", "attempts", "worker"],
             studies.SelectMany(s => s.Study.GetTrials().Select(t => (IReadOnlyList<object?>)[
                 s.Study.Name, s.Label, t.Number, t.Params.TryGetValue("arch", out var a) ? a.GetString() : "", t.State.ToString().ToLowerInvariant(), t.Value,
                 t.UserAttrs.TryGetValue("test_accuracy", out var ta) ? ta.GetDouble() : null,
                 t.UserAttrs.TryGetValue("seconds", out var sec) ? sec.GetDouble() : null, t.Attempts, t.Worker])));
-        AnsiConsole.Write(table);
+        if (table.Rows.Count > 0) AnsiConsole.Write(table);
     }
 
     private static Dictionary<string, Candidate> Completed(SearchStudy study) =>

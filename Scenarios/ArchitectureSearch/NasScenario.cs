@@ -44,6 +44,7 @@ public sealed class NasScenario : IUnitScenario
             o.Space.Candidates(o.Seed).Count, o.Proxies.Count, o.EarlyStopping ? " + early stopping" : "", o.Repeats);
         var studies = new List<SearchStudy>();
         using var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
+        splits.Describe(log);
         var train = splits.Train.To(plan.Settings.Device);
         SearchStudy Create(string name, NasStudyKind kind, string label, int images, LabeledDataset? proxySet = null, double buildSeconds = 0) =>
             plan.Create(name, NasStudies.Units(o, name), NasStudies.Attrs(kind, label, images,
@@ -76,11 +77,11 @@ public sealed class NasScenario : IUnitScenario
 
     public IUnitExecutor Open(UnitEnvironment environment) => NasStudies.Context(environment);
 
-    public void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, string status)
+    public void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, RunOutcome outcome)
     {
         if (studies.Count == 0) return;
         NasReport.Write(context, (NasOptions)options, studies.Select(s => new NasReport.StudyResult(
             s.UserAttrs["label"].GetString()!, Enum.Parse<NasStudyKind>(s.UserAttrs["kind"].GetString()!), s,
-            s.UserAttrs["images"].GetInt32(), s.UserAttrs.TryGetValue("steps", out var steps) ? steps.GetInt64() : null, s.UserAttrs["build_seconds"].GetDouble())).ToList(), status);
+            s.UserAttrs["images"].GetInt32(), s.UserAttrs.TryGetValue("steps", out var steps) ? steps.GetInt64() : null, s.UserAttrs["build_seconds"].GetDouble())).ToList(), outcome);
     }
 }

@@ -15,11 +15,12 @@ namespace Condensa.Scenarios.Cli;
 
 /// <summary>
 /// The <c>condensa</c> command line: <c>run CONFIG [--out DIR] [--set key=value]...</c>, <c>validate CONFIG</c>,
-/// <c>methods</c>. Exit codes: 0 done, 1 failed, 2 invalid config or usage, 130 cancelled (partial results kept).
+/// <c>methods</c>. Exit codes: 0 done, 1 failed, 2 invalid config or usage, 3 partial (some work units failed; the
+/// report holds the others), 130 cancelled (partial results kept).
 /// </summary>
 public static class CondensaCli
 {
-    public const int ExitOk = 0, ExitFailed = 1, ExitInvalid = 2, ExitCancelled = 130;
+    public const int ExitOk = 0, ExitFailed = 1, ExitInvalid = 2, ExitPartial = 3, ExitCancelled = 130;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -61,7 +62,12 @@ public static class CondensaCli
         catch (CondensaException e)
         {
             PrintError(e.Message, e.Hint, verbose ? e : null);
-            return e is ConfigurationException ? ExitInvalid : ExitFailed;
+            return e switch
+            {
+                ConfigurationException => ExitInvalid,
+                UnitsFailedException { Outcome.Status: RunOutcome.Partial } => ExitPartial,
+                _ => ExitFailed,
+            };
         }
         catch (OperationCanceledException)
         {
@@ -70,7 +76,8 @@ public static class CondensaCli
         }
         catch (Exception e) when (!verbose)
         {
-            PrintError($"{e.GetType().Name}: {e.Message}", "run again with --verbose for the stack trace", null);
+            bool expected = e is IOException or UnauthorizedAccessException;
+            PrintError(Errors.Sentence(e), expected ? null : "run again with --verbose for the stack trace, and report it", null);
             return ExitFailed;
         }
     }
@@ -99,6 +106,9 @@ public static class CondensaCli
     {
         var (scenario, options) = host.Services.GetRequiredService<ConfigLoader>().Load(configPath, overrides);
         var name = options.Name ?? Path.GetFileNameWithoutExtension(configPath);
+        if (outDir is not null && outDir.FirstOrDefault(ch => UnsafeInFolderNames.Contains(ch) || char.IsControl(ch)) is var unsafeChar and not '\0')
+            throw new ConfigurationException($"--out '{outDir}': a folder name holds '{(char.IsControl(unsafeChar) ? $"U+{(int)unsafeChar:X4}" : unsafeChar)}', which shells and web pages treat specially",
+                "name run folders with letters, digits, '-', '_' and '.'; '/' separates folders");
         var dir = RunDirectory.Create(outDir, name);
         var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("condensa");
         using var cancel = new CancellationTokenSource();
@@ -130,6 +140,7 @@ public static class CondensaCli
             }
             var logs = host.Services.GetRequiredService<ConsoleLoggerProvider>();
             logs.AttachFile(dir.PathOf("log.txt"));
+            if (dir.Created.Count > 1) log.LogInformation("created the run folder {Dir} and its parent folder(s) {Parents}", dir.Path, string.Join(", ", dir.Created.SkipLast(1)));
             dir.WriteText("config.yaml", $"# resolved from {configPath}{(overrides.Length > 0 ? " with --set " + string.Join(" --set ", overrides) : "")}\n" + ConfigWriter.ToYaml(options));
             if (options.Threads > 0) torch.set_num_threads(options.Threads);
             var deviceType = device.type.ToString().ToLowerInvariant();
@@ -158,6 +169,9 @@ public static class CondensaCli
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>Characters a run folder's name may not hold (besides control characters): shell and HTML metacharacters.</summary>
+    private const string UnsafeInFolderNames = "<>|\"*?`$;&";
 
     private static int Validate(IHost host, string configPath, string[] overrides)
     {

@@ -73,6 +73,8 @@ public sealed class CompareOptions : StudyRunOptions
         base.Validate(error);
         if (Ipc.Count == 0 && Fractions.Count == 0) error("ipc", "give at least one budget (ipc or fractions)");
         if (Ipc.Any(i => i < 1)) error("ipc", "images per class must be at least 1");
+        if (Dataset.TrainPerClass is int n && Ipc.Where(i => i > n).ToList() is { Count: > 0 } above)
+            error("ipc", $"{string.Join(", ", above)} images per class exceed dataset.train_per_class = {n}: no class has that many images to build a memory from");
         if (Fractions.Any(f => f <= 0 || f > 1)) error("fractions", "fractions must be in (0, 1]");
         foreach (var (key, arch) in EffectiveEvalArchs.Select(a => ("eval_archs", a)).Prepend(("build_arch", BuildArch)))
             ArchitectureSpec.Validate(key, arch, error);
@@ -175,6 +177,9 @@ public sealed class CompareScenario : ISingleStudyScenario
     /// <summary>What an evaluation's accuracy depends on besides its memory, architecture and model: the schedule, the test set, the seed.</summary>
     private static string EvaluationKey(CompareOptions o, MethodSpec builder) => $"{MemoryStore.OptionsJson(o.EvalOf(builder)).ToJsonString()}|{DataKey(o)}|test|seed {o.Seed}";
 
+    /// <summary>The best (builder, budget) cell: the highest mean accuracy over its evaluations.</summary>
+    public StudyObjective Objective => new(new Dictionary<string, string> { ["kind"] = Evaluate }, ["builder", "budget"]);
+
     public IUnitExecutor Open(UnitEnvironment environment) => new Executor(environment);
 
     /// <summary>Runs compare units: the data loaded once, memories through the pipeline, evaluations by <see cref="MemoryEvaluation.TrainAndTest"/>.</summary>
@@ -191,6 +196,7 @@ public sealed class CompareScenario : ISingleStudyScenario
             _env = env;
             _o = (CompareOptions)env.Options;
             _splits = DatasetCatalog.Load(_o.Dataset, Condensa.Seeds.Derive(_o.Seed, "data"));
+            _splits.Describe(env.Log);
             _train = _splits.Train.To(env.Settings.Device);
             _test = _splits.Test.To(env.Settings.Device);
             _pipeline = env.Pipeline();
@@ -233,42 +239,53 @@ public sealed class CompareScenario : ISingleStudyScenario
         }
     }
 
-    /// <summary>One table row: a (builder, budget, architecture) cell over all its memories and models, and how its models were trained.</summary>
+    /// <summary>
+    /// One table row: a (builder, budget, architecture) cell over all its memories and models, and how its models were
+    /// trained. <see cref="Failed"/> models (or their memory's build) failed; such a cell shows <see cref="Failure"/>, not a number.
+    /// </summary>
     private sealed record Row(string Method, string Budget, int? Ipc, double? Fraction, string Arch, double Mean, double Std, int Models, double BuildSeconds, int Images,
-        TrainOptions Eval);
+        TrainOptions Eval, int Failed, string? Failure)
+    {
+        public bool HasNumber => Failed == 0;
 
-    public void Report(RunContext ctx, RunOptions options, IReadOnlyList<SearchStudy> studies, string status)
+        /// <summary>The cell's text: mean ± std, or what stopped it ("diverged (2 of 4 models)").</summary>
+        public string Cell => HasNumber ? Format.MeanStd(Mean, Std) : $"{Failure} ({Failed} of {Failed + Models} models)";
+    }
+
+    public void Report(RunContext ctx, RunOptions options, IReadOnlyList<SearchStudy> studies, RunOutcome outcome)
     {
         var o = (CompareOptions)options;
-        var units = studies.Count == 0 ? [] : studies[0].GetTrials(TrialState.Complete);
+        var all = studies.Count == 0 ? [] : studies[0].GetTrials();
         string Key(FrozenTrial t, string kind) => t.Params["kind"].GetString() == kind ? $"{UnitParams.Text(t.Params, "builder")}|{UnitParams.Text(t.Params, "budget")}" : "";
         var rows = new List<Row>();
         foreach (var spec in o.Builders)
         foreach (var (label, budget) in o.Budgets)
         {
             var cell = $"{spec.DisplayName}|{label}";
-            var built = units.Where(t => Key(t, Build) == cell).ToList();
+            var built = all.Where(t => t.State == TrialState.Complete && Key(t, Build) == cell).ToList();
             foreach (var arch in o.EffectiveEvalArchs)
             {
                 // in plan order (memory, then model), so the mean is summed in one order whoever ran the units
-                var accuracies = units.Where(t => Key(t, Evaluate) == cell && UnitParams.Text(t.Params, "arch") == arch).OrderBy(t => t.Number).Select(t => t.Value!.Value).ToArray();
-                if (accuracies.Length == 0) continue;
+                var evaluations = all.Where(t => Key(t, Evaluate) == cell && UnitParams.Text(t.Params, "arch") == arch).OrderBy(t => t.Number).ToList();
+                var accuracies = evaluations.Where(t => t.State == TrialState.Complete).Select(t => t.Value!.Value).ToArray();
+                var failed = evaluations.Where(t => t.State == TrialState.Failed).Select(t => RunOutcome.RootError(t, all)).ToList();
+                if (accuracies.Length == 0 && failed.Count == 0) continue;
                 var (mean, std) = MemoryEvaluation.MeanStd(accuracies);
                 rows.Add(new Row(spec.DisplayName, label, budget.Ipc, budget.Fraction, arch, mean, std, accuracies.Length,
                     built.Count == 0 ? double.NaN : built.Average(t => t.UserAttrs["build_seconds"].GetDouble()),
-                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32())), o.EvalOf(spec)));
+                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32())), o.EvalOf(spec),
+                    failed.Count, failed.Count == 0 ? null : failed.Any(TrainingDivergedException.Is) ? "diverged" : "failed"));
             }
         }
-        Write(ctx, o, rows, status);
+        Write(ctx, o, rows, outcome);
     }
 
-    private static void Write(RunContext ctx, CompareOptions o, List<Row> rows, string status)
+    private static void Write(RunContext ctx, CompareOptions o, List<Row> rows, RunOutcome outcome)
     {
         var buildArch = ArchitectureSpec.Parse(o.BuildArch);
         var json = new JsonObject
         {
             ["scenario"] = "compare",
-            ["status"] = status,
             ["dataset"] = o.Dataset.Name,
             ["build_arch"] = buildArch.ToString(),
             ["seeds"] = o.Seeds,
@@ -283,18 +300,22 @@ public sealed class CompareScenario : ISingleStudyScenario
                 ["fraction"] = r.Fraction,
                 ["arch"] = r.Arch,
                 ["build_arch"] = buildArch.ToString(),
-                ["accuracy_mean"] = Math.Round(r.Mean, 6),
-                ["accuracy_std"] = Math.Round(r.Std, 6),
+                ["accuracy_mean"] = r.HasNumber ? Math.Round(r.Mean, 6) : null,
+                ["accuracy_std"] = r.HasNumber ? Math.Round(r.Std, 6) : null,
                 ["models"] = r.Models,
+                ["failed_models"] = r.Failed,
+                ["failure"] = r.Failure,
                 ["build_seconds"] = Math.Round(r.BuildSeconds, 2),
                 ["memory_images"] = r.Images,
                 ["eval_epochs"] = r.Eval.Epochs,
                 ["eval_augmentation"] = r.Eval.Augmentation,
             }).ToArray()),
         };
+        outcome.WriteTo(json);
         ctx.Directory.WriteJson("results.json", json);
-        ctx.Directory.WriteCsv("results.csv", ["method", "ipc", "fraction", "arch", "build_arch", "accuracy_mean", "accuracy_std", "models", "build_seconds", "memory_images"],
-            rows.Select(r => (IReadOnlyList<object?>)[r.Method, r.Ipc, r.Fraction, r.Arch, buildArch.ToString(), r.Mean, r.Std, r.Models, r.BuildSeconds, r.Images]));
+        ctx.Directory.WriteCsv("results.csv", ["method", "ipc", "fraction", "arch", "build_arch", "accuracy_mean", "accuracy_std", "models", "failed_models", "build_seconds", "memory_images"],
+            rows.Select(r => (IReadOnlyList<object?>)[r.Method, r.Ipc, r.Fraction, r.Arch, buildArch.ToString(), r.HasNumber ? r.Mean : null, r.HasNumber ? r.Std : null, r.Models, r.Failed,
+                r.BuildSeconds, r.Images]));
 
         // Markdown: one row per method, one column per (budget, arch); mean ± std in percent, best per column in bold.
         var columns = rows.Select(r => (r.Budget, r.Arch)).Distinct().ToList();
@@ -303,9 +324,12 @@ public sealed class CompareScenario : ISingleStudyScenario
         string Header((string Budget, string Arch) c) => manyArchs ? $"{c.Budget} ({c.Arch})" : c.Budget;
         var md = new System.Text.StringBuilder();
         md.AppendLine($"Test accuracy (%) on {o.Dataset.Name}, mean ± std over {o.Seeds} memories x {o.Models} models; memories built with {buildArch}.");
-        md.AppendLine();
-        md.AppendLine("| method | " + string.Join(" | ", columns.Select(Header)) + " |");
-        md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
+        if (rows.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("| method | " + string.Join(" | ", columns.Select(Header)) + " |");
+            md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
+        }
         var table = new Table().AddColumn("method");
         foreach (var c in columns) table.AddColumn(Header(c));
         foreach (var m in methods)
@@ -314,21 +338,22 @@ public sealed class CompareScenario : ISingleStudyScenario
             {
                 var r = rows.FirstOrDefault(x => x.Method == m && x.Budget == c.Budget && x.Arch == c.Arch);
                 if (r is null) return ("", "");
-                bool best = rows.Where(x => x.Budget == c.Budget && x.Arch == c.Arch).Max(x => x.Mean) == r.Mean;
-                var text = Format.MeanStd(r.Mean, r.Std);
-                return (best ? $"**{text}**" : text, best ? $"[bold]{text}[/]" : text);
+                bool best = r.HasNumber && rows.Where(x => x.HasNumber && x.Budget == c.Budget && x.Arch == c.Arch).Max(x => x.Mean) == r.Mean;
+                var text = r.Cell;
+                return (best ? $"**{text}**" : text, best ? $"[bold]{Markup.Escape(text)}[/]" : Markup.Escape(text));
             }).ToList();
             md.AppendLine($"| {m} | " + string.Join(" | ", cellsText.Select(t => t.Item1)) + " |");
             table.AddRow(new[] { Markup.Escape(m) }.Concat(cellsText.Select(t => t.Item2)).ToArray());
         }
+        md.Append(outcome.Markdown());
         ctx.Directory.WriteText("results.md", md.ToString());
-        AnsiConsole.Write(table);
+        if (rows.Count > 0) AnsiConsole.Write(table);
 
         foreach (var arch in rows.Select(r => r.Arch).Distinct())
         {
             var series = methods.Select(m =>
             {
-                var pts = rows.Where(r => r.Method == m && r.Arch == arch && r.Ipc is not null).OrderBy(r => r.Ipc).ToList();
+                var pts = rows.Where(r => r.Method == m && r.Arch == arch && r.Ipc is not null && r.HasNumber).OrderBy(r => r.Ipc).ToList();
                 return new Series(m, pts.Select(p => (double)p.Ipc!.Value).ToArray(), pts.Select(p => 100 * p.Mean).ToArray(), pts.Select(p => 100 * p.Std).ToArray());
             }).Where(s => s.X.Length > 0).ToList();
             if (series.Count > 0)

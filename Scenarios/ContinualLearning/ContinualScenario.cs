@@ -66,6 +66,9 @@ public sealed class ContinualScenario : ISingleStudyScenario
         return $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}";
     }
 
+    /// <summary>The best (strategy, builder): the highest final accuracy, averaged over class orders.</summary>
+    public StudyObjective Objective => new(new Dictionary<string, string>(), ["strategy", "builder"]);
+
     public IUnitExecutor Open(UnitEnvironment environment) => new Executor(environment, null);
 
     /// <summary>Runs every (strategy, builder, repeat) of <paramref name="o"/> on the given data in this process, writes the reports and returns the runs.</summary>
@@ -76,14 +79,14 @@ public sealed class ContinualScenario : ISingleStudyScenario
         return results["runs"]!.AsArray().Select(r => ContinualRun.FromJson(r!)).ToList();
     }
 
-    public void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, string status)
+    public void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, RunOutcome outcome)
     {
         var o = (ContinualOptions)options;
         var units = studies.Count == 0 ? [] : studies[0].GetTrials(TrialState.Complete);
         var runs = units.Select(u => ContinualRun.FromJson(JsonNode.Parse(u.UserAttrs["run"].GetRawText())!)).ToList();
         bool byDomain = o.Domains is { Count: > 0 };
         var dataset = units.Count > 0 ? units[0].UserAttrs["dataset"].GetString()! : byDomain ? string.Join("→", o.Domains!.Select(d => d.Name)) : o.Dataset.Name;
-        Write(context, o, dataset, byDomain, byDomain ? o.Domains!.Count : o.Steps, o.Memory.ToPolicy(), runs, status);
+        Write(context, o, dataset, byDomain, byDomain ? o.Domains!.Count : o.Steps, o.Memory.ToPolicy(), runs, outcome);
     }
 
     /// <summary>Runs continual units: the stream loaded once (or given), memories through the pipeline, one learner per unit.</summary>
@@ -131,6 +134,7 @@ public sealed class ContinualScenario : ISingleStudyScenario
             {
                 var split = DatasetCatalog.Load(sources[d], sources.Count == 1 ? Seeds.Derive(_o.Seed, "data") : Seeds.Derive(_o.Seed, "data", d));
                 _owned.Add(split);
+                split.Describe(_env.Log);
                 loaded.Add((OnDevice(split.Train), OnDevice(split.Test)));
             }
             return loaded.Count == 1
@@ -305,7 +309,7 @@ public sealed class ContinualScenario : ISingleStudyScenario
                     "use a new --out directory for a changed config");
     }
 
-    private static void Write(RunContext ctx, ContinualOptions o, string dataset, bool byDomain, int steps, MemoryPolicy policy, List<ContinualRun> runs, string status)
+    private static void Write(RunContext ctx, ContinualOptions o, string dataset, bool byDomain, int steps, MemoryPolicy policy, List<ContinualRun> runs, RunOutcome outcome)
     {
         var dir = ctx.Directory;
         foreach (var run in runs)
@@ -319,10 +323,9 @@ public sealed class ContinualScenario : ISingleStudyScenario
                 run.Steps.Select(s => (IReadOnlyList<object?>)[s.Step, .. run.Groups.Select((_, j) => j < s.AccuracyRow.Length ? (object?)s.AccuracyRow[j] : null)]));
         var summaries = runs.Where(r => r.Complete).GroupBy(r => (r.Strategy, r.Builder)).Select(g => ContinualSummary.Of(g.ToList())).ToList();
 
-        dir.WriteJson("results.json", new JsonObject
+        var results = new JsonObject
         {
             ["scenario"] = "continual",
-            ["status"] = status,
             ["dataset"] = dataset,
             ["incremental"] = byDomain ? "domain" : "class",
             ["steps"] = steps,
@@ -332,10 +335,16 @@ public sealed class ContinualScenario : ISingleStudyScenario
             ["threads_per_worker"] = o.ThreadsPerWorker,
             ["runs"] = new JsonArray(runs.Select(r => (JsonNode)r.ToJson()).ToArray()),
             ["summary"] = new JsonArray(summaries.Select(s => (JsonNode)s.ToJson()).ToArray()),
-        });
+        };
+        outcome.WriteTo(results);
+        dir.WriteJson("results.json", results);
         dir.WriteCsv("results.csv", ["strategy", "builder", "seed", "step", "classes", "accuracy", "seconds", "build_seconds", "memory_images", "memory_bytes"],
             runs.SelectMany(r => r.Steps.Select(s => (IReadOnlyList<object?>)[r.Strategy, r.Builder, r.Seed, s.Step, string.Join(" ", s.Classes), s.Accuracy, s.Seconds, s.BuildSeconds, s.MemoryImages, s.MemoryBytes])));
-        if (summaries.Count == 0) return;
+        if (summaries.Count == 0)
+        {
+            if (outcome.Failed > 0) dir.WriteText("results.md", outcome.Markdown().TrimStart());
+            return;
+        }
 
         var classesSeen = summaries[0].ClassesSeen;
         var header = new[] { "strategy", "builder" }.Concat(classesSeen.Select((c, t) => byDomain ? $"step {t + 1}" : $"step {t + 1} ({c})"))
@@ -358,6 +367,7 @@ public sealed class ContinualScenario : ISingleStudyScenario
             md.AppendLine("| " + string.Join(" | ", cells) + " |");
             table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
+        md.Append(outcome.Markdown());
         dir.WriteText("results.md", md.ToString());
         AnsiConsole.Write(table);
 

@@ -21,8 +21,9 @@ public sealed record DashboardOptions(IReadOnlyList<string> Roots, string Host =
 /// with nothing loaded from outside the machine. Pages (<see cref="Pages"/>): every run under the roots (newest first,
 /// filterable by scenario and status), one run (headline, tables, charts, work units, memories, config, log tail) and
 /// a study store; each follows its source live at <c>/live/PAGE</c>. It binds to loopback unless told otherwise, and
-/// any other address needs a token. Only GET is served. Files are served only from inside a run folder (no <c>..</c>,
-/// no absolute path, no symbolic link leading out), and every text from a run is HTML-escaped.
+/// any other address needs a token. Only GET and HEAD are served. Files are served only from inside a run folder (no
+/// <c>..</c>, no absolute path, no symbolic link leading out), only those people read (<see cref="RunFolder.Served"/>:
+/// not the study store, the owner file or checkpoints), and every text from a run is HTML-escaped.
 /// </summary>
 public static class Dashboard
 {
@@ -49,7 +50,7 @@ public static class Dashboard
         var pages = new Pages(runs, storages);
         void Map(string pattern, Func<HttpContext, LivePage?> page)
         {
-            app.MapGet(pattern, (HttpContext ctx) => page(ctx) is { } shown ? Results.Content(Shell(shown), "text/html; charset=utf-8") : Results.NotFound());
+            app.MapMethods(pattern, ReadMethods, (HttpContext ctx) => page(ctx) is { } shown ? Results.Content(Shell(shown), "text/html; charset=utf-8") : Results.NotFound());
             app.MapGet("/live" + pattern, (HttpContext ctx) => page(ctx) is { } live
                 ? TypedResults.ServerSentEvents(Updates(live, ctx.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? ctx.Request.Query["since"], ctx.RequestAborted))
                 : (IResult)Results.NotFound());
@@ -57,18 +58,21 @@ public static class Dashboard
         Map("/", ctx => pages.Runs(ctx.Request.Query["scenario"], ctx.Request.Query["status"]));
         Map("/run/{root:int}/{name}", ctx => pages.Run(Route<int>(ctx, "root"), Route<string>(ctx, "name")));
         Map("/store/{index:int}", ctx => pages.Store(Route<int>(ctx, "index")));
-        app.MapGet("/file/{root:int}/{name}/{**path}", (HttpContext ctx, int root, string name, string path) =>
+        app.MapMethods("/file/{root:int}/{name}/{**path}", ReadMethods, (HttpContext ctx, int root, string name, string path) =>
         {
-            if (runs.Find(root, name) is not { } run || run.File(path) is not { } file) return Results.NotFound();
+            if (runs.Find(root, name) is not { } run || run.Served(path) is not { } file) return Results.NotFound();
             ctx.Response.Headers.XContentTypeOptions = "nosniff";
             ctx.Response.Headers.ContentSecurityPolicy = "sandbox";   // an SVG or HTML file of a run never runs script as the dashboard
             var type = ContentType(file);
             return type.StartsWith("text/", StringComparison.Ordinal) || type == "application/json"
-                ? Results.Text(Pages.MaskPasswords(run.Text(path, long.MaxValue) ?? ""), type)   // configs and logs may name a store with its password
+                ? Results.Text(Secrets.Mask(run.Text(path, long.MaxValue) ?? ""), type)   // configs and logs may name a store with its password
                 : Results.File(file, type);
         });
         return app;
     }
+
+    /// <summary>The methods every page and file answers: GET, and HEAD for clients that ask first (<c>curl -I</c>).</summary>
+    private static readonly string[] ReadMethods = ["GET", "HEAD"];
 
     private static T Route<T>(HttpContext ctx, string key) where T : IParsable<T> => T.Parse(ctx.Request.RouteValues[key]!.ToString()!, null);
 
@@ -155,7 +159,7 @@ public static class Dashboard
         body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
         table { border-collapse: collapse; margin: 0.5rem 0 1rem; } td, th { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; }
         th { background: #f2f2f2; } pre { background: #f7f7f7; padding: 0.6rem; overflow-x: auto; max-height: 30rem; }
-        img { max-width: 48rem; border: 1px solid #ddd; margin: 0.3rem; } .completed { color: #17692e; } .failed { color: #a11; } .running { color: #a60; }
+        img { max-width: 48rem; border: 1px solid #ddd; margin: 0.3rem; } .completed { color: #17692e; } .failed, .partial { color: #a11; } .running { color: #a60; }
         .chart { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; } .chart svg { border: 1px solid #ddd; }
         .chart table { font-size: 0.85rem; } td.heat { text-align: right; font-variant-numeric: tabular-nums; }
         figure { margin: 0.3rem; } figcaption { font-size: 0.85rem; } #live { color: #777; font-size: 0.85rem; }

@@ -38,7 +38,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
             .Where(r => string.IsNullOrEmpty(status) || r.Status == status).ToList();
         var body = new StringBuilder();
         if (storages.Count > 0)
-            body.Append("<p>Study stores: ").Append(string.Join(" · ", storages.Select((url, i) => $"<a href=\"/store/{i}\">{E(StudyStorage.MaskPassword(url))}</a>"))).Append("</p>");
+            body.Append("<p>Study stores: ").Append(string.Join(" · ", storages.Select((url, i) => $"<a href=\"/store/{i}\">{E(Secrets.MaskUrl(url))}</a>"))).Append("</p>");
         body.Append("<form method=\"get\">scenario <select name=\"scenario\"><option value=\"\">any</option>");
         foreach (var s in all.Select(r => r.Scenario).Distinct().Order())
             body.Append($"<option{(s == scenario ? " selected" : "")}>{E(s)}</option>");
@@ -49,7 +49,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         body.Append("<table><tr><th>run</th><th>scenario</th><th>status</th><th>started</th><th>duration</th><th>headline</th></tr>");
         foreach (var r in shown)
             body.Append($"<tr><td><a href=\"{E(r.Link)}\">{E(r.Name)}</a></td><td>{E(r.Scenario)}</td><td class=\"{E(r.Status)}\">{E(r.Status)}</td>" +
-                        $"<td>{r.Started:yyyy-MM-dd HH:mm}</td><td>{E(r.Duration)}</td><td>{E(r.Error is { } error ? MaskPasswords(error.Split('\n')[0]) : r.Headline)}</td></tr>");
+                        $"<td>{r.Started:yyyy-MM-dd HH:mm}</td><td>{E(r.Duration)}</td><td>{E(r.Error is { } error ? Secrets.Mask(error.Split('\n')[0]) : r.Headline)}</td></tr>");
         body.Append("</table>");
         if (shown.Count == 0) body.Append("<p>No runs here yet: <code>./condensa run CONFIG</code> writes one.</p>");
         return body.ToString();
@@ -61,7 +61,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         var body = new StringBuilder();
         body.Append($"<p>{E(run.Scenario)} · <span class=\"{E(run.Status)}\">{E(run.Status)}</span> · started {run.Started:yyyy-MM-dd HH:mm} · {E(run.Duration)}</p>");
         if (run.Headline.Length > 0) body.Append($"<p><strong>{E(run.Headline)}</strong></p>");
-        if (run.Error is { } error) body.Append($"<pre class=\"failed\">{E(MaskPasswords(error))}</pre>");
+        if (run.Error is { } error) body.Append($"<pre class=\"failed\">{E(Secrets.Mask(error))}</pre>");
         if (run.Text("results.md") is { } table) body.Append("<h2>Results</h2>").Append(MarkdownTables(table));
         else if (run.Results is JsonObject results) body.Append("<h2>Results</h2>").Append(ScalarTables(results));
         body.Append(RunCharts.Of(run));
@@ -80,8 +80,8 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         foreach (var file in new[] { "results.json", "results.csv", "results.md", "trials.csv", "training.csv", "config.yaml", "log.txt" }.Where(f => run.File(f) is not null).Concat(images.Except(memories)))
             body.Append($"<a href=\"{E(run.FileLink(file))}\">{E(file)}</a> ");
         body.Append("</p>");
-        if (run.Text("config.yaml") is { } config) body.Append("<h2>Config</h2><pre>").Append(E(MaskPasswords(config))).Append("</pre>");
-        if (run.Text("log.txt") is { } log) body.Append("<h2>Log (last 60 lines)</h2><pre>").Append(E(MaskPasswords(string.Join('\n', log.Split('\n').TakeLast(60))))).Append("</pre>");
+        if (run.Text("config.yaml") is { } config) body.Append("<h2>Config</h2><pre>").Append(E(Secrets.Mask(config))).Append("</pre>");
+        if (run.Text("log.txt") is { } log) body.Append("<h2>Log (last 60 lines)</h2><pre>").Append(E(Secrets.Mask(string.Join('\n', log.Split('\n').TakeLast(60))))).Append("</pre>");
         return body.ToString();
     }
 
@@ -111,9 +111,9 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         string Draw()
         {
             try { return StoreTables(Read(url)); }
-            catch (Exception e) when (e is not OperationCanceledException) { return $"<p class=\"failed\">The store cannot be read now: {E(MaskPasswords(e.Message))}</p>"; }
+            catch (Exception e) when (e is not OperationCanceledException) { return $"<p class=\"failed\">The store cannot be read now: {E(Secrets.Mask(e.Message))}</p>"; }
         }
-        return new(StudyStorage.MaskPassword(url), () =>
+        return new(Secrets.MaskUrl(url), () =>
         {
             var tables = Draw();
             return new(Fingerprint.Of(tables), () => tables);
@@ -139,16 +139,11 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         if (status.Failed.Count > 0)
         {
             body.Append("<h3>Failed units</h3><table><tr><th>study</th><th>unit</th><th>attempts</th><th>error</th></tr>");
-            foreach (var u in status.Failed) body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{u.Attempts}</td><td>{E(MaskPasswords(u.Error))}</td></tr>");
+            foreach (var u in status.Failed) body.Append($"<tr><td>{E(u.Study)}</td><td>{E(u.Unit)}</td><td>{u.Attempts}</td><td>{E(Secrets.Mask(u.Error))}</td></tr>");
             body.Append("</table>");
         }
         return body.ToString();
     }
-
-    /// <summary>A text with every URL's password replaced by ***.</summary>
-    internal static string MaskPasswords(string text) => UrlPattern.Replace(text, m => StudyStorage.MaskPassword(m.Value));
-
-    private static readonly System.Text.RegularExpressions.Regex UrlPattern = new(@"[A-Za-z][A-Za-z0-9+.-]*://\S+", System.Text.RegularExpressions.RegexOptions.Compiled);
 
     /// <summary>A results.json without a results.md (a train run): its numbers and texts, and each object of them (metrics, per-class accuracy), as tables.</summary>
     private static string ScalarTables(JsonObject results)

@@ -110,6 +110,20 @@ internal sealed class RunFolder
         return full;
     }
 
+    /// <summary>
+    /// The full path of a file the dashboard serves to a browser, or null: a file people read (results, tables, plots,
+    /// memories, models, log, config), never the study store, the owner and lock files (which name the command line),
+    /// checkpoints, shared artifacts or half-written temporary files.
+    /// </summary>
+    public string? Served(string relative)
+    {
+        var parts = relative.Split('/', '\\');
+        if (parts.Any(p => p.StartsWith('.')) || parts[0] is "checkpoints" or "artifacts") return null;
+        return ServedExtensions.Contains(System.IO.Path.GetExtension(relative).ToLowerInvariant()) ? File(relative) : null;
+    }
+
+    private static readonly HashSet<string> ServedExtensions = [".json", ".csv", ".md", ".txt", ".yaml", ".png", ".svg", ".pt", ".bin"];
+
     /// <summary>A text file of the run (the last <paramref name="limit"/> bytes of a larger one), or null when it is not there or cannot be read now.</summary>
     public string? Text(string relative, long limit = 256 * 1024)
     {
@@ -185,9 +199,9 @@ internal sealed class RunFolder
             if (results is null) return "";
             if (scenario == "train" && results["metrics"] is JsonObject metrics && metrics["test_accuracy"] is { } accuracy)
                 return $"test accuracy {Pct(accuracy.GetValue<double>())}";
-            if (scenario == "compare" && results["rows"] is JsonArray { Count: > 0 } rows)
+            if (scenario == "compare" && results["rows"] is JsonArray rows && rows.Where(r => r?["accuracy_mean"] is JsonValue).ToList() is { Count: > 0 } measured)
             {
-                var best = rows.MaxBy(r => r!["accuracy_mean"]!.GetValue<double>())!;
+                var best = measured.MaxBy(r => r!["accuracy_mean"]!.GetValue<double>())!;
                 return $"best: {best["method"]} {(best["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {best["fraction"]}")} {Pct(best["accuracy_mean"]!.GetValue<double>())}";
             }
             if (scenario == "continual" && results["summary"] is JsonArray { Count: > 0 } summary)

@@ -45,8 +45,7 @@ public sealed class TrainScenario : IScenario
         using var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
         var train = splits.Train.To(ctx.Device);
         var test = splits.Test.To(ctx.Device);
-        log.LogInformation("dataset {Name}: {Train} training / {Test} test images, {Classes} classes, {Shape}",
-            train.Name, train.Count, test.Count, train.NumClasses, train.Shape);
+        splits.Describe(log);
         using var model = ModelFactory.Create(spec, train.Shape, train.NumClasses, Seeds.Derive(o.Seed, "model"));
         model.to(ctx.Device);
         log.LogInformation("model {Spec}: {Params:N0} parameters", spec, model.parameters().Sum(p => p.numel()));
@@ -68,6 +67,16 @@ public sealed class TrainScenario : IScenario
         catch (OperationCanceledException)
         {
             status = "cancelled";
+        }
+        catch (TrainingDivergedException diverged)
+        {
+            // no accuracy is reported for a diverged model: results.json says why the run failed
+            ctx.Directory.WriteJson("results.json", new JsonObject
+            {
+                ["scenario"] = "train", ["status"] = "failed", ["error"] = Errors.Describe(diverged), ["arch"] = spec.ToString(), ["dataset"] = train.Name,
+                ["seed"] = o.Seed, ["metrics"] = new JsonObject { ["epochs_completed"] = history.Count },
+            });
+            throw;
         }
         trainClock.Stop();
 

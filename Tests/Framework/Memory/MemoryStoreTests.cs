@@ -96,8 +96,8 @@ public sealed class MemoryStoreTests
     }
 
     /// <summary>
-    /// A builder that counts its builds, notes the checkpoint folder it was given, and picks index (builds mod 6); build
-    /// number n says it resumed from a checkpoint after n x 1,000 s of earlier compute.
+    /// A builder that counts its builds, notes the checkpoint folder it was given, and picks one image of each of the three
+    /// classes, from index (builds mod 6) on; build number n says it resumed from a checkpoint after n x 1,000 s of earlier compute.
     /// </summary>
     private sealed class CountingBuilder(List<string?> builds) : IMemoryBuilder
     {
@@ -107,7 +107,7 @@ public sealed class MemoryStoreTests
             {
                 builds.Add(request.CheckpointDirectory);
                 Thread.Sleep(50); // long enough for a concurrent build of the same slot to collide, were it not locked out
-                return new SelectedMemory([builds.Count % 6]) { SecondsBeforeResume = 1000 * builds.Count };
+                return new SelectedMemory([builds.Count % 6, (builds.Count + 1) % 6, (builds.Count + 2) % 6]) { SecondsBeforeResume = 1000 * builds.Count };
             }
         }
     }
@@ -152,7 +152,7 @@ public sealed class MemoryStoreTests
             using (var last = pipeline.Obtain(Spec(8, 2), source, CancellationToken.None))
             {
                 Assert.HasCount(3, builds);
-                CollectionAssert.AreEqual(new long[] { 3 }, Indices(last), "the rebuilt memory replaced the stale one");
+                CollectionAssert.AreEqual(new long[] { 3, 4, 5 }, Indices(last), "the rebuilt memory replaced the stale one");
             }
             using (var oneThread = new MemoryPipeline(registry, files, twoThreads with { Threads = 1 }, new RecordingLogger(), NullProgress.Instance))
                 oneThread.Obtain(Spec(8, 2), source, CancellationToken.None).Dispose();

@@ -11,7 +11,7 @@ public sealed class StorageUrlTests
     [DataRow("postgres://user:p@ss:w/rd@host/db", "postgres://user:***@host/db")]
     [DataRow("postgresql://user@host/db", "postgresql://user@host/db")]
     [DataRow("sqlite:///tmp/x.db", "sqlite:///tmp/x.db")]
-    public void MaskPasswordHidesOnlyThePassword(string url, string masked) => Assert.AreEqual(masked, StudyStorage.MaskPassword(url));
+    public void MaskPasswordHidesOnlyThePassword(string url, string masked) => Assert.AreEqual(masked, Secrets.MaskUrl(url));
 
     [TestMethod]
     [DataRow("mysql://u:secret@host/db", "unknown form")]
@@ -24,7 +24,7 @@ public sealed class StorageUrlTests
     public void MalformedUrlsNameTheUrlWithoutThePassword(string url, string problem)
     {
         var e = Assert.ThrowsExactly<CondensaException>(() => StudyStorage.Open(url));
-        StringAssert.Contains(e.Message, StudyStorage.MaskPassword(url));
+        StringAssert.Contains(e.Message, Secrets.MaskUrl(url));
         StringAssert.Contains(e.Message, problem);
         Assert.IsFalse(e.Message.Contains("secret"), e.Message);
         Assert.IsNotNull(e.Hint);

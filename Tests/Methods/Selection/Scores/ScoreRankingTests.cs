@@ -34,14 +34,14 @@ public sealed class ScoreRankingTests
     }
 
     [TestMethod]
-    public void FractionBudgetsRoundPerClassAndNeverExceedTheClass()
+    public void FractionBudgetsRoundPerClassAndABudgetAboveAClassIsRefused()
     {
         using var data = Labels(LabelsOf);
         var half = Select(new Budget(Fraction: 0.5), Rank.Highest);
         // class sizes 4, 3, 2 → round(2) = 2, round(1.5) = 2, round(1) = 1
         CollectionAssert.AreEqual(new long[] { 5, 0, 4, 8, 3 }, half.Indices);
-        var many = Select(Budget.ImagesPerClass(10), Rank.Highest);
-        Assert.HasCount(9, many.Indices, "ipc above the class size keeps the whole class");
+        var e = Assert.ThrowsExactly<CondensaException>(() => Select(Budget.ImagesPerClass(10), Rank.Highest));
+        StringAssert.Contains(e.Message, "the budget of ipc 10 exceeds a class of 4 images", "never a memory smaller than its budget says");
 
         SelectedMemory Select(Budget budget, Rank rank) => ScoreRanking.Select(Request(data, budget), tensor(ScoresOf), rank, balanced: true);
     }
