@@ -34,6 +34,8 @@ public static class MethodsModule
         registry.Register<Synthesis.DcOptions>("dc", "synthesizer", "Dataset condensation with gradient matching (Zhao et al., ICLR 2021; thesis Alg. 1)", o => new Synthesis.GradientMatching(o));
         registry.Register<Synthesis.DsaOptions>("dsa", "synthesizer", "Gradient matching with differentiable Siamese augmentation (Zhao and Bilen, ICML 2021; thesis Alg. 2)", o => new Synthesis.GradientMatching(o));
         registry.Register<Synthesis.DmOptions>("dm", "synthesizer", "Distribution matching: mean embeddings of random networks (Zhao and Bilen, WACV 2023; thesis Alg. 3)", o => new Synthesis.DistributionMatching(o));
+        registry.Register<Synthesis.IdcOptions>("idc", "synthesizer", "IDC: multi-formation and gradient matching on a network trained on real data (Kim et al., ICML 2022)", o => new Synthesis.GradientMatching(o));
+        registry.Register<Synthesis.IdmOptions>("idm", "synthesizer", "Improved distribution matching: multi-formation, networks partly trained on real data, class-aware regularization (Zhao et al., CVPR 2023)", o => new Synthesis.DistributionMatching(o));
         registry.Register<ShrinkOptions>("shrink", "pipeline", "A larger memory from one builder, cut to the budget by a selector run on it (default yoco: a condensed set pruned)", o => new ShrinkBuilder(o, registry));
     }
 }

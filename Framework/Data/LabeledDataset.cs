@@ -38,6 +38,16 @@ public sealed record Normalization(float[] Mean, float[] Std)
         return images.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Normalized images rounded to what 8-bit pixels can hold: mapped to pixel space, clamped to [0, 1], rounded to a
+    /// multiple of 1/255 and normalized again.
+    /// </summary>
+    public Tensor ToEightBit(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        return Normalize(Denormalize(images).mul(255f).round_().div_(255f)).MoveToOuterDisposeScope();
+    }
+
     public Tensor Normalize(Tensor pixels01)
     {
         using var scope = NewDisposeScope();

@@ -28,7 +28,21 @@ public sealed record MemoryMetadata
     public required IReadOnlyList<string> ClassNames { get; init; }
     public required int[] Classes { get; init; }
     public required int[] Counts { get; init; }
+
+    /// <summary>Stored images (what the budget counts).</summary>
     public int Count { get; init; }
+
+    /// <summary>The multi-formation factor K of a synthetic memory: each stored image decodes into K² training images.</summary>
+    public int Factor { get; init; } = 1;
+
+    /// <summary>Bits per stored pixel (8: real samples or quantized synthetic images; 32: float32).</summary>
+    public int PixelBits { get; init; } = 32;
+
+    /// <summary>Images a model trains on after decoding.</summary>
+    public int TrainingImages { get; init; }
+
+    /// <summary>Bytes of the stored images and their labels (<see cref="MemorySet.StoredBytes"/>).</summary>
+    public long StoredBytes { get; init; }
 }
 
 /// <summary>A memory read back by <see cref="MemoryStore.Load"/>.</summary>
@@ -37,8 +51,9 @@ public sealed record StoredMemory(MemorySet Memory, MemoryMetadata Metadata);
 /// <summary>
 /// Saves a memory set to a folder and loads it back, so a memory built once serves many runs. The folder holds
 /// <c>memory.json</c> (<see cref="MemoryMetadata"/>), the memory itself (synthetic: <c>images.pt</c> and <c>labels.pt</c>,
-/// TorchSharp tensor files; selected: <c>selection.json</c> with indices, weights and scores) and <c>memory.png</c>, the
-/// images in pixel space, one row per class (at most <see cref="GridColumns"/> per row). Every file is written to a
+/// TorchSharp tensor files of the stored images, with their multi-formation factor in the metadata; selected:
+/// <c>selection.json</c> with indices, weights and scores) and <c>memory.png</c>, the stored images in pixel space, one
+/// row per class (at most <see cref="GridColumns"/> per row). Every file is written to a
 /// temp file and renamed; <c>memory.json</c> comes last, so a folder with it is complete.
 /// </summary>
 public static class MemoryStore
@@ -89,6 +104,10 @@ public static class MemoryStore
             Classes = classes.Select(c => (int)c).ToArray(),
             Counts = classes.Select(c => labels.Count(l => l == c)).ToArray(),
             Count = memory.Count,
+            Factor = memory.Factor,
+            PixelBits = 8 * memory.BytesPerPixel,
+            TrainingImages = memory.TrainingImages,
+            StoredBytes = memory.StoredBytes(source.Shape),
         });
     }
 
@@ -101,7 +120,10 @@ public static class MemoryStore
         MemorySet memory = metadata.Kind switch
         {
             Selected => ReadSelection(folder),
-            Synthetic => new SyntheticMemory(Tensor.load(Existing(folder, ImagesFile)), Tensor.load(Existing(folder, LabelsFile))),
+            Synthetic => new SyntheticMemory(Tensor.load(Existing(folder, ImagesFile)), Tensor.load(Existing(folder, LabelsFile)))
+            {
+                Factor = metadata.Factor, PixelBits = metadata.PixelBits,
+            },
             _ => throw new CondensaException($"{Path.Combine(folder, MetadataFile)}: unknown kind '{metadata.Kind}'; allowed: {Selected}, {Synthetic}"),
         };
         return new StoredMemory(memory, metadata);

@@ -16,7 +16,14 @@ public sealed class OwnedMemory(MemorySet set, LabeledDataset source, string ide
     /// <summary>True when this call built it; false when it was loaded from the run folder.</summary>
     public bool Built { get; } = built;
 
+    /// <summary>Stored images (what the budget counts).</summary>
     public int Count => Set.Count;
+
+    /// <summary>Images a model trains on after decoding.</summary>
+    public int TrainingImages => Set.TrainingImages;
+
+    /// <summary>Bytes of the stored images and labels.</summary>
+    public long StoredBytes => Set.StoredBytes(Source.Shape);
     public float[]? Weights => Set.Weights;
 
     /// <summary>The memory as a labeled dataset (owned by the caller) in the source's class space.</summary>

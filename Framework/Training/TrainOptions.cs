@@ -10,6 +10,8 @@ public enum LrSchedule
     /// <summary>Cosine annealing from <c>lr</c> to 0 over the epochs, per step.</summary>
     Cosine,
     Constant,
+    /// <summary>Multiply the rate by <c>decay_factor</c> at each of <c>milestones</c> (fractions of the training; PyTorch's MultiStepLR, momentum kept).</summary>
+    MultiStep,
 }
 
 /// <summary>
@@ -45,6 +47,15 @@ public sealed class TrainOptions : IValidatableOptions
 
     /// <summary>Step schedule: start a fresh optimizer (momentum buffers reset) at the decay, as evaluate_synset does.</summary>
     public bool ResetMomentumAtDecay { get; set; } = true;
+
+    /// <summary>Multistep schedule: where the rate is multiplied by decay_factor, as fractions of the training (IDC's evaluation: [0.6667, 0.8333] with 0.2).</summary>
+    public List<double> Milestones { get; set; } = [];
+
+    /// <summary>
+    /// CutMix probability (Yun et al., ICCV 2019): a batch gets a box of a shuffled partner's pixels and the loss mixes
+    /// the two labels by the box's share (IDC's evaluation: 0.5, after the DSA augmentation); 0: off.
+    /// </summary>
+    [Range(0.0, 1.0)] public double Cutmix { get; set; }
 
     /// <summary>Training augmentation: none, dsa (color_crop_cutout_flip_scale_rotate; no flip for digit data) or a DSA strategy string such as crop_scale_rotate.</summary>
     public string Augmentation { get; set; } = "none";
@@ -92,7 +103,14 @@ public sealed class TrainOptions : IValidatableOptions
     {
         if (Schedule == LrSchedule.Step && DecayEpoch is { } d && d >= Epochs)
             error("decay_epoch", $"{d} must be below epochs ({Epochs}), or the decay never happens");
+        if (Schedule == LrSchedule.MultiStep && (Milestones.Count == 0 || Milestones.Any(m => m is <= 0 or >= 1)))
+            error("milestones", "the multistep schedule needs milestones, each a fraction of the training in (0, 1)");
     }
 
-    public TrainOptions Clone() => (TrainOptions)MemberwiseClone();
+    public TrainOptions Clone()
+    {
+        var copy = (TrainOptions)MemberwiseClone();
+        copy.Milestones = [.. Milestones];
+        return copy;
+    }
 }

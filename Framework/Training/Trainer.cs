@@ -51,6 +51,8 @@ public sealed class Trainer
         var shuffle = new Random(unchecked((int)seed));
         var augmentation = AugmentationOption.Create(o.Augmentation, data.Digits);
         using var augmentGenerator = new Generator(unchecked((ulong)seed ^ 0x5DEECE66DUL), device: device);
+        using var cutmixGenerator = new Generator(unchecked((ulong)seed ^ 0x2545F4914F6CDD1DUL));
+        if (o.Cutmix > 0 && weights is not null) throw new CondensaException("cutmix cannot train a weighted memory (CRAIG, GradMatch): their weights are per sample, a mixed image has two");
         int n = data.Count;
         int stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize;
         long totalSteps = o.TotalSteps(n);
@@ -81,9 +83,12 @@ public sealed class Trainer
                     var x = images.index_select(0, idx);
                     var y = labels.index_select(0, idx);
                     if (augmentation is not null) x = augmentation.Augment(x, augmentGenerator);
+                    var mix = o.Cutmix > 0 ? CutMix.Draw(x, o.Cutmix, cutmixGenerator) : null;
+                    if (mix is not null) x = mix.Apply(x);
                     var logits = model.call(master.BFloat16 ? x.to(ScalarType.BFloat16) : x).to(ScalarType.Float32);
                     Tensor loss;
-                    if (sampleWeights is null) loss = nn.functional.cross_entropy(logits, y);
+                    if (mix is not null) loss = mix.Loss(logits, y);
+                    else if (sampleWeights is null) loss = nn.functional.cross_entropy(logits, y);
                     else
                     {
                         var w = sampleWeights.index_select(0, idx);
@@ -126,6 +131,7 @@ public sealed class Trainer
     {
         LrSchedule.Step => step >= decayStep && decayStep > 0 ? _options.Lr * _options.DecayFactor : _options.Lr,
         LrSchedule.Cosine => _options.Lr * 0.5 * (1 + Math.Cos(Math.PI * step / Math.Max(1, totalSteps))),
+        LrSchedule.MultiStep => _options.Lr * Math.Pow(_options.DecayFactor, _options.Milestones.Count(m => step >= (long)Math.Round(m * totalSteps))),
         _ => _options.Lr,
     };
 

@@ -36,48 +36,46 @@ public sealed class GradientMatching : Synthesizer
 
     public GradientMatching(DsaOptions options) : base(options) => _options = options;
 
-    private protected override DiffAugment? Augmentation(bool digits) => (_options as DsaOptions)?.Augmentation(digits);
+    public GradientMatching(IdcOptions options) : base(options) => _options = options;
+
+    private protected override DiffAugment? Augmentation(bool digits) => _options.Augmentation(digits);
 
     private protected override double Iterate(int iteration, SynthesisContext context, SyntheticSet set)
     {
         var (outer, inner) = _options.Loops(context.Ipc);
         using var net = context.Network(iteration);
-        using var realCopy = context.RealSideNetwork(iteration, _options);
+        using var realCopy = context.RealSideCopy(net, _options);
         var realMatched = realCopy is null ? null : Matched(realCopy);
+        // IDC: one optimizer for the whole iteration, so its momentum carries over from one matching step to the next
+        using var realTraining = _options.NetTraining == NetworkTraining.Real ? new MasterWeights(net, bfloat16: false, momentum: 0.9, weightDecay: 5e-4) : null;
         double loss = 0;
         for (int t = 0; t < outer; t++)
         {
             if (context.Architecture.HasBatchNorm) FreezeBatchNorm(net, context, iteration, t);
-            if (realCopy is not null) CopyState(net, realCopy);
+            if (realCopy is not null) SynthesisContext.CopyState(net, realCopy);
             // the parameters as they are now: a bfloat16 phase of the network's training re-creates them
             var matched = Matched(net);
             var real = realCopy is null ? (net, matched) : (realCopy, realMatched!);
             for (int j = 0; j < context.Classes.Length; j++)
                 loss += MatchClass(net, matched, real, context, set, iteration, t, j);
-            set.Step(_options.LrImg);
+            set.Step(_options.ImageLr(context.Ipc));
             if (t == outer - 1) break;
-            TrainNetwork(net, context, set, inner, iteration, t);
+            if (realTraining is not null) TrainOnReal(net, realTraining, context, iteration, t);
+            else TrainNetwork(net, context, set, inner, iteration, t);
         }
         return loss / (context.Classes.Length * outer);
     }
 
-    /// <summary>The parameters whose gradients are matched: all, or for <c>ours</c> those with more than one dimension.</summary>
+    /// <summary>The parameters whose gradients are matched: all; for <c>ours</c> those with more than one dimension; for <c>l1</c> the convolution weights.</summary>
     private Tensor[] Matched(ClassifierModel net)
     {
         var parameters = net.parameters().ToArray();
-        return _options.DisMetric == MatchingMetric.Ours ? parameters.Where(p => p.dim() > 1).ToArray() : parameters;
-    }
-
-    /// <summary>Copies the parameters, buffers and train/eval modes of <paramref name="from"/> into a network of the same architecture (any number format).</summary>
-    private static void CopyState(ClassifierModel from, ClassifierModel to)
-    {
-        using (no_grad())
+        return _options.DisMetric switch
         {
-            foreach (var (target, source) in to.parameters().Zip(from.parameters())) target.copy_(source);
-            foreach (var (target, source) in to.buffers().Zip(from.buffers())) target.copy_(source);
-        }
-        foreach (var (target, source) in to.modules().Zip(from.modules()))
-            if (source.training) target.train(); else target.eval();
+            MatchingMetric.Ours => parameters.Where(p => p.dim() > 1).ToArray(),
+            MatchingMetric.L1 => parameters.Where(p => p.dim() == 4).ToArray(),
+            _ => parameters,
+        };
     }
 
     /// <summary>
@@ -88,9 +86,10 @@ public sealed class GradientMatching : Synthesizer
     {
         using var scope = NewDisposeScope();
         using var generator = context.Generator("match", k, t, j);
-        var realInput = context.RealBatch(j, _options.BatchReal, generator);
+        // DREAM windows of dream_interval outer steps within the iteration, clustered in the network as at the window's first step
+        var realInput = context.MatchingBatch(j, _options.BatchReal, generator, $"{k}/{t - t % _options.DreamInterval}", () => net);
         var syn = set.Leaf(j, 1);
-        var synInput = syn;
+        var synInput = context.Decoded(syn);
         if (context.Augmentation is { } dsa)
         {
             using var draw = dsa.DrawShared(context.Shape, generator);
@@ -101,7 +100,7 @@ public sealed class GradientMatching : Synthesizer
         var logitsReal = real.Net.call(realInput.to(real.Matched[0].dtype)).to(ScalarType.Float32);
         var lossReal = cross_entropy(logitsReal, full(realInput.shape[0], c, ScalarType.Int64, device: realInput.device));
         var gwReal = autograd.grad([lossReal], real.Matched).Select(g => g.detach().to(ScalarType.Float32)).ToArray();
-        var lossSyn = cross_entropy(net.call(synInput), full(syn.shape[0], c, ScalarType.Int64, device: syn.device));
+        var lossSyn = cross_entropy(net.call(synInput), full(synInput.shape[0], c, ScalarType.Int64, device: syn.device));
         var gwSyn = autograd.grad([lossSyn], matched, create_graph: true, retain_graph: true).ToArray();
         var distance = MatchingDistance.Compute(gwSyn, gwReal, _options.DisMetric);
         set.SetGradient(j, autograd.grad([distance], [syn])[0]);
@@ -121,6 +120,33 @@ public sealed class GradientMatching : Synthesizer
     }
 
     /// <summary>
+    /// IDC's network update: <c>n_data</c> real images in random batches of <c>batch_real</c> from all classes, each image
+    /// augmented on its own (the strategy without cutout, which CutMix replaces) and the batch cut-mixed with probability
+    /// 0.5, one SGD step per batch with the iteration's optimizer (<paramref name="weights"/>: lr 0.01, momentum 0.9, weight decay 5e-4).
+    /// </summary>
+    private void TrainOnReal(ClassifierModel net, MasterWeights weights, SynthesisContext context, int k, int t)
+    {
+        const double NetLr = 0.01, CutmixProbability = 0.5;
+        net.train();
+        using var generator = context.Generator("train-real", k, t);
+        var augmentation = context.Augmentation is { } a && a.Strategy.Ops.Contains(DsaOp.Cutout) && a.Strategy.Ops.Any(op => op != DsaOp.Cutout)
+            ? new DiffAugment(a.Strategy.Without(DsaOp.Cutout), a.Options) : context.Augmentation;
+        for (int seen = 0; seen < _options.NData; seen += _options.BatchReal)
+        {
+            using var step = NewDisposeScope();
+            var (x, y) = context.RealMixedBatch(_options.BatchReal, generator);
+            if (augmentation is not null) x = augmentation.Augment(x, generator);
+            var mix = CutMix.Draw(x, CutmixProbability, generator);
+            if (mix is not null) x = mix.Apply(x);
+            var logits = net.call(x);
+            var loss = mix?.Loss(logits, y) ?? cross_entropy(logits, y);
+            weights.ZeroGrad();
+            loss.backward();
+            weights.Step(NetLr);
+        }
+    }
+
+    /// <summary>
     /// ζ_θ epochs of plain SGD (η_θ = <c>lr_net</c>) on the (fixed, detached) synthetic set in minibatches of
     /// <c>batch_train</c>, DSA per image for <c>dsa</c>, in the number format of <c>inner_precision</c>.
     /// </summary>
@@ -130,18 +156,20 @@ public sealed class GradientMatching : Synthesizer
         using var weights = new MasterWeights(net, _options.InnerPrecision.IsBFloat16(context.Device), momentum: 0, weightDecay: 0);
         var format = weights.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         using var generator = context.Generator("train", k, t);
-        long n = set.Images.shape[0];
+        using var images = context.Decoded(set.Images.detach());
+        using var labels = set.Labels.repeat_interleave(context.Factor * context.Factor);
+        long n = images.shape[0];
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             using var scope = NewDisposeScope();
-            var order = randperm(n, generator: generator).to(set.Images.device);
+            var order = randperm(n, generator: generator).to(images.device);
             for (long start = 0; start < n; start += _options.BatchTrain)
             {
                 using var step = NewDisposeScope();
                 var batch = order.narrow(0, start, Math.Min(_options.BatchTrain, n - start));
-                var x = set.Images.index_select(0, batch);
+                var x = images.index_select(0, batch);
                 if (context.Augmentation is { } dsa) x = dsa.Augment(x, generator);
-                var loss = cross_entropy(net.call(x.to(format)).to(ScalarType.Float32), set.Labels.index_select(0, batch));
+                var loss = cross_entropy(net.call(x.to(format)).to(ScalarType.Float32), labels.index_select(0, batch));
                 weights.ZeroGrad();
                 loss.backward();
                 weights.Step(_options.LrNet);

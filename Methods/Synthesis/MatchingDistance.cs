@@ -23,6 +23,7 @@ public static class MatchingDistance
             MatchingMetric.Ours => stack(gwSyn.Zip(gwReal, Layer).ToArray()).sum(),
             MatchingMetric.Mse => (Flatten(gwSyn) - Flatten(gwReal)).pow(2).sum(),
             MatchingMetric.Cos => 1 - Cosine(Flatten(gwReal), Flatten(gwSyn)),
+            MatchingMetric.L1 => (Flatten(gwSyn) - Flatten(gwReal)).abs().sum(),
             _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "unknown matching metric"),
         };
         return distance.MoveToOuterDisposeScope();

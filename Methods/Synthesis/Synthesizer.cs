@@ -35,9 +35,10 @@ public abstract class Synthesizer : IMemoryBuilder
     {
         int ipc = CheckRequest(request);
         string name = request.Method;
-        using var context = new SynthesisContext(request, ipc, Augmentation(request.Source.Digits));
+        using var context = new SynthesisContext(request, ipc, _options, Augmentation(request.Source.Digits));
         var checkpoint = request.CheckpointDirectory is { } folder ? new SynthesisCheckpoint(folder, name, CheckpointKey(name, context)) : null;
         var saved = checkpoint?.TryLoad(context.Device);
+        Prepare(request, context, cancellationToken);
         using var set = saved is { } state
             ? new SyntheticSet(state.Images, state.Momentum, context.Classes, ipc)
             : Initialize(context);
@@ -74,9 +75,10 @@ public abstract class Synthesizer : IMemoryBuilder
         }
         if (checkpoint is not null && start < total && (_options.CheckpointEvery == 0 || total % _options.CheckpointEvery != 0))
             checkpoint.Save(set, total, seconds);
-        var memory = new SyntheticMemory(set.Images.clone().DetachFromDisposeScope(), set.Labels.clone().DetachFromDisposeScope())
+        var images = _options.PixelBits == 8 ? context.Source.Normalization.ToEightBit(set.Images) : set.Images.clone();
+        var memory = new SyntheticMemory(images.DetachFromDisposeScope(), set.Labels.clone().DetachFromDisposeScope())
         {
-            SecondsBeforeResume = saved?.Seconds ?? 0,
+            SecondsBeforeResume = saved?.Seconds ?? 0, Factor = context.Factor, PixelBits = _options.PixelBits,
         };
         return new CondensationResult(memory, total, start, losses, times, seconds);
     }
@@ -88,19 +90,26 @@ public abstract class Synthesizer : IMemoryBuilder
     /// </summary>
     private protected abstract double Iterate(int iteration, SynthesisContext context, SyntheticSet set);
 
+    /// <summary>Work a method does once before its iterations, e.g. obtaining a model pool (nothing by default).</summary>
+    private protected virtual void Prepare(MemoryRequest request, SynthesisContext context, CancellationToken cancellationToken) { }
+
     /// <summary>The Siamese augmentation for a dataset (by its catalog name), or null.</summary>
     private protected abstract DiffAugment? Augmentation(bool digits);
 
-    /// <summary>Images from random real images of each class or N(0, 1) noise, each class from its own seeded generator.</summary>
+    /// <summary>
+    /// Images from random real images of each class or N(0, 1) noise, each class from its own seeded generator. Under
+    /// multi-formation each stored image starts as K² real images of its class, each shrunk into one tile.
+    /// </summary>
     private SyntheticSet Initialize(SynthesisContext context)
     {
         using var scope = NewDisposeScope();
         var shape = context.Shape;
+        int k2 = context.Factor * context.Factor;
         var images = cat(Enumerable.Range(0, context.Classes.Length).Select(j =>
         {
             using var generator = context.Generator("init", j);
             return _options.Init == SyntheticInit.Real
-                ? context.RealBatch(j, context.Ipc, generator)
+                ? MultiFormation.Encode(context.RealBatch(j, context.Ipc * k2, generator), context.Factor)
                 : randn([context.Ipc, shape.Channels, shape.Height, shape.Width], generator: generator).to(context.Device);
         }).ToArray(), 0);
         return new SyntheticSet(images, zeros_like(images), context.Classes, context.Ipc);
@@ -116,13 +125,16 @@ public abstract class Synthesizer : IMemoryBuilder
             throw new CondensaException($"{name} needs a budget in images per class (ipc), got {request.Budget}", "set ipc instead of fraction");
         var classes = request.TargetClasses;
         if (classes.Length == 0) throw new CondensaException($"{name}: no classes to synthesize in '{request.Source.Name}'");
+        MultiFormation.Check(request.Source.Shape, _options.Factor, $"{name}: factor");
+        int needed = _options.Init == SyntheticInit.Real ? ipc * _options.Factor * _options.Factor : 1;
         foreach (var c in classes)
         {
             if (c < 0 || c >= request.Source.NumClasses)
                 throw new CondensaException($"{name}: class {c} is not a class of '{request.Source.Name}' (0..{request.Source.NumClasses - 1})");
             int n = request.Source.IndicesOfClass(c).Length;
-            if (n == 0 || (_options.Init == SyntheticInit.Real && n < ipc))
-                throw new CondensaException($"{name}: class {c} ({request.Source.ClassNames[c]}) has {n} real images in '{request.Source.Name}'; ipc {ipc} with init {_options.Init.ToString().ToLowerInvariant()} needs at least {(_options.Init == SyntheticInit.Real ? ipc : 1)}");
+            if (n < needed)
+                throw new CondensaException($"{name}: class {c} ({request.Source.ClassNames[c]}) has {n} real images in '{request.Source.Name}'; " +
+                                            $"ipc {ipc} with init {_options.Init.ToString().ToLowerInvariant()} and factor {_options.Factor} needs at least {needed}");
         }
         return ipc;
     }

@@ -15,7 +15,8 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 public static class NasReport
 {
     /// <param name="Steps">Minibatch steps of one training of a candidate (null in a study stored before they were recorded).</param>
-    public sealed record StudyResult(string Label, NasStudyKind Kind, SearchStudy Study, int Images, long? Steps, double BuildSeconds);
+    /// <param name="StoredBytes">Bytes of the set's stored images and labels (null in a study stored before they were recorded).</param>
+    public sealed record StudyResult(string Label, NasStudyKind Kind, SearchStudy Study, int Images, long? Steps, double BuildSeconds, long? StoredBytes);
 
     private sealed record Candidate(double Value, double? Test, double Seconds);
 
@@ -26,12 +27,12 @@ public static class NasReport
         int topFraction = o.TopFraction > 0 ? Math.Max(2, (int)Math.Round(o.TopFraction * whole.Count)) : 0;
         var proxies = new JsonArray();
         string fractionHeader = topFraction >= 2 ? $"Spearman top {100 * o.TopFraction:0.#}%" : "Spearman top fraction (off)";
-        var table = new Table().AddColumns("proxy", "images", "steps", $"Spearman top {o.TopK}", $"Kendall top {o.TopK}", fractionHeader, "Spearman all", $"precision@{o.TopK}", "best arch", "its whole-set test acc.", "true rank", "minutes");
+        var table = new Table().AddColumns("proxy", "images", "stored", "steps", $"Spearman top {o.TopK}", $"Kendall top {o.TopK}", fractionHeader, "Spearman all", $"precision@{o.TopK}", "best arch", "its whole-set test acc.", "true rank", "minutes");
         var md = new StringBuilder();
         md.AppendLine($"Architecture search on {o.Dataset.Name}: {whole.Count} candidates ranked by mean validation accuracy over {o.Repeats} trainings (steps: minibatch steps of one training); top k = the k candidates with the highest proxy accuracy (k = {o.TopK}; top {100 * o.TopFraction:0.#}% = {topFraction} candidates).");
         md.AppendLine();
-        md.AppendLine($"| proxy | images | steps | Spearman top {o.TopK} | Kendall top {o.TopK} | {fractionHeader} | Spearman all | precision@{o.TopK} | best arch | its test acc. (whole) | true rank | minutes |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine($"| proxy | images | stored | steps | Spearman top {o.TopK} | Kendall top {o.TopK} | {fractionHeader} | Spearman all | precision@{o.TopK} | best arch | its test acc. (whole) | true rank | minutes |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in studies)
         {
             var mine = results[s.Label];
@@ -45,6 +46,7 @@ public static class NasReport
                 ["candidates"] = archs.Length,
                 ["failed_candidates"] = s.Study.GetTrials(TrialState.Failed).Count,
                 ["images"] = s.Images,
+                ["stored_bytes"] = s.StoredBytes,
                 ["training_steps"] = s.Steps,
                 ["seconds"] = Math.Round(seconds, 1),
             };
@@ -73,9 +75,9 @@ public static class NasReport
                 row["best_arch_true_rank"] = RankingMetrics.BestTrueRank(proxy, truth);
                 if (s.Kind != NasStudyKind.Whole)
                 {
-                    table.AddRow(s.Label, s.Images.ToString(), s.Steps?.ToString() ?? "", F(row["spearman_topk"]), F(row["kendall_topk"]), F(row["spearman_top_fraction"]), F(row["spearman_all"]),
+                    table.AddRow(s.Label, s.Images.ToString(), Stored(s), s.Steps?.ToString() ?? "", F(row["spearman_topk"]), F(row["kendall_topk"]), F(row["spearman_top_fraction"]), F(row["spearman_all"]),
                         F(row["topk_overlap"]), bestArch, whole[bestArch].Test is { } tt ? Format.Percent(tt) : "", row["best_arch_true_rank"]!.ToString(), $"{seconds / 60:0.0}");
-                    md.AppendLine($"| {s.Label} | {s.Images} | {s.Steps} | {F(row["spearman_topk"])} | {F(row["kendall_topk"])} | {F(row["spearman_top_fraction"])} | {F(row["spearman_all"])} | {F(row["topk_overlap"])} | {bestArch} | {(whole[bestArch].Test is { } t2 ? Format.Percent(t2) : "")} | {row["best_arch_true_rank"]} | {seconds / 60:0.0} |");
+                    md.AppendLine($"| {s.Label} | {s.Images} | {Stored(s)} | {s.Steps} | {F(row["spearman_topk"])} | {F(row["kendall_topk"])} | {F(row["spearman_top_fraction"])} | {F(row["spearman_all"])} | {F(row["topk_overlap"])} | {bestArch} | {(whole[bestArch].Test is { } t2 ? Format.Percent(t2) : "")} | {row["best_arch_true_rank"]} | {seconds / 60:0.0} |");
                     Plots.SavePng(Plots.Scatter($"{s.Label} proxy vs whole-set validation accuracy",
                         $"{s.Label} proxy validation accuracy (%)", "whole-set validation accuracy (%)", proxy.Select(p => 100 * p).ToArray(), truth.Select(p => 100 * p).ToArray(),
                         TopMask(proxy, k)), ctx.Directory.PathOf($"scatter-{Comparison.CompareScenario.Slug(s.Label)}.png"), 700, 600);
@@ -117,6 +119,8 @@ public static class NasReport
         foreach (var i in RankingMetrics.TopK(proxy, k)) mask[i] = true;
         return mask;
     }
+
+    private static string Stored(StudyResult s) => s.StoredBytes is long b ? Format.Kilobytes(b) : "";
 
     private static double Round(double v) => double.IsNaN(v) ? v : Math.Round(v, 4);
     private static string F(JsonNode? v) => v is null ? "" : v.GetValue<double>().ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);

@@ -46,12 +46,13 @@ public sealed class NasScenario : IUnitScenario
         using var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
         splits.Describe(log);
         var train = splits.Train.To(plan.Settings.Device);
-        SearchStudy Create(string name, NasStudyKind kind, string label, int images, LabeledDataset? proxySet = null, double buildSeconds = 0) =>
-            plan.Create(name, NasStudies.Units(o, name), NasStudies.Attrs(kind, label, images,
+        SearchStudy Create(string name, NasStudyKind kind, string label, int images, long storedBytes, LabeledDataset? proxySet = null, double buildSeconds = 0) =>
+            plan.Create(name, NasStudies.Units(o, name), NasStudies.Attrs(kind, label, images, storedBytes,
                 NasStudies.Training(o, kind, train.NumClasses).TotalSteps(proxySet?.Count ?? train.Count), proxySet, buildSeconds), usesRunFolder: false);
         try
         {
-            studies.Add(Create(names[0], NasStudyKind.Whole, "whole", train.Count));
+            long wholeBytes = MemorySet.BytesOf(train.Count, train.Shape, bytesPerPixel: 1);
+            studies.Add(Create(names[0], NasStudyKind.Whole, "whole", train.Count, wholeBytes));
             using var pipeline = plan.Pipeline();
             for (int p = 0; p < o.Proxies.Count; p++)
             {
@@ -63,10 +64,10 @@ public sealed class NasScenario : IUnitScenario
                     Slot = $"proxy-{Comparison.CompareScenario.Slug(proxy.Name)}",
                 }, train, cancellationToken);
                 using var proxySet = memory.Materialize();
-                studies.Add(Create(names[1 + p], NasStudyKind.Proxy, proxy.Name, proxySet.Count, proxySet, memory.BuildSeconds));
+                studies.Add(Create(names[1 + p], NasStudyKind.Proxy, proxy.Name, proxySet.Count, memory.StoredBytes, proxySet, memory.BuildSeconds));
             }
             if (o.EarlyStopping)
-                studies.Add(Create(names[^1], NasStudyKind.EarlyStopping, "early-stopping", train.Count));
+                studies.Add(Create(names[^1], NasStudyKind.EarlyStopping, "early-stopping", train.Count, wholeBytes));
         }
         finally
         {
@@ -82,6 +83,7 @@ public sealed class NasScenario : IUnitScenario
         if (studies.Count == 0) return;
         NasReport.Write(context, (NasOptions)options, studies.Select(s => new NasReport.StudyResult(
             s.UserAttrs["label"].GetString()!, Enum.Parse<NasStudyKind>(s.UserAttrs["kind"].GetString()!), s,
-            s.UserAttrs["images"].GetInt32(), s.UserAttrs.TryGetValue("steps", out var steps) ? steps.GetInt64() : null, s.UserAttrs["build_seconds"].GetDouble())).ToList(), outcome);
+            s.UserAttrs["images"].GetInt32(), s.UserAttrs.TryGetValue("steps", out var steps) ? steps.GetInt64() : null, s.UserAttrs["build_seconds"].GetDouble(),
+            s.UserAttrs.TryGetValue("stored_bytes", out var bytes) ? bytes.GetInt64() : null)).ToList(), outcome);
     }
 }

@@ -50,13 +50,14 @@ public static class NasStudies
     /// The attributes a worker needs beside the run's: the study's kind and label, the images and minibatch steps of
     /// one training, and a proxy's images and build time.
     /// </summary>
-    public static Dictionary<string, JsonElement> Attrs(NasStudyKind kind, string label, int images, long steps, LabeledDataset? proxySet, double buildSeconds)
+    public static Dictionary<string, JsonElement> Attrs(NasStudyKind kind, string label, int images, long storedBytes, long steps, LabeledDataset? proxySet, double buildSeconds)
     {
         var attrs = new Dictionary<string, JsonElement>
         {
             ["kind"] = JsonSerializer.SerializeToElement(kind.ToString()),
             ["label"] = JsonSerializer.SerializeToElement(label),
             ["images"] = JsonSerializer.SerializeToElement(images),
+            ["stored_bytes"] = JsonSerializer.SerializeToElement(storedBytes),
             ["steps"] = JsonSerializer.SerializeToElement(steps),
             ["build_seconds"] = JsonSerializer.SerializeToElement(buildSeconds),
         };

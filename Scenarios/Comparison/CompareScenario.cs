@@ -53,9 +53,17 @@ public sealed class CompareOptions : StudyRunOptions
 
     public IReadOnlyList<string> EffectiveEvalArchs => EvalArchs.Count > 0 ? EvalArchs : [BuildArch];
 
-    /// <summary>How models are trained on the memories of <paramref name="builder"/>: <c>eval</c>, with its <c>eval_for</c> entry applied.</summary>
-    public TrainOptions EvalOf(MethodSpec builder)
+    /// <summary>
+    /// Evaluation protocols every memory is evaluated under, each a column of the table: <c>thesis</c> (the <c>eval</c>
+    /// block, with <c>eval_for</c>) and <c>idc</c> (IDC's evaluation: 1,000 epochs, batch 64, the rate x0.2 at 2/3 and 5/6,
+    /// per-image DSA color_crop_flip_scale_rotate and CutMix 0.5), so a method's rows can be read apart from the protocol.
+    /// </summary>
+    public List<string> EvalProtocols { get; set; } = [Training.EvalProtocol.Thesis];
+
+    /// <summary>How models are trained on the memories of <paramref name="builder"/> under <paramref name="protocol"/>: <c>eval</c>, with its <c>eval_for</c> entry applied, or a named protocol.</summary>
+    public TrainOptions EvalOf(MethodSpec builder, string protocol = Training.EvalProtocol.Thesis)
     {
+        if (protocol != Training.EvalProtocol.Thesis) return Training.EvalProtocol.Of(protocol, Eval, Dataset.IsDigits);
         if (EvalFor.FirstOrDefault(e => e.Builders.Contains(builder.DisplayName)) is not { } entry) return Eval;
         var eval = Eval.Clone();
         if (entry.Epochs is int epochs) (eval.Epochs, eval.DecayEpoch) = (epochs, null);
@@ -85,6 +93,9 @@ public sealed class CompareOptions : StudyRunOptions
             error("eval_for", $"'{unknown}' is not a builder of this run; builders: {string.Join(", ", known)}");
         foreach (var twice in EvalFor.SelectMany(e => e.Builders).GroupBy(b => b).Where(g => g.Count() > 1).Select(g => g.Key))
             error("eval_for", $"'{twice}' appears in more than one entry");
+        if (EvalProtocols.Count == 0 || EvalProtocols.Distinct().Count() != EvalProtocols.Count) error("eval_protocols", "give each protocol once");
+        foreach (var unknown in EvalProtocols.Where(p => !Training.EvalProtocol.Names.Contains(p)))
+            error("eval_protocols", $"'{unknown}' is not a protocol; allowed values: {string.Join(", ", Training.EvalProtocol.Names)}");
     }
 }
 
@@ -156,11 +167,12 @@ public sealed class CompareScenario : ISingleStudyScenario
         }
         // fraction budgets (usually the larger memories) before ipc ones, each largest first
         foreach (var b in builds.OrderByDescending(b => b.Memory.Budget.Fraction is not null).ThenByDescending(b => b.Memory.Budget.Fraction ?? b.Memory.Budget.Ipc).ThenBy(b => b.Number))
+        foreach (var protocol in o.EvalProtocols)
         foreach (var arch in o.EffectiveEvalArchs)
         for (int m = 0; m < o.Models; m++)
-            units.Add(new WorkUnit(run.UnitKey($"{Evaluate}|{b.Memory.Slot}|{b.Identity}|{arch}|{EvaluationKey(o, b.Memory.Builder)}|model {m}|{run.SettingsKey}"),
-                UnitParams.Of($"evaluate {b.Builder} {b.Budget} seed {b.Seed} on {arch}, model {m}",
-                    ("kind", Evaluate), ("builder", b.Builder), ("budget", b.Budget), ("seed", b.Seed), ("arch", arch), ("model", m)), After: b.Number));
+            units.Add(new WorkUnit(run.UnitKey($"{Evaluate}|{b.Memory.Slot}|{b.Identity}|{arch}|{EvaluationKey(o, b.Memory.Builder, protocol)}|model {m}|{run.SettingsKey}"),
+                UnitParams.Of($"evaluate {b.Builder} {b.Budget} seed {b.Seed} on {arch}{ProtocolNote(protocol)}, model {m}",
+                    ("kind", Evaluate), ("builder", b.Builder), ("budget", b.Budget), ("seed", b.Seed), ("arch", arch), ("protocol", protocol), ("model", m)), After: b.Number));
         return units;
     }
 
@@ -175,7 +187,15 @@ public sealed class CompareScenario : ISingleStudyScenario
     private static string DataKey(RunOptions o) => $"{ConfigWriter.ToYaml(o.Dataset)}|data seed {Condensa.Seeds.Derive(o.Seed, "data")}";
 
     /// <summary>What an evaluation's accuracy depends on besides its memory, architecture and model: the schedule, the test set, the seed.</summary>
-    private static string EvaluationKey(CompareOptions o, MethodSpec builder) => $"{MemoryStore.OptionsJson(o.EvalOf(builder)).ToJsonString()}|{DataKey(o)}|test|seed {o.Seed}";
+    private static string EvaluationKey(CompareOptions o, MethodSpec builder, string protocol) =>
+        $"{MemoryStore.OptionsJson(o.EvalOf(builder, protocol)).ToJsonString()}|{DataKey(o)}|test|seed {o.Seed}";
+
+    /// <summary>How a unit label or table header names a protocol other than the thesis'.</summary>
+    private static string ProtocolNote(string protocol) => protocol == Training.EvalProtocol.Thesis ? "" : $", {protocol} protocol";
+
+    /// <summary>A unit's protocol (units stored before protocols were recorded are the thesis').</summary>
+    private static string ProtocolOf(IReadOnlyDictionary<string, System.Text.Json.JsonElement> parameters) =>
+        parameters.TryGetValue("protocol", out var p) ? p.GetString()! : Training.EvalProtocol.Thesis;
 
     /// <summary>The best (builder, budget) cell: the highest mean accuracy over its evaluations.</summary>
     public StudyObjective Objective => new(new Dictionary<string, string> { ["kind"] = Evaluate }, ["builder", "budget"]);
@@ -215,14 +235,17 @@ public sealed class CompareScenario : ISingleStudyScenario
             {
                 unit.SetUserAttr("build_seconds", memory.BuildSeconds);
                 unit.SetUserAttr("images", memory.Count);
+                unit.SetUserAttr("training_images", memory.TrainingImages);
+                unit.SetUserAttr("stored_bytes", memory.StoredBytes);
                 return memory.BuildSeconds;
             }
             var arch = unit.Text("arch");
+            var protocol = ProtocolOf(unit.Params);
             int model = unit.Int("model");
             var slug = $"{Slug(builder.DisplayName)}/{Slug(label)}/seed{s}";
-            long seed = Condensa.Seeds.Derive(Condensa.Seeds.Derive(_o.Seed, $"eval/{slug}/{arch}"), "model", model);
+            long seed = Condensa.Seeds.Derive(Condensa.Seeds.Derive(_o.Seed, $"eval/{slug}/{arch}{(protocol == Training.EvalProtocol.Thesis ? "" : "/" + protocol)}"), "model", model);
             using var data = memory.Materialize();
-            var accuracy = MemoryEvaluation.TrainAndTest(data, memory.Weights, ArchitectureSpec.Parse(arch), _o.EvalOf(builder), [_test], seed,
+            var accuracy = MemoryEvaluation.TrainAndTest(data, memory.Weights, ArchitectureSpec.Parse(arch), _o.EvalOf(builder, protocol), [_test], seed,
                 _env.Settings.Device, cancellationToken, _env.Progress)[0].Accuracy;
             unit.SetUserAttr("seconds", clock.Elapsed.TotalSeconds);
             _env.Log.LogInformation("{Method} {Budget} seed {Seed} on {Arch}, model {Model}: {Accuracy} ({Images} images)",
@@ -243,13 +266,13 @@ public sealed class CompareScenario : ISingleStudyScenario
     /// One table row: a (builder, budget, architecture) cell over all its memories and models, and how its models were
     /// trained. <see cref="Failed"/> models (or their memory's build) failed; such a cell shows <see cref="Failure"/>, not a number.
     /// </summary>
-    private sealed record Row(string Method, string Budget, int? Ipc, double? Fraction, string Arch, double Mean, double Std, int Models, double BuildSeconds, int Images,
-        TrainOptions Eval, int Failed, string? Failure)
+    private sealed record Row(string Method, string Budget, int? Ipc, double? Fraction, string Arch, string Protocol, double Mean, double Std, int Models, double BuildSeconds, int Images,
+        TrainOptions Eval, int Failed, string? Failure, int TrainingImages, double StoredBytes)
     {
         public bool HasNumber => Failed == 0;
 
-        /// <summary>The cell's text: mean ± std, or what stopped it ("diverged (2 of 4 models)").</summary>
-        public string Cell => HasNumber ? Format.MeanStd(Mean, Std) : $"{Failure} ({Failed} of {Failed + Models} models)";
+        /// <summary>The cell's text: mean ± std with the memory's stored bytes, or what stopped it ("diverged (2 of 4 models)").</summary>
+        public string Cell => HasNumber ? $"{Format.MeanStd(Mean, Std)} ({Format.Kilobytes(StoredBytes)})" : $"{Failure} ({Failed} of {Failed + Models} models)";
     }
 
     public void Report(RunContext ctx, RunOptions options, IReadOnlyList<SearchStudy> studies, RunOutcome outcome)
@@ -263,22 +286,30 @@ public sealed class CompareScenario : ISingleStudyScenario
         {
             var cell = $"{spec.DisplayName}|{label}";
             var built = all.Where(t => t.State == TrialState.Complete && Key(t, Build) == cell).ToList();
+            foreach (var protocol in o.EvalProtocols)
             foreach (var arch in o.EffectiveEvalArchs)
             {
                 // in plan order (memory, then model), so the mean is summed in one order whoever ran the units
-                var evaluations = all.Where(t => Key(t, Evaluate) == cell && UnitParams.Text(t.Params, "arch") == arch).OrderBy(t => t.Number).ToList();
+                var evaluations = all.Where(t => Key(t, Evaluate) == cell && UnitParams.Text(t.Params, "arch") == arch && ProtocolOf(t.Params) == protocol)
+                    .OrderBy(t => t.Number).ToList();
                 var accuracies = evaluations.Where(t => t.State == TrialState.Complete).Select(t => t.Value!.Value).ToArray();
                 var failed = evaluations.Where(t => t.State == TrialState.Failed).Select(t => RunOutcome.RootError(t, all)).ToList();
                 if (accuracies.Length == 0 && failed.Count == 0) continue;
                 var (mean, std) = MemoryEvaluation.MeanStd(accuracies);
-                rows.Add(new Row(spec.DisplayName, label, budget.Ipc, budget.Fraction, arch, mean, std, accuracies.Length,
+                rows.Add(new Row(spec.DisplayName, label, budget.Ipc, budget.Fraction, arch, protocol, mean, std, accuracies.Length,
                     built.Count == 0 ? double.NaN : built.Average(t => t.UserAttrs["build_seconds"].GetDouble()),
-                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32())), o.EvalOf(spec),
-                    failed.Count, failed.Count == 0 ? null : failed.Any(TrainingDivergedException.Is) ? "diverged" : "failed"));
+                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32())), o.EvalOf(spec, protocol),
+                    failed.Count, failed.Count == 0 ? null : failed.Any(TrainingDivergedException.Is) ? "diverged" : "failed",
+                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => Attr(t, "training_images", "images"))),
+                    built.Count == 0 ? double.NaN : built.Average(t => Attr(t, "stored_bytes", null))));
             }
         }
         Write(ctx, o, rows, outcome);
     }
+
+    /// <summary>A numeric user attribute of a build unit, or <paramref name="fallback"/>'s (or NaN) for a unit stored before it was recorded.</summary>
+    private static double Attr(FrozenTrial unit, string key, string? fallback) =>
+        unit.UserAttrs.TryGetValue(key, out var v) || (fallback is not null && unit.UserAttrs.TryGetValue(fallback, out v)) ? v.GetDouble() : double.NaN;
 
     private static void Write(RunContext ctx, CompareOptions o, List<Row> rows, RunOutcome outcome)
     {
@@ -299,6 +330,7 @@ public sealed class CompareScenario : ISingleStudyScenario
                 ["ipc"] = r.Ipc,
                 ["fraction"] = r.Fraction,
                 ["arch"] = r.Arch,
+                ["protocol"] = r.Protocol,
                 ["build_arch"] = buildArch.ToString(),
                 ["accuracy_mean"] = r.HasNumber ? Math.Round(r.Mean, 6) : null,
                 ["accuracy_std"] = r.HasNumber ? Math.Round(r.Std, 6) : null,
@@ -307,23 +339,28 @@ public sealed class CompareScenario : ISingleStudyScenario
                 ["failure"] = r.Failure,
                 ["build_seconds"] = Math.Round(r.BuildSeconds, 2),
                 ["memory_images"] = r.Images,
+                ["training_images"] = r.TrainingImages,
+                ["stored_bytes"] = double.IsNaN(r.StoredBytes) ? null : Math.Round(r.StoredBytes),
                 ["eval_epochs"] = r.Eval.Epochs,
                 ["eval_augmentation"] = r.Eval.Augmentation,
             }).ToArray()),
         };
         outcome.WriteTo(json);
         ctx.Directory.WriteJson("results.json", json);
-        ctx.Directory.WriteCsv("results.csv", ["method", "ipc", "fraction", "arch", "build_arch", "accuracy_mean", "accuracy_std", "models", "failed_models", "build_seconds", "memory_images"],
-            rows.Select(r => (IReadOnlyList<object?>)[r.Method, r.Ipc, r.Fraction, r.Arch, buildArch.ToString(), r.HasNumber ? r.Mean : null, r.HasNumber ? r.Std : null, r.Models, r.Failed,
-                r.BuildSeconds, r.Images]));
+        ctx.Directory.WriteCsv("results.csv", ["method", "ipc", "fraction", "arch", "protocol", "build_arch", "accuracy_mean", "accuracy_std", "models", "failed_models", "build_seconds", "memory_images",
+                "training_images", "stored_bytes"],
+            rows.Select(r => (IReadOnlyList<object?>)[r.Method, r.Ipc, r.Fraction, r.Arch, r.Protocol, buildArch.ToString(), r.HasNumber ? r.Mean : null, r.HasNumber ? r.Std : null, r.Models, r.Failed,
+                r.BuildSeconds, r.Images, r.TrainingImages, r.StoredBytes]));
 
-        // Markdown: one row per method, one column per (budget, arch); mean ± std in percent, best per column in bold.
-        var columns = rows.Select(r => (r.Budget, r.Arch)).Distinct().ToList();
+        // Markdown: one row per method, one column per (budget, arch, protocol); mean ± std in percent, best per column in bold.
+        var columns = rows.Select(r => (r.Budget, r.Arch, r.Protocol)).Distinct().ToList();
         var methods = rows.Select(r => r.Method).Distinct().ToList();
-        bool manyArchs = columns.Select(c => c.Arch).Distinct().Count() > 1;
-        string Header((string Budget, string Arch) c) => manyArchs ? $"{c.Budget} ({c.Arch})" : c.Budget;
+        bool manyArchs = columns.Select(c => c.Arch).Distinct().Count() > 1, manyProtocols = columns.Select(c => c.Protocol).Distinct().Count() > 1;
+        string Header((string Budget, string Arch, string Protocol) c) =>
+            c.Budget + (manyArchs ? $" ({c.Arch})" : "") + (manyProtocols ? $" [{c.Protocol} protocol]" : "");
         var md = new System.Text.StringBuilder();
-        md.AppendLine($"Test accuracy (%) on {o.Dataset.Name}, mean ± std over {o.Seeds} memories x {o.Models} models; memories built with {buildArch}.");
+        md.AppendLine($"Test accuracy (%) on {o.Dataset.Name}, mean ± std over {o.Seeds} memories x {o.Models} models, with each memory's stored bytes " +
+                      $"(its stored images' pixels and labels); memories built with {buildArch}.");
         if (rows.Count > 0)
         {
             md.AppendLine();
@@ -336,9 +373,9 @@ public sealed class CompareScenario : ISingleStudyScenario
         {
             var cellsText = columns.Select(c =>
             {
-                var r = rows.FirstOrDefault(x => x.Method == m && x.Budget == c.Budget && x.Arch == c.Arch);
+                var r = rows.FirstOrDefault(x => x.Method == m && x.Budget == c.Budget && x.Arch == c.Arch && x.Protocol == c.Protocol);
                 if (r is null) return ("", "");
-                bool best = r.HasNumber && rows.Where(x => x.HasNumber && x.Budget == c.Budget && x.Arch == c.Arch).Max(x => x.Mean) == r.Mean;
+                bool best = r.HasNumber && rows.Where(x => x.HasNumber && x.Budget == c.Budget && x.Arch == c.Arch && x.Protocol == c.Protocol).Max(x => x.Mean) == r.Mean;
                 var text = r.Cell;
                 return (best ? $"**{text}**" : text, best ? $"[bold]{Markup.Escape(text)}[/]" : Markup.Escape(text));
             }).ToList();
@@ -353,7 +390,7 @@ public sealed class CompareScenario : ISingleStudyScenario
         {
             var series = methods.Select(m =>
             {
-                var pts = rows.Where(r => r.Method == m && r.Arch == arch && r.Ipc is not null && r.HasNumber).OrderBy(r => r.Ipc).ToList();
+                var pts = rows.Where(r => r.Method == m && r.Arch == arch && r.Protocol == o.EvalProtocols[0] && r.Ipc is not null && r.HasNumber).OrderBy(r => r.Ipc).ToList();
                 return new Series(m, pts.Select(p => (double)p.Ipc!.Value).ToArray(), pts.Select(p => 100 * p.Mean).ToArray(), pts.Select(p => 100 * p.Std).ToArray());
             }).Where(s => s.X.Length > 0).ToList();
             if (series.Count > 0)

@@ -18,7 +18,11 @@ public delegate long[] SyntheticPruner(LabeledDataset images, int keep, long see
 /// </summary>
 public sealed class ContinualMemory : IDisposable
 {
-    private sealed record Entry(int Step, int Class, LabeledDataset Images, bool Ranked);
+    /// <summary>One class's images as stored (tiles under multi-formation: <see cref="Factor"/> K, decoded when trained on).</summary>
+    private sealed record Entry(int Step, int Class, LabeledDataset Images, bool Ranked, int Factor, int BytesPerPixel)
+    {
+        public long Bytes => MemorySet.BytesOf(Images.Count, Images.Shape, BytesPerPixel);
+    }
 
     private readonly List<Entry> _entries;
 
@@ -26,11 +30,14 @@ public sealed class ContinualMemory : IDisposable
 
     public static ContinualMemory Empty() => new([]);
 
-    /// <summary>Images held.</summary>
+    /// <summary>Stored images held (what the memory's budget counts).</summary>
     public int Count => _entries.Sum(e => e.Images.Count);
 
-    /// <summary>Bytes of the images as held (float32 C x H x W each); real images could be stored as 8-bit pixels in a quarter of that.</summary>
-    public long Bytes => _entries.Sum(e => e.Images.Images.numel() * sizeof(float));
+    /// <summary>Images a model trains on when the memory is decoded.</summary>
+    public int TrainingImages => _entries.Sum(e => e.Images.Count * e.Factor * e.Factor);
+
+    /// <summary>Bytes of the stored images and their labels (<see cref="MemorySet.StoredBytes"/>: 8-bit real samples, synthetic pixels as they were stored).</summary>
+    public long Bytes => _entries.Sum(e => e.Bytes);
 
     /// <summary>Images held per class, in the order the classes arrived.</summary>
     public IReadOnlyList<(int Class, int Images)> PerClass => _entries.Select(e => (e.Class, e.Images.Count)).ToList();
@@ -47,14 +54,14 @@ public sealed class ContinualMemory : IDisposable
         try
         {
             entries.AddRange(Shrink(share, prune, seed));
-            using var materialized = built.Materialize(source);
+            using var materialized = built.Stored(source);
             var stray = materialized.PresentClasses().Except(newClasses).ToArray();
             if (stray.Length > 0)
                 throw new CondensaException($"the memory builder returned images of classes [{string.Join(", ", stray)}], which step {step} does not bring (its classes: [{string.Join(", ", newClasses)}])");
             foreach (var c in newClasses)
             {
                 var members = materialized.IndicesOfClass(c);
-                entries.Add(new Entry(step, c, materialized.Subset(members.Take(share).Select(i => (long)i).ToArray()), built is SelectedMemory));
+                entries.Add(new Entry(step, c, materialized.Subset(members.Take(share).Select(i => (long)i).ToArray()), built is SelectedMemory, built.Factor, built.BytesPerPixel));
             }
             return new ContinualMemory(entries);
         }
@@ -116,8 +123,15 @@ public sealed class ContinualMemory : IDisposable
     public LabeledDataset? Materialize(string name, IReadOnlyCollection<int>? classes = null, int? beforeStep = null)
     {
         var parts = _entries.Where(e => e.Images.Count > 0 && (classes is null || classes.Contains(e.Class)) && (beforeStep is null || e.Step < beforeStep))
-            .Select(e => e.Images).ToArray();
-        return parts.Length == 0 ? null : LabeledDataset.Concat(name, parts);
+            .Select(e => e.Factor == 1 ? e.Images : MultiFormation.Decode(e.Images, e.Factor)).ToArray();
+        try
+        {
+            return parts.Length == 0 ? null : LabeledDataset.Concat(name, parts);
+        }
+        finally
+        {
+            foreach (var decoded in parts.Where(p => !_entries.Any(e => ReferenceEquals(e.Images, p)))) decoded.Dispose();
+        }
     }
 
     public void Dispose()

@@ -72,7 +72,7 @@ public sealed class ContinualRun(string strategy, string builder, int seed, int[
 /// </summary>
 public sealed record ContinualSummary(string Strategy, string Builder, int Runs, int[] ClassesSeen, double[] StepMean, double[] StepStd,
     double FinalMean, double FinalStd, double AiaMean, double AiaStd, double ForgettingMean, double ForgettingStd, double BwtMean, double BwtStd,
-    double SecondsMean, double MemoryImagesFinal)
+    double SecondsMean, double MemoryImagesFinal, double MemoryBytesFinal)
 {
     public static ContinualSummary Of(IReadOnlyList<ContinualRun> runs)
     {
@@ -86,7 +86,7 @@ public sealed record ContinualSummary(string Strategy, string Builder, int Runs,
             first.Groups.Select((_, t) => first.Groups.Take(t + 1).SelectMany(g => g).Distinct().Count()).ToArray(),
             perStep.Select(p => p.Mean).ToArray(), perStep.Select(p => p.Std).ToArray(),
             perStep[^1].Mean, perStep[^1].Std, aia.Mean, aia.Std, forgetting.Mean, forgetting.Std, bwt.Mean, bwt.Std,
-            runs.Average(r => r.Steps.Sum(s => s.Seconds)), runs.Average(r => r.Steps[^1].MemoryImages));
+            runs.Average(r => r.Steps.Sum(s => s.Seconds)), runs.Average(r => r.Steps[^1].MemoryImages), runs.Average(r => r.Steps[^1].MemoryBytes));
     }
 
     public JsonObject ToJson() => new()
@@ -107,5 +107,6 @@ public sealed record ContinualSummary(string Strategy, string Builder, int Runs,
         ["step_accuracy_std"] = new JsonArray(StepStd.Select(ContinualRun.Number).ToArray()),
         ["seconds_mean"] = Math.Round(SecondsMean, 2),
         ["final_memory_images_mean"] = MemoryImagesFinal,
+        ["final_memory_bytes_mean"] = Math.Round(MemoryBytesFinal),
     };
 }

@@ -52,7 +52,10 @@ internal static class RunCharts
         var rows = meta["classes"]!.AsArray().Select(c => c!.GetValue<int>()).Select(c => c < names.Length ? names[c] : c.ToString(CultureInfo.InvariantCulture));
         var files = new[] { MemoryStore.MetadataFile, MemoryStore.SelectionFile, MemoryStore.ImagesFile, MemoryStore.LabelsFile }
             .Where(f => run.File(folder + f) is not null).Select(f => $"<a href=\"{E(run.FileLink(folder + f))}\">{E(f)}</a>");
-        return $"<br>{E(meta["method"]?.ToString())}, {E(meta["count"]?.ToString())} images, built in {meta["seconds"]?.GetValue<double>():0.0} s<br>" +
+        int factor = meta["factor"]?.GetValue<int>() ?? 1;
+        var decoding = factor > 1 ? $" (multi-formation: {factor}x{factor} tiles each, {E(meta["training_images"]?.ToString())} training images)" : "";
+        var bytes = meta["stored_bytes"] is { } stored ? $", {E(Format.Kilobytes(stored.GetValue<double>()))} stored" : "";
+        return $"<br>{E(meta["method"]?.ToString())}, {E(meta["count"]?.ToString())} stored images{decoding}{bytes}, built in {meta["seconds"]?.GetValue<double>():0.0} s<br>" +
                $"rows, top to bottom: {E(string.Join(", ", rows))}<br>{string.Join(" ", files)}";
     }
 

@@ -49,10 +49,13 @@ public sealed class DsaStrategy
     }
 
     /// <summary>The strategy without flip, as the reference uses for digit data (a flipped digit is another glyph).</summary>
-    public DsaStrategy WithoutFlip()
+    public DsaStrategy WithoutFlip() => Without(DsaOp.Flip);
+
+    /// <summary>The strategy without <paramref name="removed"/> (IDC drops cutout where CutMix replaces it).</summary>
+    public DsaStrategy Without(DsaOp removed)
     {
-        var ops = Ops.Where(op => op != DsaOp.Flip).ToArray();
-        if (ops.Length == 0) throw new CondensaException($"the DSA strategy '{this}' has no op left once flip is removed");
+        var ops = Ops.Where(op => op != removed).ToArray();
+        if (ops.Length == 0) throw new CondensaException($"the DSA strategy '{this}' has no op left once {Token(removed)} is removed");
         return new DsaStrategy(ops);
     }
 

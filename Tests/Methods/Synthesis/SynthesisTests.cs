@@ -26,11 +26,11 @@ internal static class NoisyTemplates
     }
 }
 
-/// <summary>Counts progress increments and cancels after a given number of completed iterations.</summary>
+/// <summary>Counts the synthesis iterations (progress increments of the "METHOD ipc K" task) and cancels after a given number.</summary>
 internal sealed class CancelAfter(int iterations, CancellationTokenSource source) : IProgressSink, IProgressTask
 {
     private double _done;
-    public IProgressTask Start(string description, double total) => this;
+    public IProgressTask Start(string description, double total) => description.Contains(" ipc ", StringComparison.Ordinal) ? this : NullProgress.Instance.Start(description, total);
     public void Increment(double amount = 1)
     {
         _done += amount;
@@ -68,7 +68,7 @@ public sealed class SynthesisTests
         using var real0 = randn(16, 1, 8, 8);
         using var real1 = randn(12, 1, 8, 8) + 1;
         using var syn = randn(4, 1, 8, 8).requires_grad_(true);
-        var (loss, realMeans) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)], classesPerForward: 1);
+        var (loss, realMeans, _) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)], classesPerForward: 1);
         Assert.IsFalse(realMeans.requires_grad, "the real side must build no autograd graph");
         loss.backward();
         Assert.IsNotNull(syn.grad);
@@ -84,7 +84,7 @@ public sealed class SynthesisTests
             var expected = (net.Embed(real0).mean([0]) - net.Embed(syn.narrow(0, 0, 2)).mean([0])).pow(2).sum()
                            + (net.Embed(real1).mean([0]) - net.Embed(syn.narrow(0, 2, 2)).mean([0])).pow(2).sum();
             Assert.AreEqual(expected.item<float>(), loss.item<float>(), 1e-4 * expected.item<float>());
-            var (grouped, _) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)], classesPerForward: 2);
+            var (grouped, _, _) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)], classesPerForward: 2);
             Assert.AreEqual(expected.item<float>(), grouped.item<float>(), 1e-4 * expected.item<float>());
         }
     }
@@ -101,8 +101,8 @@ public sealed class SynthesisTests
         using var real1 = randn(64, 1, 8, 8) + 1;
         using var syn = randn(4, 1, 8, 8).requires_grad_(true);
         Tensor[] syns = [syn.narrow(0, 0, 2), syn.narrow(0, 2, 2)];
-        var (exact, exactMeans) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], syns, classesPerForward: 2);
-        var (mixed, mixedMeans) = DistributionMatching.MeanEmbeddingLoss(net, twin, [real0, real1], syns, classesPerForward: 2);
+        var (exact, exactMeans, _) = DistributionMatching.MeanEmbeddingLoss(net, net, [real0, real1], syns, classesPerForward: 2);
+        var (mixed, mixedMeans, _) = DistributionMatching.MeanEmbeddingLoss(net, twin, [real0, real1], syns, classesPerForward: 2);
         Assert.AreEqual(ScalarType.Float32, mixedMeans.dtype);
         double relative = ((mixedMeans - exactMeans).norm() / exactMeans.norm()).item<float>();
         Assert.IsTrue(relative is > 0 and < 0.01, $"bfloat16 class means differ by {relative:P3}");
@@ -190,6 +190,15 @@ public sealed class SynthesisTests
                  {
                      ("dm", () => new DistributionMatching(new DmOptions { Iterations = 6, BatchReal = 32 })),
                      ("dsa", () => new GradientMatching(new DsaOptions { Iterations = 4, OuterLoop = 2, InnerLoop = 2, BatchReal = 32 })),
+                     ("idm", () => new DistributionMatching(new IdmOptions { Iterations = 6, BatchReal = 16, PoolModels = 2, PoolSteps = 4, PoolSnapshots = 3, PixelBits = 8 })),
+                     ("idm-dream", () => new DistributionMatching(new IdmOptions
+                     {
+                         Iterations = 6, BatchReal = 8, PoolModels = 1, PoolSteps = 2, PoolSnapshots = 2, Sampling = RealSampling.Dream, DreamInterval = 4, DreamPool = 32,
+                     })),
+                     ("idc-dream", () => new GradientMatching(new IdcOptions
+                     {
+                         Iterations = 4, OuterLoop = 3, NData = 16, BatchReal = 8, Sampling = RealSampling.Dream, DreamInterval = 2, DreamPool = 32,
+                     })),
                  })
         {
             var folder = TempFolder();
