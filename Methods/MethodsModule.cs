@@ -36,6 +36,10 @@ public static class MethodsModule
         registry.Register<Synthesis.DmOptions>("dm", "synthesizer", "Distribution matching: mean embeddings of random networks (Zhao and Bilen, WACV 2023; thesis Alg. 3)", o => new Synthesis.DistributionMatching(o));
         registry.Register<Synthesis.IdcOptions>("idc", "synthesizer", "IDC: multi-formation and gradient matching on a network trained on real data (Kim et al., ICML 2022)", o => new Synthesis.GradientMatching(o));
         registry.Register<Synthesis.IdmOptions>("idm", "synthesizer", "Improved distribution matching: multi-formation, networks partly trained on real data, class-aware regularization (Zhao et al., CVPR 2023)", o => new Synthesis.DistributionMatching(o));
+        registry.Register<Selection.Scores.CcsOptions>("ccs", "selector", "Coverage-centric selection: hardest fraction pruned, the budget spread over difficulty strata (Zheng et al., ICLR 2023)", o => new Selection.Scores.CcsSelector(o, registry));
+        registry.Register<ModerateOptions>("moderate", "selector", "Samples whose distance to their class centre ranks nearest the median (Moderate-DS, Xia et al., ICLR 2023)", o => new ModerateSelector(o));
+        registry.Register<D2Options>("d2", "selector", "Difficulty passed over a k-NN graph, picks that lower their neighbours (D2 Pruning, Maharana et al., ICLR 2024)", o => new D2Selector(o, registry));
+        registry.Register<HybridOptions>("hybrid", "pipeline", "Real samples and synthetic images in one budget: a selector's and a synthesizer's share of each class's bytes", o => new HybridBuilder(o, registry));
         registry.Register<ShrinkOptions>("shrink", "pipeline", "A larger memory from one builder, cut to the budget by a selector run on it (default yoco: a condensed set pruned)", o => new ShrinkBuilder(o, registry));
     }
 }

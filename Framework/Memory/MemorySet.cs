@@ -20,7 +20,7 @@ public abstract record MemorySet : IDisposable
     public int Factor { get; init; } = 1;
 
     /// <summary>Images a model trains on once the memory is decoded (<see cref="Materialize"/>).</summary>
-    public int TrainingImages => Count * Factor * Factor;
+    public virtual int TrainingImages => Count * Factor * Factor;
 
     /// <summary>Bytes per stored pixel: 1 for 8-bit images (real samples, quantized synthetic ones), 4 for float32.</summary>
     public abstract int BytesPerPixel { get; }
@@ -29,7 +29,7 @@ public abstract record MemorySet : IDisposable
     /// Bytes to store the memory's images as they are held: stored pixels x <see cref="BytesPerPixel"/>, plus one byte
     /// of label per image (a class index below 256).
     /// </summary>
-    public long StoredBytes(ImageShape shape) => BytesOf(Count, shape, BytesPerPixel);
+    public virtual long StoredBytes(ImageShape shape) => BytesOf(Count, shape, BytesPerPixel);
 
     /// <summary>Bytes of <paramref name="images"/> images of <paramref name="shape"/> at <paramref name="bytesPerPixel"/>, with one byte of label each.</summary>
     public static long BytesOf(long images, ImageShape shape, int bytesPerPixel) => images * ((long)shape.Channels * shape.Height * shape.Width * bytesPerPixel + 1);
@@ -89,6 +89,45 @@ public sealed record SyntheticMemory(Tensor Images, Tensor Labels) : MemorySet
     {
         Images.Dispose();
         Labels.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>
+/// A memory of two parts in one budget: selected real samples and synthetic images (<c>hybrid</c>), trained on as their
+/// concatenation (real first). Both parts store 8-bit pixels, so each image costs the same bytes.
+/// </summary>
+public sealed record HybridMemory(SelectedMemory Real, SyntheticMemory Synthetic) : MemorySet
+{
+    public override int Count => Real.Count + Synthetic.Count;
+
+    public override int TrainingImages => Real.TrainingImages + Synthetic.TrainingImages;
+
+    public override int BytesPerPixel => 1;
+
+    public override long StoredBytes(ImageShape shape) => Real.StoredBytes(shape) + Synthetic.StoredBytes(shape);
+
+    public override LabeledDataset Materialize(LabeledDataset source) => Join(source, part => part.Materialize(source));
+
+    public override LabeledDataset Stored(LabeledDataset source) => Join(source, part => part.Stored(source));
+
+    /// <summary>The parts that hold images, each turned into a dataset by <paramref name="of"/>, concatenated real first.</summary>
+    private LabeledDataset Join(LabeledDataset source, Func<MemorySet, LabeledDataset> of)
+    {
+        var parts = new MemorySet[] { Real, Synthetic }.Where(p => p.Count > 0).Select(of).ToArray();
+        try
+        {
+            return parts.Length == 1 ? parts[0] : LabeledDataset.Concat(source.Name + "-hybrid", parts);
+        }
+        finally
+        {
+            if (parts.Length > 1) foreach (var p in parts) p.Dispose();
+        }
+    }
+
+    public override void Dispose()
+    {
+        Synthetic.Dispose();
         base.Dispose();
     }
 }

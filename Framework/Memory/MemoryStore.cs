@@ -58,7 +58,7 @@ public sealed record StoredMemory(MemorySet Memory, MemoryMetadata Metadata);
 /// </summary>
 public static class MemoryStore
 {
-    public const string Selected = "selected", Synthetic = "synthetic";
+    public const string Selected = "selected", Synthetic = "synthetic", Hybrid = "hybrid";
     public const string MetadataFile = "memory.json", ImagesFile = "images.pt", LabelsFile = "labels.pt", SelectionFile = "selection.json", GridFile = "memory.png";
 
     /// <summary>Images per class drawn in <see cref="GridFile"/>.</summary>
@@ -71,22 +71,27 @@ public static class MemoryStore
     {
         var directory = new RunDirectory(folder);
         using var scope = NewDisposeScope();
-        var (kind, labels, images) = memory switch
+        var kind = memory switch
         {
-            SelectedMemory s => (Selected, s.Indices.Select(i => source.LabelArray[(int)i]).ToArray(), source.Images.index_select(0, tensor(s.Indices, device: source.Device))),
-            SyntheticMemory s => (Synthetic, s.Labels.cpu().data<long>().ToArray(), s.Images.detach()),
+            SelectedMemory => Selected,
+            SyntheticMemory => Synthetic,
+            HybridMemory => Hybrid,
             _ => throw new ArgumentException($"cannot store a {memory.GetType().Name}"),
         };
-        switch (memory)
+        var (selected, synthetic) = memory switch
         {
-            case SelectedMemory s:
-                directory.WriteJson(SelectionFile, new Selection(s.Indices, s.SampleWeights, s.Scores));
-                break;
-            case SyntheticMemory s:
-                directory.WriteAtomic(ImagesFile, tmp => s.Images.detach().cpu().save(tmp));
-                directory.WriteAtomic(LabelsFile, tmp => s.Labels.cpu().save(tmp));
-                break;
+            HybridMemory h => (h.Real, h.Synthetic),
+            _ => (memory as SelectedMemory, memory as SyntheticMemory),
+        };
+        if (selected is not null) directory.WriteJson(SelectionFile, new Selection(selected.Indices, selected.SampleWeights, selected.Scores));
+        if (synthetic is not null)
+        {
+            directory.WriteAtomic(ImagesFile, tmp => synthetic.Images.detach().cpu().save(tmp));
+            directory.WriteAtomic(LabelsFile, tmp => synthetic.Labels.cpu().save(tmp));
         }
+        using var stored = memory.Stored(source);
+        var labels = stored.LabelArray.ToArray();
+        var images = stored.Images;
         var classes = labels.Distinct().Order().ToArray();
         var rows = classes.Select(c => Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).Take(GridColumns).ToArray()).ToList();
         if (rows.Count > 0) ImageGrid.Save(directory.PathOf(GridFile), source.Normalization.Denormalize(images.cpu()), rows);
@@ -104,7 +109,7 @@ public static class MemoryStore
             Classes = classes.Select(c => (int)c).ToArray(),
             Counts = classes.Select(c => labels.Count(l => l == c)).ToArray(),
             Count = memory.Count,
-            Factor = memory.Factor,
+            Factor = synthetic?.Factor ?? 1,
             PixelBits = 8 * memory.BytesPerPixel,
             TrainingImages = memory.TrainingImages,
             StoredBytes = memory.StoredBytes(source.Shape),
@@ -117,14 +122,16 @@ public static class MemoryStore
     {
         var metadata = JsonSerializer.Deserialize<MemoryMetadata>(File.ReadAllText(Existing(folder, MetadataFile)), RunDirectory.Json)
             ?? throw new CondensaException($"{Path.Combine(folder, MetadataFile)} is empty");
+        SyntheticMemory ReadSynthetic() => new(Tensor.load(Existing(folder, ImagesFile)), Tensor.load(Existing(folder, LabelsFile)))
+        {
+            Factor = metadata.Factor, PixelBits = metadata.PixelBits,
+        };
         MemorySet memory = metadata.Kind switch
         {
             Selected => ReadSelection(folder),
-            Synthetic => new SyntheticMemory(Tensor.load(Existing(folder, ImagesFile)), Tensor.load(Existing(folder, LabelsFile)))
-            {
-                Factor = metadata.Factor, PixelBits = metadata.PixelBits,
-            },
-            _ => throw new CondensaException($"{Path.Combine(folder, MetadataFile)}: unknown kind '{metadata.Kind}'; allowed: {Selected}, {Synthetic}"),
+            Synthetic => ReadSynthetic(),
+            Hybrid => new HybridMemory(ReadSelection(folder), ReadSynthetic()),
+            _ => throw new CondensaException($"{Path.Combine(folder, MetadataFile)}: unknown kind '{metadata.Kind}'; allowed: {Selected}, {Synthetic}, {Hybrid}"),
         };
         return new StoredMemory(memory, metadata);
     }

@@ -23,6 +23,9 @@ public abstract class GeometrySelector<TOptions>(TOptions options) : IMemoryBuil
     public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken) =>
         Select(request, TrainingDynamics.For(request, Options, null, cancellationToken), cancellationToken);
 
+    /// <summary>What the method reads for a request: <see cref="Prepare(TrainingDynamics)"/> unless it needs more (D2 adds difficulty scores).</summary>
+    internal virtual DynamicsView Prepare(TrainingDynamics dynamics, MemoryRequest request, CancellationToken cancellationToken) => Prepare(dynamics);
+
     /// <summary>The memory from given dynamics (the builder's path after recording; tests pass hand-made dynamics).</summary>
     internal SelectedMemory Select(MemoryRequest request, TrainingDynamics dynamics, CancellationToken cancellationToken)
     {
@@ -31,7 +34,7 @@ public abstract class GeometrySelector<TOptions>(TOptions options) : IMemoryBuil
         var scores = new List<float>();
         var weights = new List<float>();
         using var scope = NewDisposeScope();
-        var view = Prepare(dynamics);
+        var view = Prepare(dynamics, request, cancellationToken);
         for (var p = 0; p < pools.Length; p++)
         {
             var (pool, k) = pools[p];
@@ -69,6 +72,9 @@ public abstract class GeometrySelector<TOptions>(TOptions options) : IMemoryBuil
 /// </summary>
 internal sealed record DynamicsView(Tensor Embeddings, Tensor Probabilities, Tensor Labels, Tensor? E = null, Tensor? H = null)
 {
+    /// <summary>A difficulty score per sample (higher = harder), for the methods that weigh one (D2).</summary>
+    public float[]? Difficulty { get; init; }
+
     public static DynamicsView Embedding(TrainingDynamics dynamics) =>
         new(dynamics.Final.Embeddings, dynamics.Final.Probabilities, dynamics.Labels);
 

@@ -9,7 +9,7 @@ namespace Condensa.Methods.Selection.Scores;
 /// selectors of a run with equal selection-model options) and keeps the best-ranked ones per class, or overall when the
 /// budget is unbalanced (<see cref="ScoreRanking"/>).
 /// </summary>
-public abstract class DynamicsSelector<TOptions>(TOptions options) : IMemoryBuilder where TOptions : SelectionModelOptions
+public abstract class DynamicsSelector<TOptions>(TOptions options) : IMemoryBuilder, IScoreSelector where TOptions : SelectionModelOptions
 {
     public TOptions Options { get; } = options;
 
@@ -31,6 +31,10 @@ public abstract class DynamicsSelector<TOptions>(TOptions options) : IMemoryBuil
         using var scope = NewDisposeScope();
         return ScoreRanking.Select(request, Score(request, dynamics, cancellationToken), Rank, Balanced(request));
     }
+
+    /// <summary>The scores of the request's source, from its recorded dynamics (recorded once, as <see cref="Build"/> does).</summary>
+    public Tensor Scores(MemoryRequest request, CancellationToken cancellationToken) =>
+        Score(request, TrainingDynamics.For(request, Options, CheckpointEpochs, cancellationToken), cancellationToken);
 
     /// <summary>One score per source sample (N); entries outside the target classes are ignored.</summary>
     internal abstract Tensor Score(MemoryRequest request, TrainingDynamics dynamics, CancellationToken cancellationToken);
