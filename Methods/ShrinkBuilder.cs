@@ -40,7 +40,7 @@ public sealed class ShrinkBuilder(ShrinkOptions options, MemoryBuilderRegistry r
         if (request.Budget.Ipc is int ipc && ipc > options.FromIpc)
             throw new CondensaException($"shrink: the budget of {ipc} images per class exceeds from_ipc = {options.FromIpc}", "raise from_ipc or lower the budget");
         using var larger = registry.Create(from).Build(With(request, from.Name, request.Source, Budget.ImagesPerClass(options.FromIpc), "from"), cancellationToken);
-        using var source = larger.Materialize(request.Source);
+        using var source = larger.Stored(request.Source);   // the selector picks stored images (a multi-formation set is pruned as stored)
         var by = options.By;
         // a fresh cache: the inner selector's recordings belong to the larger memory, not to the request's data
         using var cache = new InMemoryArtifactCache();
@@ -58,7 +58,7 @@ public sealed class ShrinkBuilder(ShrinkOptions options, MemoryBuilderRegistry r
     private static SyntheticMemory Subset(SyntheticMemory synthetic, long[] indices)
     {
         using var idx = tensor(indices, device: synthetic.Images.device);
-        return new SyntheticMemory(synthetic.Images.index_select(0, idx).DetachFromDisposeScope(), synthetic.Labels.index_select(0, idx).DetachFromDisposeScope());
+        return synthetic with { Images = synthetic.Images.index_select(0, idx).DetachFromDisposeScope(), Labels = synthetic.Labels.index_select(0, idx).DetachFromDisposeScope() };
     }
 
     private static MemoryRequest With(MemoryRequest request, string method, Data.LabeledDataset source, Budget budget, string stage, IArtifactCache? cache = null) => new()

@@ -94,7 +94,7 @@ public sealed class GradientMatching : Synthesizer
         {
             using var draw = dsa.DrawShared(context.Shape, generator);
             realInput = draw.Apply(realInput);
-            synInput = draw.Apply(syn);
+            synInput = draw.Apply(synInput);
         }
         long c = context.Classes[j];
         var logitsReal = real.Net.call(realInput.to(real.Matched[0].dtype)).to(ScalarType.Float32);

@@ -79,9 +79,10 @@ public abstract class SynthesisOptions : IValidatableOptions
 
     /// <summary>
     /// Bits per stored pixel of the finished memory: 8 rounds the images to 8-bit pixels (clamped to the valid range),
-    /// as an image file stores them, so the memory takes as many bytes as the same number of real images; 32 keeps float32.
+    /// as an image file stores them, so the memory takes as many bytes as the same number of real images (and costs no
+    /// accuracy: docs/results.md); 32 keeps float32, four times the bytes.
     /// </summary>
-    [AllowedValues(8, 32)] public int PixelBits { get; set; } = 32;
+    [AllowedValues(8, 32)] public int PixelBits { get; set; } = 8;
 
     /// <summary>Write a checkpoint (when the run has a checkpoint folder) every N iterations and at the end; 0: only when interrupted and at the end.</summary>
     [Range(0, 10_000_000)] public int CheckpointEvery { get; set; }

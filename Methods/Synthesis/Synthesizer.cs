@@ -139,11 +139,11 @@ public abstract class Synthesizer : IMemoryBuilder
         return ipc;
     }
 
-    /// <summary>Everything a checkpoint's state depends on; the iteration count and the logging cadence may change between runs.</summary>
+    /// <summary>Everything a checkpoint's state depends on; the iteration count, the logging cadence and the stored number format (applied after the last iteration) may change between runs.</summary>
     private string CheckpointKey(string name, SynthesisContext context)
     {
         var options = MemoryStore.OptionsJson(_options);
-        foreach (var key in new[] { "iterations", "checkpoint_every", "log_every" }) options.Remove(key);
+        foreach (var key in new[] { "iterations", "checkpoint_every", "log_every", "pixel_bits" }) options.Remove(key);
         return $"{name}|seed {context.Seed}|ipc {context.Ipc}|classes {string.Join(',', context.Classes)}|data {context.Source.Name} {context.Source.Count} {context.Shape}" +
                $"|arch {context.Architecture}|options {options.ToJsonString()}";
     }

@@ -307,6 +307,13 @@ public sealed class CompareScenario : ISingleStudyScenario
         Write(ctx, o, rows, outcome);
     }
 
+    /// <summary>The mean accuracy of <paramref name="method"/> minus <paramref name="baseline"/>'s in one column, or null when either has no number.</summary>
+    private static double? GainOver(List<Row> rows, string baseline, string method, (string Budget, string Arch, string Protocol) c)
+    {
+        Row? Of(string m) => rows.FirstOrDefault(x => x.Method == m && x.Budget == c.Budget && x.Arch == c.Arch && x.Protocol == c.Protocol && x.HasNumber);
+        return Of(method) is { } r && Of(baseline) is { } b ? r.Mean - b.Mean : null;
+    }
+
     /// <summary>A numeric user attribute of a build unit, or <paramref name="fallback"/>'s (or NaN) for a unit stored before it was recorded.</summary>
     private static double Attr(FrozenTrial unit, string key, string? fallback) =>
         unit.UserAttrs.TryGetValue(key, out var v) || (fallback is not null && unit.UserAttrs.TryGetValue(fallback, out v)) ? v.GetDouble() : double.NaN;
@@ -336,6 +343,8 @@ public sealed class CompareScenario : ISingleStudyScenario
                 ["accuracy_std"] = r.HasNumber ? Math.Round(r.Std, 6) : null,
                 ["models"] = r.Models,
                 ["failed_models"] = r.Failed,
+                ["gain_over_random"] = o.Builders.FirstOrDefault(b => b.Name == "random") is { } random
+                    && GainOver(rows, random.DisplayName, r.Method, (r.Budget, r.Arch, r.Protocol)) is double gain ? Math.Round(gain, 6) : null,
                 ["failure"] = r.Failure,
                 ["build_seconds"] = Math.Round(r.BuildSeconds, 2),
                 ["memory_images"] = r.Images,
@@ -381,6 +390,17 @@ public sealed class CompareScenario : ISingleStudyScenario
             }).ToList();
             md.AppendLine($"| {m} | " + string.Join(" | ", cellsText.Select(t => t.Item1)) + " |");
             table.AddRow(new[] { Markup.Escape(m) }.Concat(cellsText.Select(t => t.Item2)).ToArray());
+        }
+        if (o.Builders.FirstOrDefault(b => b.Name == "random") is { } random && rows.Any(r => r.Method == random.DisplayName && r.HasNumber))
+        {
+            // gain over random in the same run, same protocol, same models (DD-Ranking's fair-comparison measure)
+            md.AppendLine();
+            md.AppendLine($"Gain over {random.DisplayName} (points of test accuracy, same run, protocol and architecture):");
+            md.AppendLine();
+            md.AppendLine("| method | " + string.Join(" | ", columns.Select(Header)) + " |");
+            md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
+            foreach (var m in methods.Where(m => m != random.DisplayName))
+                md.AppendLine($"| {m} | " + string.Join(" | ", columns.Select(c => GainOver(rows, random.DisplayName, m, c) is double g ? $"{100 * g:+0.00;-0.00;0.00}" : "")) + " |");
         }
         md.Append(outcome.Markdown());
         ctx.Directory.WriteText("results.md", md.ToString());

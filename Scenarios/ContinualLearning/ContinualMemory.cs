@@ -54,14 +54,18 @@ public sealed class ContinualMemory : IDisposable
         try
         {
             entries.AddRange(Shrink(share, prune, seed));
-            using var materialized = built.Stored(source);
-            var stray = materialized.PresentClasses().Except(newClasses).ToArray();
-            if (stray.Length > 0)
-                throw new CondensaException($"the memory builder returned images of classes [{string.Join(", ", stray)}], which step {step} does not bring (its classes: [{string.Join(", ", newClasses)}])");
-            foreach (var c in newClasses)
+            // a hybrid memory's parts are entries of their own: its real part ranked, its synthetic part pruned
+            foreach (var part in (built is HybridMemory hybrid ? [hybrid.Real, hybrid.Synthetic] : new[] { built }).Where(p => p.Count > 0))
             {
-                var members = materialized.IndicesOfClass(c);
-                entries.Add(new Entry(step, c, materialized.Subset(members.Take(share).Select(i => (long)i).ToArray()), built is SelectedMemory, built.Factor, built.BytesPerPixel));
+                using var materialized = part.Stored(source);
+                var stray = materialized.PresentClasses().Except(newClasses).ToArray();
+                if (stray.Length > 0)
+                    throw new CondensaException($"the memory builder returned images of classes [{string.Join(", ", stray)}], which step {step} does not bring (its classes: [{string.Join(", ", newClasses)}])");
+                foreach (var c in newClasses)
+                {
+                    var members = materialized.IndicesOfClass(c);
+                    entries.Add(new Entry(step, c, materialized.Subset(members.Take(share).Select(i => (long)i).ToArray()), part is SelectedMemory, part.Factor, part.BytesPerPixel));
+                }
             }
             return new ContinualMemory(entries);
         }
@@ -72,11 +76,16 @@ public sealed class ContinualMemory : IDisposable
         }
     }
 
-    /// <summary>Every entry cut to <paramref name="share"/> images: ranked ones keep their first, synthetic ones are pruned together.</summary>
+    /// <summary>
+    /// Every class cut to <paramref name="share"/> images: ranked entries keep their first, synthetic ones are pruned
+    /// together. A hybrid class (a ranked and a synthetic entry of one step) keeps its parts' proportion, the synthetic
+    /// part's count rounded half up as the hybrid builder splits a budget.
+    /// </summary>
     private List<Entry> Shrink(int share, SyntheticPruner prune, long seed)
     {
-        var kept = _entries.Select(e => e.Ranked || e.Images.Count <= share
-            ? e with { Images = e.Images.Subset(Enumerable.Range(0, Math.Min(share, e.Images.Count)).Select(i => (long)i).ToArray()) }
+        var keep = Keep(share);
+        var kept = _entries.Select((e, i) => e.Ranked || e.Images.Count <= keep[i]
+            ? e with { Images = e.Images.Subset(Enumerable.Range(0, keep[i]).Select(j => (long)j).ToArray()) }
             : null).ToList();
         try
         {
@@ -91,8 +100,11 @@ public sealed class ContinualMemory : IDisposable
             }
             for (int r = 0; r < rounds.Count; r++)
             {
+                int k = keep[rounds[r][0]];
+                if (rounds[r].Any(i => keep[i] != k))
+                    throw new CondensaException($"the synthetic entries pruned together keep different counts ({string.Join(", ", rounds[r].Select(i => keep[i]).Distinct())}); one builder per run gives them one");
                 using var images = LabeledDataset.Concat("synthetic memory", rounds[r].Select(i => _entries[i].Images).ToArray());
-                var picked = prune(images, share, Seeds.Derive(seed, "prune", r));
+                var picked = prune(images, k, Seeds.Derive(seed, "prune", r));
                 if (picked.Distinct().Count() != picked.Length || picked.Any(j => j < 0 || j >= images.Count))
                     throw new CondensaException($"pruning the synthetic memory ({images.Count} images) to {share} per class returned repeated indices or indices outside it");
                 long offset = 0;
@@ -101,8 +113,8 @@ public sealed class ContinualMemory : IDisposable
                     var e = _entries[i];
                     long end = offset + e.Images.Count;
                     var own = picked.Where(j => j >= offset && j < end).Select(j => j - offset).ToArray();
-                    if (own.Length != share)
-                        throw new CondensaException($"pruning the synthetic memory to {share} images per class kept {own.Length} of class {e.Class}'s {e.Images.Count}, not {share}");
+                    if (own.Length != k)
+                        throw new CondensaException($"pruning the synthetic memory to {k} images per class kept {own.Length} of class {e.Class}'s {e.Images.Count}, not {k}");
                     kept[i] = e with { Images = e.Images.Subset(own) };
                     offset = end;
                 }
@@ -114,6 +126,29 @@ public sealed class ContinualMemory : IDisposable
             foreach (var e in kept) e?.Images.Dispose();
             throw;
         }
+    }
+
+    /// <summary>How many images each entry keeps when every class is cut to <paramref name="share"/>.</summary>
+    private int[] Keep(int share)
+    {
+        var keep = _entries.Select(e => Math.Min(share, e.Images.Count)).ToArray();
+        foreach (var group in Enumerable.Range(0, _entries.Count).GroupBy(i => (_entries[i].Step, _entries[i].Class)).Where(g => g.Count() > 1))
+        {
+            var parts = group.ToArray();
+            int total = parts.Sum(i => _entries[i].Images.Count);
+            if (parts.Length != 2 || parts.Count(i => _entries[i].Ranked) != 1)
+                throw new CondensaException($"class {_entries[parts[0]].Class} of step {_entries[parts[0]].Step} has {parts.Length} memory parts; a hybrid memory has a real and a synthetic one");
+            int real = parts.Single(i => _entries[i].Ranked), synthetic = parts.Single(i => !_entries[i].Ranked);
+            if (total <= share)
+            {
+                (keep[real], keep[synthetic]) = (_entries[real].Images.Count, _entries[synthetic].Images.Count);
+                continue;
+            }
+            keep[synthetic] = Math.Min(_entries[synthetic].Images.Count, (int)Math.Floor((double)_entries[synthetic].Images.Count * share / total + 0.5));
+            keep[real] = Math.Min(_entries[real].Images.Count, share - keep[synthetic]);
+            keep[synthetic] = share - keep[real];
+        }
+        return keep;
     }
 
     /// <summary>

@@ -348,7 +348,11 @@ public sealed class ContinualScenario : ISingleStudyScenario
 
         var classesSeen = summaries[0].ClassesSeen;
         var header = new[] { "strategy", "builder" }.Concat(classesSeen.Select((c, t) => byDomain ? $"step {t + 1}" : $"step {t + 1} ({c})"))
-            .Concat(["final", "avg. incremental", "forgetting", "BWT", "memory (stored)"]).ToArray();
+            .Concat(["final", "final gain over random", "avg. incremental", "forgetting", "BWT", "memory (stored)"]).ToArray();
+        var random = o.Builders.FirstOrDefault(b => b.Name == "random")?.DisplayName;
+        string Gain(ContinualSummary s) =>
+            summaries.FirstOrDefault(r => r.Builder == random && r.Strategy == s.Strategy) is { } baseline && !double.IsNaN(s.FinalMean) && !double.IsNaN(baseline.FinalMean)
+                ? $"{100 * (s.FinalMean - baseline.FinalMean):+0.00;-0.00;0.00}" : "";
         var md = new StringBuilder();
         md.AppendLine($"Accuracy (%) on the test sets of all steps so far ({(byDomain ? "domains" : "classes")} seen), {dataset}, {steps} steps, memory {policy}, mean ± std; per step and final over " +
             $"{o.Seeds} class orders x the models of each step (gdumb: {o.Gdumb.Models}, eeil: 1), the other columns over class orders. " +
@@ -362,7 +366,7 @@ public sealed class ContinualScenario : ISingleStudyScenario
         {
             var cells = new[] { s.Strategy, s.Builder }
                 .Concat(s.StepMean.Select((m, t) => Format.MeanStd(m, s.StepStd[t])))
-                .Concat([Format.MeanStd(s.FinalMean, s.FinalStd), Format.MeanStd(s.AiaMean, s.AiaStd), MeanStdOrNa(s.ForgettingMean, s.ForgettingStd), MeanStdOrNa(s.BwtMean, s.BwtStd),
+                .Concat([Format.MeanStd(s.FinalMean, s.FinalStd), Gain(s), Format.MeanStd(s.AiaMean, s.AiaStd), MeanStdOrNa(s.ForgettingMean, s.ForgettingStd), MeanStdOrNa(s.BwtMean, s.BwtStd),
                     $"{s.MemoryImagesFinal:0} images, {Format.Kilobytes(s.MemoryBytesFinal)}"])
                 .ToArray();
             md.AppendLine("| " + string.Join(" | ", cells) + " |");

@@ -29,7 +29,7 @@ public sealed class ContinualMemoryTests
         using var empty = ContinualMemory.Empty();
         using var m1 = empty.Update(1, new SelectedMemory([4, 0, 2, 5, 1, 3]), step1, [0, 1], share: 3, NoPruning, seed: 0);
         Assert.AreEqual(6, m1.Count);
-        Assert.AreEqual(6 * 2 * sizeof(float), m1.Bytes);
+        Assert.AreEqual(6 * (2 + 1), m1.Bytes, "8-bit pixels and a byte of label per image");
         using (var class0 = m1.Materialize("m", [0])!) CollectionAssert.AreEqual(new float[] { 4, 0, 2 }, Ids(class0));
 
         // step 2 brings classes 2 and 3 with a smaller share: old classes keep their best 2, new ones are capped at 2
@@ -94,6 +94,31 @@ public sealed class ContinualMemoryTests
         Assert.AreNotEqual(calls[0].Seed, calls[1].Seed);
         using var kept = m3.Materialize("m", beforeStep: 3)!;
         CollectionAssert.AreEqual(new float[] { 10, 13, 20, 23 }, Ids(kept), "every entry keeps its own share");
+    }
+
+    [TestMethod]
+    public void AHybridClassShrinksBothPartsInProportion()
+    {
+        // step 1: per class 2 real (ranked 4, 0 and 5, 1) and 2 synthetic images, share 4
+        using var step1 = Numbered(0, 1, 0, 1, 0, 1);
+        using var empty = ContinualMemory.Empty();
+        var hybrid = new HybridMemory(new SelectedMemory([4, 0, 5, 1]), Synthetic(10, 0, 0, 1, 1) with { PixelBits = 8 });
+        using var m1 = empty.Update(1, hybrid, step1, [0, 1], share: 4, NoPruning, seed: 0);
+        Assert.AreEqual(8, m1.Count);
+        Assert.AreEqual(8 * (2 + 1), m1.Bytes);
+        var keeps = new List<int>();
+        SyntheticPruner prune = (held, keep, _) =>
+        {
+            keeps.Add(keep);
+            return [1, 2];   // class 0's second synthetic image, class 1's first
+        };
+        // step 2 halves the share: each class keeps one real (its best) and one synthetic image
+        using var step2 = Numbered(2, 2);
+        using var m2 = m1.Update(2, new SelectedMemory([0, 1]), step2, [2], share: 2, prune, seed: 3);
+        CollectionAssert.AreEqual(new[] { 1 }, keeps.ToArray(), "both synthetic parts pruned in one call, to one image each");
+        using (var class0 = m2.Materialize("m", [0])!) CollectionAssert.AreEquivalent(new float[] { 4, 11 }, Ids(class0));
+        using (var class1 = m2.Materialize("m", [1])!) CollectionAssert.AreEquivalent(new float[] { 5, 12 }, Ids(class1));
+        Assert.AreEqual(6, m2.Count);
     }
 
     [TestMethod]
