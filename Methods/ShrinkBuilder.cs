@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Memory;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Condensa.Runtime;
 
 namespace Condensa.Hosting;
 

@@ -2,6 +2,7 @@ using Condensa.Memory;
 using Condensa.Reporting;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
+using Condensa.Runtime;
 
 namespace Condensa.Hosting;
 
@@ -28,7 +29,7 @@ public sealed class RunContext
     public required string ConfigPath { get; init; }
 
     /// <summary>This process's hold on the run folder (<c>condensa run</c> takes it; null when nothing else can run there, e.g. in tests).</summary>
-    public Work.RunLock? Owner { get; init; }
+    public Hosting.RunLock? Owner { get; init; }
 }
 
 /// <summary>All scenarios known to the host.</summary>

@@ -1,10 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Condensa.Data;
-using Condensa.Hosting.Config;
+using Condensa.Config;
+using Condensa.Runtime;
 
 namespace Condensa.Hosting;
-
-public enum DeviceKind { Auto, Cpu, Cuda }
 
 /// <summary>Keys every scenario config has; each scenario's options class derives from this.</summary>
 public class RunOptions : IValidatableOptions

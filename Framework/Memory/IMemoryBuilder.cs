@@ -2,6 +2,7 @@ using Condensa.Data;
 using Condensa.Models;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
+using Condensa.Runtime;
 
 namespace Condensa.Memory;
 

@@ -1,21 +1,20 @@
 using System.Diagnostics;
 using Condensa.Data;
-using Condensa.Hosting;
-using Condensa.Work;
 using Microsoft.Extensions.Logging;
+using Condensa.Runtime;
 
 namespace Condensa.Memory;
 
 /// <summary>
 /// The one way scenarios get memories: build-or-load by <see cref="MemorySpec"/>. A memory with a slot is kept in the
 /// run folder (<c>memories/SLOT</c>, written by <see cref="MemoryStore"/>, shared with other machines through
-/// <see cref="RunFiles"/>) and loaded instead of rebuilt while its identity holds; a synthesizer's checkpoints go to
+/// <see cref="IMemoryFiles"/>) and loaded instead of rebuilt while its identity holds; a synthesizer's checkpoints go to
 /// <c>checkpoints/SLOT</c>, so an interrupted build resumes; two workers of one machine never build one slot at once
 /// (the second waits, then loads). Artifacts that builders share, such as a selection model's recorded training
 /// dynamics, live in the pipeline for its lifetime and in the run folder's <c>artifacts/</c>, so every build of the run
 /// on this machine reuses them.
 /// </summary>
-public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles files, ExecutionSettings settings, ILogger log, IProgressSink progress) : IDisposable
+public sealed class MemoryPipeline(MemoryBuilderRegistry builders, IMemoryFiles files, ExecutionSettings settings, ILogger log, IProgressSink progress) : IDisposable
 {
     private readonly InMemoryArtifactCache _artifacts = new();
 
@@ -34,14 +33,14 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
         using (files.Lock(folder, cancellationToken))
         {
             files.Fetch(folder);
-            var path = Path.Combine(files.Directory.Path, folder);
+            var path = Path.Combine(files.Root, folder);
             if (MemoryStore.TryLoad(path, identity) is { } stored)
             {
                 log.LogInformation("memory {Slot}: loaded (built in {Seconds:0.0} s)", slot, stored.Metadata.Seconds);
                 return new OwnedMemory(stored.Memory, source, identity, stored.Metadata.Seconds, built: false);
             }
             log.LogInformation("memory {Slot}: building {Builder} ({Budget})", slot, spec.Builder.DisplayName, spec.Budget);
-            var (set, seconds) = Build(spec, source, Path.Combine(files.Directory.Path, "checkpoints", slot), cancellationToken);
+            var (set, seconds) = Build(spec, source, Path.Combine(files.Root, "checkpoints", slot), cancellationToken);
             try
             {
                 MemoryStore.Save(path, set, source, new MemoryInfo(spec.Builder.Name, spec.Builder.Options, spec.Seed, Seconds: seconds, Identity: identity));
@@ -71,7 +70,7 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, RunFiles file
         {
             Method = spec.Builder.Name, Source = source, Budget = spec.Budget, Classes = spec.Classes, Architecture = spec.Architecture,
             Device = settings.Device, Seed = spec.Seed, Progress = progress, Log = log, Cache = _artifacts, CheckpointDirectory = checkpoints,
-            SharedDirectory = Path.Combine(files.Directory.Path, "artifacts"),
+            SharedDirectory = Path.Combine(files.Root, "artifacts"),
         }, cancellationToken);
         string? problem = set.Count != expected ? $"it holds {set.Count} images where the budget ({spec.Budget}, {classes.Length} classes) asks for {expected}"
             : set is SyntheticMemory synthetic && !synthetic.Images.isfinite().all().item<bool>() ? "its images hold NaN or infinite values: the synthesis diverged" : null;

@@ -1,6 +1,6 @@
-using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Models;
+using Condensa.Runtime;
 
 namespace Condensa.Memory;
 

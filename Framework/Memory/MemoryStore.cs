@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Condensa.Data;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
-using Condensa.Hosting;
 using TorchSharp;
 using static TorchSharp.torch;
+using Condensa.Runtime;
 
 namespace Condensa.Training;
 

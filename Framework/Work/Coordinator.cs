@@ -1,7 +1,8 @@
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Study;
 using Microsoft.Extensions.Logging;
+using Condensa.Runtime;
 
 namespace Condensa.Work;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Condensa.Hosting;
 using Condensa.Memory;
 using Condensa.Study;
+using Condensa.Runtime;
 
 namespace Condensa.Work;
 

@@ -1,5 +1,7 @@
+using Condensa.Memory;
 using Condensa.Reporting;
 using Condensa.Study;
+using Condensa.Runtime;
 
 namespace Condensa.Work;
 
@@ -10,7 +12,7 @@ namespace Condensa.Work;
 /// <see cref="Fetch"/> brings a folder another worker published, <see cref="Publish"/> makes one written here visible
 /// to the others. Folders are keyed by the run's id, so two runs in one store never see each other's files.
 /// </summary>
-public sealed class RunFiles
+public sealed class RunFiles : IMemoryFiles
 {
     private readonly StudyStorage? _store;
     private readonly string _runId;
@@ -32,6 +34,8 @@ public sealed class RunFiles
     public static RunFiles Local(string path) => new(new RunDirectory(path));
 
     public RunDirectory Directory { get; }
+
+    public string Root => Directory.Path;
 
     /// <summary>True when folders are shared through the study store.</summary>
     public bool SharedThroughStore => _store is not null;
@@ -77,41 +81,4 @@ public sealed class RunFiles
     /// </summary>
     public IDisposable Lock(string folder, CancellationToken cancellationToken) =>
         FileLock.Acquire(Path.Combine(Directory.Path, folder) + ".lock", cancellationToken);
-}
-
-/// <summary>An exclusive advisory lock on a file (flock on Linux), released on dispose or when the process ends.</summary>
-public sealed class FileLock : IDisposable
-{
-    private readonly FileStream _stream;
-
-    private FileLock(FileStream stream) => _stream = stream;
-
-    /// <summary>The lock, or null when another process holds it.</summary>
-    public static FileLock? TryAcquire(string path)
-    {
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        try
-        {
-            return new FileLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Waits (polling, cancellable) until the lock is free, then takes it.</summary>
-    public static FileLock Acquire(string path, CancellationToken cancellationToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(20);
-        while (true)
-        {
-            if (TryAcquire(path) is { } taken) return taken;
-            cancellationToken.WaitHandle.WaitOne(delay);
-            cancellationToken.ThrowIfCancellationRequested();
-            delay = TimeSpan.FromMilliseconds(Math.Min(500, delay.TotalMilliseconds * 2));
-        }
-    }
-
-    public void Dispose() => _stream.Dispose();
 }

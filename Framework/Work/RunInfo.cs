@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Condensa.Hosting;
 using Condensa.Study;
+using Condensa.Runtime;
 
 namespace Condensa.Work;
 
@@ -54,7 +55,7 @@ public sealed record RunInfo(string Scenario, string ConfigYaml, string RunFolde
         ["device"] = JsonSerializer.SerializeToElement(Device),
         ["threads"] = JsonSerializer.SerializeToElement(Threads),
         ["heartbeat_seconds"] = JsonSerializer.SerializeToElement(HeartbeatSeconds),
-        ["memory_sharing"] = JsonSerializer.SerializeToElement(Hosting.Config.Naming.EnumValue(Sharing)),
+        ["memory_sharing"] = JsonSerializer.SerializeToElement(Config.Naming.EnumValue(Sharing)),
         ["store_limit_mb"] = JsonSerializer.SerializeToElement(StoreLimitMb),
     };
 

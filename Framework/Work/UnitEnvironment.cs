@@ -2,6 +2,7 @@ using Condensa.Hosting;
 using Condensa.Memory;
 using Condensa.Study;
 using Microsoft.Extensions.Logging;
+using Condensa.Runtime;
 
 namespace Condensa.Work;
 

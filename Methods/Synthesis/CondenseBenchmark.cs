@@ -4,6 +4,7 @@ using Condensa.Data;
 using Condensa.Memory;
 using Condensa.Training;
 using static TorchSharp.torch;
+using Condensa.Runtime;
 
 namespace Condensa.Methods.Synthesis;
 

@@ -49,12 +49,12 @@ internal sealed class ModelPool : IDisposable
     {
         var key = $"model pool|{request.Source.Name}|{request.Source.Count}|classes {string.Join(',', context.Classes)}|{context.Architecture}|" +
                   $"{options.PoolModels} x {options.PoolSteps} steps, {options.PoolSnapshots} snapshots|seed {context.Seed}|" +
-                  $"{Hosting.ExecutionSettings.KeyOf(context.Device.type.ToString().ToLowerInvariant(), get_num_threads())}";
+                  $"{Runtime.ExecutionSettings.KeyOf(context.Device.type.ToString().ToLowerInvariant(), get_num_threads())}";
         return request.Cache.GetOrAdd(key, () =>
         {
             if (request.SharedDirectory is not { } shared) return Train(context, options, request, cancellationToken);
             var folder = Path.Combine(shared, "model-pools", Fingerprint.Of(key));
-            using var _ = Work.FileLock.Acquire(folder + ".lock", cancellationToken);
+            using var _ = Runtime.FileLock.Acquire(folder + ".lock", cancellationToken);
             if (TryLoad(folder, context) is { } kept)
             {
                 request.Log.LogInformation("model pool ({Models} x {Steps} steps): loaded from {Folder}", options.PoolModels, options.PoolSteps, folder);

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Models;
 using Condensa.Training;
 

@@ -41,7 +41,7 @@ public static class NasReport
             var row = new JsonObject
             {
                 ["name"] = s.Label,
-                ["kind"] = Hosting.Config.Naming.EnumValue(s.Kind),
+                ["kind"] = Config.Naming.EnumValue(s.Kind),
                 ["study"] = s.Study.Name,
                 ["candidates"] = archs.Length,
                 ["failed_candidates"] = s.Study.GetTrials(TrialState.Failed).Count,

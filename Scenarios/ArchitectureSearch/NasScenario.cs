@@ -59,7 +59,7 @@ public sealed class NasScenario : IUnitScenario
                 var proxy = o.Proxies[p];
                 using var memory = pipeline.Obtain(new MemorySpec
                 {
-                    Builder = proxy.Builder!, SourceKey = $"{Hosting.Config.ConfigWriter.ToYaml(o.Dataset)}|data seed {Seeds.Derive(o.Seed, "data")}|train",
+                    Builder = proxy.Builder!, SourceKey = $"{Config.ConfigWriter.ToYaml(o.Dataset)}|data seed {Seeds.Derive(o.Seed, "data")}|train",
                     Budget = Budget.ImagesPerClass(proxy.Ipc), Architecture = ArchitectureSpec.Parse(o.BuildArch), Seed = Seeds.Derive(o.Seed, "proxy/" + proxy.Name),
                     Slot = $"proxy-{Comparison.CompareScenario.Slug(proxy.Name)}",
                 }, train, cancellationToken);

@@ -36,7 +36,7 @@ public static class SelectorsBench
         (MemorySet? Memory, double Seconds) Time(string method, object options, string? label = null)
         {
             var name = label ?? method;
-            var builder = registry.Create(new Hosting.Config.MethodSpec { Name = method, Options = options });
+            var builder = registry.Create(new Config.MethodSpec { Name = method, Options = options });
             clock.Restart();
             MemorySet memory;
             try { memory = builder.Build(Request(method), CancellationToken.None); }

@@ -20,7 +20,7 @@ internal static class ExtraCommands
             command.SetAction(pr => CondensaCli.Guard(pr.GetValue(verbose), host =>
             {
                 if (pr.GetValue(threads) is > 0 and var t) TorchSharp.torch.set_num_threads(t);
-                Hosting.LibTorchSwitches.Apply();
+                Runtime.LibTorchSwitches.Apply();
                 return run(pr, host);
             }));
             bench.Subcommands.Add(command);

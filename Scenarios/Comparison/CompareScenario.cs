@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Condensa.Data;
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Reporting;

@@ -1,7 +1,7 @@
 using Condensa.Data;
 using System.ComponentModel.DataAnnotations;
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Models;
 using Condensa.Training;
 

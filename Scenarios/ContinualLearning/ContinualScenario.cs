@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Condensa.Data;
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Memory;
 using Condensa.Models;
 using Condensa.Reporting;

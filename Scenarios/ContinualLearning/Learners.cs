@@ -4,6 +4,7 @@ using Condensa.Models;
 using Condensa.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Condensa.Runtime;
 
 namespace Condensa.Scenarios.ContinualLearning;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Condensa.Data;
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Memory;
 using Condensa.Methods;
 using Condensa.Models;
@@ -10,6 +10,7 @@ using Condensa.Tests.Support;
 using Condensa.Work;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
+using Condensa.Runtime;
 
 namespace Condensa.Tests.Examples;
 

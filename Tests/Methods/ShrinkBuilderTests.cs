@@ -1,4 +1,4 @@
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Memory;
 using Condensa.Methods;
 using Condensa.Methods.Selection;

@@ -5,6 +5,7 @@ using Condensa.Reporting;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
+using Condensa.Runtime;
 
 namespace Condensa.Tests.Support;
 

@@ -5,6 +5,7 @@ using Condensa.Training;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
+using Condensa.Runtime;
 
 namespace Condensa.Methods.Selection.Dynamics;
 
@@ -98,7 +99,7 @@ public sealed class TrainingDynamics : IDisposable
     {
         var arch = options.SelectionArch is { } a ? ArchitectureSpec.Parse(a) : request.Architecture;
         var wanted = (checkpoints ?? []).Append(options.SelectionEpochs).Distinct().Order().ToArray();
-        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{options.SelectionModel(request.Architecture)}|{request.Seed}|{Hosting.ExecutionSettings.KeyOf(request.Device.type.ToString().ToLowerInvariant(), get_num_threads())}";
+        var key = $"dynamics|{request.Source.Name}|{request.Source.Count}|{options.SelectionModel(request.Architecture)}|{request.Seed}|{Runtime.ExecutionSettings.KeyOf(request.Device.type.ToString().ToLowerInvariant(), get_num_threads())}";
         var recordings = request.Cache.GetOrAdd(key, () => new List<TrainingDynamics>());
         var found = recordings.FirstOrDefault(r => wanted.All(r.CheckpointEpochs.Contains));
         if (found is not null) return found;
@@ -108,7 +109,7 @@ public sealed class TrainingDynamics : IDisposable
             return recordings[^1];
         }
         var folder = Path.Combine(shared, "dynamics", Fingerprint.Of(key));
-        using (Work.FileLock.Acquire(folder + ".lock", cancellationToken))
+        using (Runtime.FileLock.Acquire(folder + ".lock", cancellationToken))
         {
             var kept = TryLoad(folder, arch, request.Source, request.Device);
             if (kept is not null && wanted.All(kept.CheckpointEpochs.Contains))

@@ -27,7 +27,7 @@ public interface IScoreSelector
     }
 
     /// <summary>The score selector of <paramref name="spec"/>, or an error naming the key that asked for it.</summary>
-    static IScoreSelector Of(MemoryBuilderRegistry registry, Hosting.Config.MethodSpec spec, string who) =>
+    static IScoreSelector Of(MemoryBuilderRegistry registry, Config.MethodSpec spec, string who) =>
         registry.Create(spec) as IScoreSelector
         ?? throw new CondensaException($"{who}: '{spec.Name}' is not a score-based selector",
             $"give one of: {string.Join(", ", registry.All.Where(r => r.Kind == "selector" && registry.Create(r.Name) is IScoreSelector).Select(r => r.Name))}");

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Condensa.Hosting;
 using TorchSharp;
+using Condensa.Runtime;
 
 namespace Condensa.Tests.Framework.Hosting;
 

@@ -5,6 +5,7 @@ using Condensa.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Condensa.Tests.Support.Tensors;
+using Condensa.Runtime;
 
 namespace Condensa.Tests.Framework.Memory;
 
@@ -124,10 +125,10 @@ public sealed class MemoryStoreTests
             var files = Condensa.Work.RunFiles.Local(folder);
             MemorySpec Spec(int iterations, long seed, string? slot = "counting/ipc-1/seed0") => new()
             {
-                Builder = new Condensa.Hosting.Config.MethodSpec { Name = "counting", Options = new CountingOptions { Iterations = iterations } },
+                Builder = new Condensa.Config.MethodSpec { Name = "counting", Options = new CountingOptions { Iterations = iterations } },
                 SourceKey = "toy", Budget = Budget.ImagesPerClass(1), Architecture = Condensa.Models.ArchitectureSpec.Default, Seed = seed, Slot = slot,
             };
-            var twoThreads = new Condensa.Hosting.ExecutionSettings(CPU, 2);
+            var twoThreads = new Condensa.Runtime.ExecutionSettings(CPU, 2);
             using var pipeline = new MemoryPipeline(registry, files, twoThreads, new RecordingLogger(), NullProgress.Instance);
             long[] Indices(OwnedMemory m) => ((SelectedMemory)m.Set).Indices;
 

@@ -1,5 +1,4 @@
-using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Memory;
 using Condensa.Methods.Selection;
 using Condensa.Reporting;
@@ -7,6 +6,7 @@ using Condensa.Study;
 using Condensa.Work;
 using Condensa.Tests.Support;
 using static TorchSharp.torch;
+using Condensa.Runtime;
 
 namespace Condensa.Tests.Framework.Work;
 

@@ -7,6 +7,7 @@ using Condensa.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Condensa.Tests.Support.Tensors;
+using Condensa.Runtime;
 
 namespace Condensa.Tests.Methods.Synthesis;
 
@@ -128,7 +129,7 @@ public sealed class SynthesisTests
 
             Tensor Condense(Condensa.Training.Precision precision, double lrImg)
             {
-                var options = new DsaOptions { Iterations = 1, OuterLoop = 3, InnerLoop = 10, BatchReal = 32, LrImg = lrImg, RealPrecision = precision };
+                var options = new DsaOptions { Iterations = 1, OuterLoop = 3, InnerLoop = 10, BatchReal = 32, LrImg = lrImg, RealPrecision = precision, PixelBits = 32 };
                 return new GradientMatching(options).Condense(Request(data, 2, 7, arch, method: "dsa"), CancellationToken.None).Memory.Images.clone();
             }
         }
@@ -175,7 +176,7 @@ public sealed class SynthesisTests
         {
             var request = Request(train, 1, seed);
             using var real = new RandomSelector(new RandomOptions()).Build(request, CancellationToken.None).Materialize(train);
-            using var synthetic = new DistributionMatching(new DmOptions { Iterations = 20 }).Build(request, CancellationToken.None).Materialize(train);
+            using var synthetic = new DistributionMatching(new DmOptions { Iterations = 20, PixelBits = 32 }).Build(request, CancellationToken.None).Materialize(train);
             random.Add(Accuracy(real, seed));
             dm.Add(Accuracy(synthetic, seed));
         }

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Scenarios.ArchitectureSearch;
 using Condensa.Scenarios.Cli;
 using Condensa.Study;
 using Condensa.Work;
 using Condensa.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Condensa.Runtime;
 
 namespace Condensa.Tests.Scenarios.ArchitectureSearch;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Scenarios.Comparison;
 using Condensa.Study;
 using Condensa.Tests.Support;

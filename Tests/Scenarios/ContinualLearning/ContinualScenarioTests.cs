@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Condensa.Data;
 using Condensa.Hosting;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Memory;
 using Condensa.Methods.Selection;
 using Condensa.Scenarios.ContinualLearning;

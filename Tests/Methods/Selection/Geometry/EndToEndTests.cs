@@ -1,5 +1,5 @@
 using Condensa.Data;
-using Condensa.Hosting.Config;
+using Condensa.Config;
 using Condensa.Memory;
 using Condensa.Methods;
 using Condensa.Methods.Selection.Dynamics;

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Condensa.Runtime;
 
-namespace Condensa.Work;
+namespace Condensa.Hosting;
 
 /// <summary>
 /// Ownership of a run folder: the one <c>condensa run</c> that writes it holds an OS lock on <c>.condensa-lock</c> (freed

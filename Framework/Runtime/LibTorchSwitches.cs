@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 
-namespace Condensa.Hosting;
+namespace Condensa.Runtime;
 
 /// <summary>Process-wide libtorch switches that TorchSharp does not expose, set once before the first computation.</summary>
 public static class LibTorchSwitches

@@ -1,7 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Condensa.Hosting.Config;
+namespace Condensa.Config;
 
 /// <summary>
 /// Reads a YAML config into a node tree that keeps every value's position, and applies <c>--set key=value</c>

@@ -1,4 +1,4 @@
-namespace Condensa;
+namespace Condensa.Runtime;
 
 /// <summary>Reports long work (epochs, iterations, candidates): a bar on a terminal, plain lines otherwise.</summary>
 public interface IProgressSink

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Reflection;
 using YamlDotNet.RepresentationModel;
 
-namespace Condensa.Hosting.Config;
+namespace Condensa.Config;
 
 /// <summary>
 /// Binds YAML nodes to typed options classes (public settable properties, snake_case keys) and validates them:

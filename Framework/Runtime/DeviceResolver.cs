@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Condensa.Hosting;
+namespace Condensa.Runtime;
 
 public static class DeviceResolver
 {

@@ -1,8 +1,9 @@
 using Condensa.Study;
 using Condensa.Work;
 using Microsoft.Extensions.Logging;
+using Condensa.Hosting;
 
-namespace Condensa.Hosting;
+namespace Condensa.Work;
 
 /// <summary>
 /// A scenario whose work is independent units in a study store (compare, continual, nas), run by any number of

@@ -1,4 +1,4 @@
-namespace Condensa.Hosting.Config;
+namespace Condensa.Config;
 
 /// <summary>
 /// A memory builder chosen by name in a config, with its typed options. YAML forms: a bare name (<c>- herding</c>) or a

@@ -1,7 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Condensa.Hosting.Config;
+namespace Condensa.Config;
 
 /// <summary>Where a config value came from: a file position, or a <c>--set key=value</c> override.</summary>
 public sealed record ConfigLocation(string Source, long Line, long Column)

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Globalization;
 using YamlDotNet.RepresentationModel;
 
-namespace Condensa.Hosting.Config;
+namespace Condensa.Config;
 
 /// <summary>Writes bound options back to YAML with every default filled in: the run directory's resolved config.</summary>
 public static class ConfigWriter

@@ -1,4 +1,4 @@
-namespace Condensa.Hosting;
+namespace Condensa.Runtime;
 
 /// <summary>What the CPU can do natively, where it matters for choosing a number format.</summary>
 public static class CpuFeatures

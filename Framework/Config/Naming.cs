@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Condensa.Hosting.Config;
+namespace Condensa.Config;
 
 /// <summary>Config spelling: properties are snake_case keys (<c>BatchSize</c> → <c>batch_size</c>), enum members kebab-case values (<c>StepDecay</c> → <c>step-decay</c>).</summary>
 public static class Naming

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Xml.Linq;
 
-namespace Condensa.Hosting.Config;
+namespace Condensa.Config;
 
 /// <summary>Describes an options class for <c>condensa methods</c>: each key with its default, allowed values and doc comment.</summary>
 public static class OptionsHelp

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Condensa.Hosting;
+namespace Condensa.Runtime;
 
 /// <summary>
 /// Where and with how many libtorch threads work runs, and whether the CPU computes bfloat16 natively (what
