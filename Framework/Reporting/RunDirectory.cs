@@ -52,6 +52,9 @@ public sealed class RunDirectory
     public static RunDirectory Create(string? outDir, string name) =>
         new(outDir ?? System.IO.Path.Combine("runs", $"{name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
 
+    /// <summary><paramref name="text"/> as one folder name: letters, digits, '-' and '.' kept, anything else '-'.</summary>
+    public static string Slug(string text) => new(text.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '.' ? ch : '-').ToArray());
+
     public string PathOf(string relative)
     {
         var full = System.IO.Path.Combine(Path, relative);

@@ -69,7 +69,7 @@ public sealed class Trainer
             for (int epoch = 0; epoch < epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
-                var order = Permutation(n, shuffle);
+                var order = Shuffling.Permutation(n, shuffle);
                 int batches = (int)Math.Min(stepsPerEpoch, totalSteps - step), seen = 0;
                 double lossSum = 0, lr = 0;
                 long correct = 0;
@@ -135,17 +135,4 @@ public sealed class Trainer
         LrSchedule.MultiStep => _options.Lr * Math.Pow(_options.DecayFactor, _options.Milestones.Count(m => step >= (long)Math.Round(m * totalSteps))),
         _ => _options.Lr,
     };
-
-    /// <summary>A seeded Fisher–Yates permutation of 0..n-1.</summary>
-    public static long[] Permutation(int n, Random random)
-    {
-        var p = new long[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (p[i], p[j]) = (p[j], p[i]);
-        }
-        return p;
-    }
 }

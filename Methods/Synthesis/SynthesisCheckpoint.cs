@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +17,7 @@ internal sealed class SynthesisCheckpoint(string directory, string method, strin
 
     private sealed record Header(string Method, string Key, int Iteration, double Seconds);
 
-    public string Path { get; } = System.IO.Path.Combine(directory, $"{method}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16]}.ckpt");
+    public string Path { get; } = System.IO.Path.Combine(directory, $"{method}-{Fingerprint.Of(key)}.ckpt");
 
     public void Save(SyntheticSet set, int iteration, double seconds)
     {

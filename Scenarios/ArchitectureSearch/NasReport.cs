@@ -80,7 +80,7 @@ public static class NasReport
                     md.AppendLine($"| {s.Label} | {s.Images} | {Stored(s)} | {s.Steps} | {F(row["spearman_topk"])} | {F(row["kendall_topk"])} | {F(row["spearman_top_fraction"])} | {F(row["spearman_all"])} | {F(row["topk_overlap"])} | {bestArch} | {(whole[bestArch].Test is { } t2 ? Format.Percent(t2) : "")} | {row["best_arch_true_rank"]} | {seconds / 60:0.0} |");
                     Plots.SavePng(Plots.Scatter($"{s.Label} proxy vs whole-set validation accuracy",
                         $"{s.Label} proxy validation accuracy (%)", "whole-set validation accuracy (%)", proxy.Select(p => 100 * p).ToArray(), truth.Select(p => 100 * p).ToArray(),
-                        TopMask(proxy, k)), ctx.Directory.PathOf($"scatter-{Comparison.CompareScenario.Slug(s.Label)}.png"), 700, 600);
+                        TopMask(proxy, k)), ctx.Directory.PathOf($"scatter-{RunDirectory.Slug(s.Label)}.png"), 700, 600);
                 }
             }
             if (s.Kind == NasStudyKind.Whole) row.Remove("best_arch_true_rank");

@@ -1,3 +1,4 @@
+using Condensa.Reporting;
 using Condensa.Data;
 using Condensa.Hosting;
 using Condensa.Memory;
@@ -61,7 +62,7 @@ public sealed class NasScenario : IUnitScenario
                 {
                     Builder = proxy.Builder!, SourceKey = $"{Config.ConfigWriter.ToYaml(o.Dataset)}|data seed {Seeds.Derive(o.Seed, "data")}|train",
                     Budget = Budget.ImagesPerClass(proxy.Ipc), Architecture = ArchitectureSpec.Parse(o.BuildArch), Seed = Seeds.Derive(o.Seed, "proxy/" + proxy.Name),
-                    Slot = $"proxy-{Comparison.CompareScenario.Slug(proxy.Name)}",
+                    Slot = $"proxy-{RunDirectory.Slug(proxy.Name)}",
                 }, train, cancellationToken);
                 using var proxySet = memory.Materialize();
                 studies.Add(Create(names[1 + p], NasStudyKind.Proxy, proxy.Name, proxySet.Count, memory.StoredBytes, proxySet, memory.BuildSeconds));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Condensa.Data;
@@ -40,7 +39,7 @@ public static class NasStudies
         key.Append(ConfigWriter.ToYaml(kind == NasStudyKind.Whole ? o.WholeTrain : o.ProxyTrain));
         if (kind == NasStudyKind.EarlyStopping) key.Append($"whole set, the steps of proxy_train on {EarlyStoppingIpc(o)} images per class");
         if (proxy is not null) key.Append(ConfigWriter.ToYaml(proxy)).Append(o.BuildArch);
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..10].ToLowerInvariant();
+        var hash = Fingerprint.Of(key.ToString())[..10];
         var label = kind switch { NasStudyKind.Whole => "whole", NasStudyKind.EarlyStopping => "early-stopping", _ => "proxy-" + proxy!.Name };
         return $"nas-{o.Dataset.Name}-{label}-{hash}";
     }

@@ -55,7 +55,7 @@ internal static class ExtraCommands
         var iterations = new Option<int>("--iterations") { Description = "Iterations timed (DM) or outer iterations (DC/DSA)", DefaultValueFactory = _ => 5 };
         var condensePrecision = Precision();
         Bench("condense", "Seconds per DM iteration / DC and DSA outer iteration on Fashion-MNIST",
-            (pr, _) => Methods.Synthesis.CondenseBenchmark.Run(pr.GetValue(method)!, pr.GetValue(ipc), pr.GetValue(iterations), pr.GetValue(condensePrecision), Console.Out),
+            (pr, _) => Condensa.Scenarios.Bench.CondenseBenchmark.Run(pr.GetValue(method)!, pr.GetValue(ipc), pr.GetValue(iterations), pr.GetValue(condensePrecision), Console.Out),
             method, ipc, iterations, condensePrecision);
         yield return bench;
         foreach (var command in WorkerCommands.Create(verbose)) yield return command;

@@ -180,7 +180,7 @@ public sealed class CompareScenario : ISingleStudyScenario
     private static MemorySpec Memory(CompareOptions o, MethodSpec builder, string budgetLabel, Budget budget, int s) => new()
     {
         Builder = builder, SourceKey = $"{DataKey(o)}|train", Budget = budget, Architecture = ArchitectureSpec.Parse(o.BuildArch),
-        Seed = Condensa.Seeds.Derive(o.Seed, "build", s), Slot = $"{Slug(builder.DisplayName)}/{Slug(budgetLabel)}/seed{s}",
+        Seed = Condensa.Seeds.Derive(o.Seed, "build", s), Slot = $"{RunDirectory.Slug(builder.DisplayName)}/{RunDirectory.Slug(budgetLabel)}/seed{s}",
     };
 
     /// <summary>What the dataset is: its resolved settings and the seed of its splits.</summary>
@@ -242,7 +242,7 @@ public sealed class CompareScenario : ISingleStudyScenario
             var arch = unit.Text("arch");
             var protocol = ProtocolOf(unit.Params);
             int model = unit.Int("model");
-            var slug = $"{Slug(builder.DisplayName)}/{Slug(label)}/seed{s}";
+            var slug = $"{RunDirectory.Slug(builder.DisplayName)}/{RunDirectory.Slug(label)}/seed{s}";
             long seed = Condensa.Seeds.Derive(Condensa.Seeds.Derive(_o.Seed, $"eval/{slug}/{arch}{(protocol == Training.EvalProtocol.Thesis ? "" : "/" + protocol)}"), "model", model);
             using var data = memory.Materialize();
             var accuracy = MemoryEvaluation.TrainAndTest(data, memory.Weights, ArchitectureSpec.Parse(arch), _o.EvalOf(builder, protocol), [_test], seed,
@@ -415,9 +415,8 @@ public sealed class CompareScenario : ISingleStudyScenario
             }).Where(s => s.X.Length > 0).ToList();
             if (series.Count > 0)
                 Plots.SavePng(Plots.Line($"{o.Dataset.Name}: test accuracy vs images per class ({arch})", "images per class", "test accuracy (%)", series),
-                    ctx.Directory.PathOf(manyArchs ? $"accuracy_vs_ipc-{Slug(arch)}.png" : "accuracy_vs_ipc.png"));
+                    ctx.Directory.PathOf(manyArchs ? $"accuracy_vs_ipc-{RunDirectory.Slug(arch)}.png" : "accuracy_vs_ipc.png"));
         }
     }
 
-    internal static string Slug(string text) => new(text.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '.' ? ch : '-').ToArray());
 }

@@ -25,7 +25,7 @@ public static class ClassSplit
                 throw new CondensaException($"class_order [{string.Join(", ", order)}] must list each of the dataset's classes [{string.Join(", ", sorted)}] exactly once");
             sequence = order.ToArray();
         }
-        else sequence = Trainer.Permutation(sorted.Length, new Random(unchecked((int)seed ^ (int)(seed >> 32)))).Select(i => sorted[i]).ToArray();
+        else sequence = Shuffling.Permutation(sorted.Length, new Random(unchecked((int)seed ^ (int)(seed >> 32)))).Select(i => sorted[i]).ToArray();
 
         var sizes = counts?.ToArray() ?? EqualCounts(sorted.Length, steps);
         if (sizes.Length != steps) throw new CondensaException($"classes_per_step gives {sizes.Length} counts for {steps} steps");

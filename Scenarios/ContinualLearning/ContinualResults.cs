@@ -27,7 +27,7 @@ public sealed class ContinualRun(string strategy, string builder, int seed, int[
     public List<StepResult> Steps { get; } = [];
 
     public bool Complete => Steps.Count == Groups.Length;
-    public string Name => $"{Slug(Strategy)}-{Slug(Builder)}-seed{Seed}";
+    public string Name => $"{RunDirectory.Slug(Strategy)}-{RunDirectory.Slug(Builder)}-seed{Seed}";
     public IReadOnlyList<IReadOnlyList<double>> AccuracyMatrix => Steps.Select(s => (IReadOnlyList<double>)s.AccuracyRow).ToList();
     public double FinalAccuracy => Steps.Count == 0 ? double.NaN : Steps[^1].Accuracy;
     public double AverageIncrementalAccuracy => Steps.Count == 0 ? double.NaN : ContinualMetrics.AverageIncrementalAccuracy(Steps.Select(s => s.Accuracy).ToList());
@@ -62,7 +62,6 @@ public sealed class ContinualRun(string strategy, string builder, int seed, int[
 
     internal static JsonNode? Number(double v) => double.IsNaN(v) ? null : JsonValue.Create(v);
 
-    internal static string Slug(string text) => new(text.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '.' ? ch : '-').ToArray());
 }
 
 /// <summary>

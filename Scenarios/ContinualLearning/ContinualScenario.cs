@@ -260,7 +260,7 @@ public sealed class ContinualScenario : ISingleStudyScenario
             {
                 Builder = spec, Budget = Budget.ImagesPerClass(share), Classes = newClasses, Architecture = _buildArch,
                 SourceKey = $"{ConfigWriter.ToYaml(_o.Dataset)}|{(_o.Domains is null ? "" : ConfigWriter.ToYaml(_o.Domains[t - 1]))}|{_stream.Name} step {t}: {stepTrain.Count} images of classes [{string.Join(",", newClasses)}]",
-                Seed = Seeds.Derive(_o.Seed, $"build/seed{run.Seed}/step{t}"), Slot = $"{ContinualRun.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}",
+                Seed = Seeds.Derive(_o.Seed, $"build/seed{run.Seed}/step{t}"), Slot = $"{RunDirectory.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}",
             }, stepTrain, cancellationToken);
             var clock = Stopwatch.StartNew();
             var after = memory.Update(t, built?.Set ?? new SelectedMemory([]), stepTrain, newClasses, share, Pruner(cancellationToken),

@@ -143,7 +143,7 @@ public sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICont
             {
                 using var memory = before.Materialize(name);
                 if (memory is null) return null;
-                var picked = Trainer.Permutation(step.Train.Count, new Random(unchecked((int)seed))).Take(memory.Count).ToArray();
+                var picked = Shuffling.Permutation(step.Train.Count, new Random(unchecked((int)seed))).Take(memory.Count).ToArray();
                 using var newPart = step.Train.Subset(picked);
                 return LabeledDataset.Concat(name, memory, newPart);
             }

@@ -56,7 +56,7 @@ public static class Herding
     private static void Check(Tensor features, int k)
     {
         if (features.dim() != 2) throw new ArgumentException($"features must be n x d, got shape [{string.Join(", ", features.shape)}]");
-        Budget.Check("herding", k, features.shape[0]);
+        SelectionSize.Check("herding", k, features.shape[0]);
     }
 
     /// <summary><c>‖μ − (1/t) Σ_{j≤t} x_{p_j}‖</c> for every prefix t of <paramref name="order"/>.</summary>

@@ -33,7 +33,7 @@ public static class KCenterGreedy
         if (existing.Any(i => i < 0 || i >= n)) throw new ArgumentException($"already-selected indices must lie in 0..{n - 1}");
         if (start is { } s && (s < 0 || s >= n || existing.Contains(s)))
             throw new ArgumentException($"start {s} must lie in 0..{n - 1} and not be already selected");
-        Budget.Check("k-center greedy", k, n - existing.Length);
+        SelectionSize.Check("k-center greedy", k, n - existing.Length);
 
         using var scope = NewDisposeScope();
         var squaredNorms = Pairwise.SquaredNorms(features);
@@ -49,18 +49,32 @@ public static class KCenterGreedy
             minDistance.index_fill_(0, existingRows, double.NegativeInfinity);
         }
         var first = start ?? (existing.Length == 0 ? Pairwise.NearestToMean(features) : (long?)null);
+        var (order, _, radius) = Greedy(minDistance, k, first,
+            center => Pairwise.SquaredEuclidean(features.select(0, center).unsqueeze(0), features, squaredNorms).squeeze(0));
+        return new KCenterResult(order, radius.Select(r => Math.Sqrt(Math.Max(0, r))).ToArray());
+    }
 
+    /// <summary>
+    /// The greedy loop for any distance: k times, the point farthest from its nearest center (or <paramref name="first"/>
+    /// at the first pick) becomes a center, and every point's nearest-center distance is lowered by its distance to it
+    /// (<paramref name="distanceTo"/>: every point's distance to point c). <paramref name="minDistance"/> (n, updated in
+    /// place) starts at +∞, or at the distances to existing centers, which hold −∞ so they are never picked. Returns the
+    /// picks, each pick's distance to the earlier centers, and the covering radius (the largest nearest-center distance) after it.
+    /// </summary>
+    public static (long[] Order, double[] PickDistance, double[] RadiusAfter) Greedy(Tensor minDistance, int k, long? first, Func<long, Tensor> distanceTo)
+    {
         var order = new long[k];
-        var coveringRadius = new double[k];
+        var pick = new double[k];
+        var radius = new double[k];
         for (var t = 0; t < k; t++)
         {
             using var step = NewDisposeScope();
             var center = t == 0 && first is { } f ? f : minDistance.argmax().item<long>();
-            var distance = Pairwise.SquaredEuclidean(features.select(0, center).unsqueeze(0), features, squaredNorms).squeeze(0);
-            minDistance.copy_(minimum(minDistance, distance)).index_fill_(0, tensor(new[] { center }, device: features.device), double.NegativeInfinity);
+            pick[t] = minDistance[center].to_type(ScalarType.Float64).item<double>();
+            minDistance.copy_(minimum(minDistance, distanceTo(center))).index_fill_(0, tensor(new[] { center }, device: minDistance.device), double.NegativeInfinity);
             order[t] = center;
-            coveringRadius[t] = Math.Sqrt(Math.Max(0, minDistance.max().to_type(ScalarType.Float64).item<double>()));
+            radius[t] = minDistance.max().to_type(ScalarType.Float64).item<double>();
         }
-        return new KCenterResult(order, coveringRadius);
+        return (order, pick, radius);
     }
 }

@@ -44,29 +44,22 @@ public sealed class ContextualDiversitySelector(ContextualDiversityOptions optio
         return new SelectedMemory(indices.ToArray(), Scores: scores.ToArray());
     }
 
-    /// <summary>k-center greedy on the rows of <paramref name="p"/> (n x C probabilities) under the symmetric KL: row order of the picks and each pick's distance to the earlier ones.</summary>
+    /// <summary>
+    /// k-center greedy (<see cref="Kernels.KCenterGreedy.Greedy"/>) on the rows of <paramref name="p"/> (n x C
+    /// probabilities) under the symmetric KL, from the row nearest the mean: row order of the picks and each pick's
+    /// distance to the earlier ones (the first's to the mean).
+    /// </summary>
     internal static (int[] Order, float[] Distances) KCenterGreedy(Tensor p, int k)
     {
         using var scope = NewDisposeScope();
+        if (k == 0) return ([], []);
         var logP = Divergence.Log(p);
         var mean = p.mean([0], keepdim: true);
         var toMean = Divergence.Symmetric(p, logP, mean, Divergence.Log(mean));
-        var order = new int[k];
-        var distances = new float[k];
-        if (k == 0) return (order, distances);
-        order[0] = (int)toMean.argmin().item<long>();
-        distances[0] = toMean[order[0]].item<float>();
-        var nearest = full(p.shape[0], float.PositiveInfinity, dtype: ScalarType.Float32);
-        for (int step = 1; step <= k; step++)
-        {
-            using var stepScope = NewDisposeScope();
-            var c = order[step - 1];
-            nearest.copy_(minimum(nearest, Divergence.Symmetric(p, logP, p[c], logP[c])));
-            nearest[c] = -1; // chosen: never again, even when every distance is 0
-            if (step == k) break;
-            order[step] = (int)nearest.argmax().item<long>();
-            distances[step] = nearest[order[step]].item<float>();
-        }
-        return (order, distances);
+        long first = toMean.argmin().item<long>();
+        var minDistance = full(p.shape[0], float.PositiveInfinity, dtype: ScalarType.Float32);
+        var (order, pick, _) = Kernels.KCenterGreedy.Greedy(minDistance, k, first, c => Divergence.Symmetric(p, logP, p[c], logP[c]));
+        pick[0] = toMean[first].item<float>();
+        return (order.Select(i => (int)i).ToArray(), pick.Select(d => (float)d).ToArray());
     }
 }

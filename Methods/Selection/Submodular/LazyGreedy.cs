@@ -14,7 +14,7 @@ public sealed class LazyGreedy : IGreedyOptimizer
 {
     public GreedyResult Maximize(ISubmodularFunction function, int budget)
     {
-        Budget.Check("lazy greedy", budget, function.Count);
+        SelectionSize.Check("lazy greedy", budget, function.Count);
         var all = new List<long>();
         for (long i = 0; i < function.Count; i++) all.Add(i);
         // Priority (gain, index); the comparer puts the largest gain, then the lowest index, first.

@@ -10,7 +10,7 @@ public sealed class NaiveGreedy : IGreedyOptimizer
 {
     public GreedyResult Maximize(ISubmodularFunction function, int budget)
     {
-        Budget.Check("naive greedy", budget, function.Count);
+        SelectionSize.Check("naive greedy", budget, function.Count);
         var remaining = new List<long>();
         for (long i = 0; i < function.Count; i++) remaining.Add(i);
         var order = new long[budget];

@@ -29,7 +29,7 @@ public sealed class StochasticGreedy : IGreedyOptimizer
 
     public GreedyResult Maximize(ISubmodularFunction function, int budget)
     {
-        Budget.Check("stochastic greedy", budget, function.Count);
+        SelectionSize.Check("stochastic greedy", budget, function.Count);
         var sampleSize = (int)Math.Min(function.Count, Math.Max(1, Math.Ceiling(function.Count / (double)budget * Math.Log(1 / _epsilon))));
         var remaining = new List<long>();
         for (long i = 0; i < function.Count; i++) remaining.Add(i);

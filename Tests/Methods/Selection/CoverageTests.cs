@@ -123,7 +123,7 @@ public sealed class CoverageTests
         };
         MemoryRequest Request(long seed) => new()
         {
-            Method = "hybrid", Source = source, Budget = Condensa.Memory.Budget.ImagesPerClass(3), Seed = seed,
+            Method = "hybrid", Source = source, Budget = Budget.ImagesPerClass(3), Seed = seed,
             Architecture = Condensa.Models.ArchitectureSpec.Parse("convnet-w32-d1-instancenorm-relu-avgpool"),
         };
         using var memory = (HybridMemory)new HybridBuilder(options, registry).Build(Request(4), CancellationToken.None);
@@ -134,7 +134,7 @@ public sealed class CoverageTests
         Assert.AreEqual(6 * (64 + 1), memory.StoredBytes(source.Shape), "8-bit pixels throughout");
         var alone = (SelectedMemory)registry.Create("random").Build(new MemoryRequest
         {
-            Method = "random", Source = source, Budget = Condensa.Memory.Budget.ImagesPerClass(1), Seed = Seeds.Derive(4, "real"),
+            Method = "random", Source = source, Budget = Budget.ImagesPerClass(1), Seed = Seeds.Derive(4, "real"),
         }, CancellationToken.None);
         CollectionAssert.AreEqual(alone.Indices, memory.Real.Indices, "the real part is the selector's memory under the seed derived as 'real'");
         using (var trained = memory.Materialize(source))

@@ -62,7 +62,7 @@ public sealed class SecondGenerationTests
                      ("idc", () => new GradientMatching(new IdcOptions { Iterations = 2, OuterLoop = 20, Init = SyntheticInit.Noise, NData = 32, BatchReal = 32, DsaStrategy = "color", LrImg = 200, PixelBits = 32 })),
                  })
         {
-            var request = new MemoryRequest { Method = name, Source = data, Budget = Condensa.Memory.Budget.ImagesPerClass(1), Architecture = Tiny, Seed = 2, Classes = [0] };
+            var request = new MemoryRequest { Method = name, Source = data, Budget = Budget.ImagesPerClass(1), Architecture = Tiny, Seed = 2, Classes = [0] };
             using var memory = (SyntheticMemory)make().Build(request, CancellationToken.None);
             var topRight = memory.Images[0, 0, ..4, 4..];
             double left = topRight[.., ..2].mean().item<float>(), right = topRight[.., 2..].mean().item<float>();
@@ -88,7 +88,7 @@ public sealed class SecondGenerationTests
         StringAssert.Contains(e.Message, "factor = 3 does not divide the 28x28 images into equal tiles");
         StringAssert.Contains(e.Hint, "(2, 4, 7, 14)");
         using var data = NoisyTemplates.Make(8, seed: 1);   // 8x8 images
-        var request = new MemoryRequest { Method = "idm", Source = data, Budget = Condensa.Memory.Budget.ImagesPerClass(1), Architecture = Tiny };
+        var request = new MemoryRequest { Method = "idm", Source = data, Budget = Budget.ImagesPerClass(1), Architecture = Tiny };
         e = Assert.ThrowsExactly<CondensaException>(() => new DistributionMatching(new IdmOptions { Factor = 3, PoolModels = 0 }).Build(request, CancellationToken.None));
         StringAssert.Contains(e.Message, "idm: factor = 3 does not divide the 8x8 images");
     }

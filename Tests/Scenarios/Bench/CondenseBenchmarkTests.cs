@@ -1,6 +1,7 @@
 using Condensa.Methods.Synthesis;
+using Condensa.Scenarios.Bench;
 
-namespace Condensa.Tests.Methods.Synthesis;
+namespace Condensa.Tests.Scenarios.Bench;
 
 [TestClass]
 public sealed class CondenseBenchmarkTests

@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using Condensa.Data;
 using Condensa.Memory;
+using Condensa.Methods.Synthesis;
+using Condensa.Runtime;
 using Condensa.Training;
 using static TorchSharp.torch;
-using Condensa.Runtime;
 
-namespace Condensa.Methods.Synthesis;
+namespace Condensa.Scenarios.Bench;
 
 /// <summary>
 /// The timing core of <c>tools/bench/condense</c>: seconds per DM iteration and per DC/DSA outer iteration on

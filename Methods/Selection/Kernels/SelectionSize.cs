@@ -1,7 +1,7 @@
 namespace Condensa.Methods.Selection.Kernels;
 
 /// <summary>Checks a selection budget against the points available to pick from.</summary>
-internal static class Budget
+internal static class SelectionSize
 {
     public static void Check(string method, int budget, long available)
     {
