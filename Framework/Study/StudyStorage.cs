@@ -1,7 +1,6 @@
 using System.Data;
 using System.Data.Common;
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 
 namespace Condensa.Study;
 
@@ -566,20 +565,3 @@ public abstract partial class StudyStorage : IDisposable
         return ids;
     }
 }
-
-internal sealed record StoredStudy(long Id, string Name, string Direction, string SamplerJson, string PrunerJson, string UserAttrsJson);
-
-/// <summary>A trial enqueued with a new study: its parameters JSON, its unit key and the number of the trial it waits for.</summary>
-internal sealed record EnqueuedTrial(string ParamsJson, string? UnitKey = null, int? After = null);
-
-/// <summary>An SQL NULL of a given column type (PostgreSQL does not turn an untyped text NULL into a number).</summary>
-internal readonly record struct TypedNull(DbType Type);
-
-internal sealed record ClaimedTrial(long Id, int Number, int Attempts, string ParamsJson);
-
-internal sealed record ClaimResult(ClaimedTrial? Trial, int Requeued, int FailedStale);
-
-/// <summary>What makes a worker's write to its trial valid: the trial is still Running for this worker and this attempt.</summary>
-internal readonly record struct TrialLease(long TrialId, string Worker, int Attempt);
-
-internal enum TrialJsonColumn { Params, UserAttrs, SystemAttrs }

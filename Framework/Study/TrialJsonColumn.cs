@@ -1,0 +1,4 @@
+
+namespace Condensa.Study;
+
+internal enum TrialJsonColumn { Params, UserAttrs, SystemAttrs }

@@ -1,0 +1,173 @@
+using System.Text.Json.Nodes;
+using Condensa.Hosting;
+using Condensa.Memory;
+using Condensa.Models;
+using Condensa.Reporting;
+using Condensa.Study;
+using Condensa.Training;
+using Condensa.Work;
+using Spectre.Console;
+
+namespace Condensa.Scenarios.Comparison;
+
+/// <summary>
+/// compare's report from its stored units: results.json, results.csv, results.md (the accuracy table with each memory's
+/// stored bytes, failed cells named, the gain over random) and the accuracy-vs-budget plots.
+/// </summary>
+internal static class CompareReport
+{
+    /// <summary>
+    /// One table row: a (builder, budget, architecture) cell over all its memories and models, and how its models were
+    /// trained. <see cref="Failed"/> models (or their memory's build) failed; such a cell shows <see cref="Failure"/>, not a number.
+    /// </summary>
+    private sealed record Row(string Method, string Budget, int? Ipc, double? Fraction, string Arch, string Protocol, double Mean, double Std, int Models, double BuildSeconds, int Images,
+        TrainOptions Eval, int Failed, string? Failure, int TrainingImages, double StoredBytes)
+    {
+        public bool HasNumber => Failed == 0;
+
+        /// <summary>The cell's text: mean ± std with the memory's stored bytes, or what stopped it ("diverged (2 of 4 models)").</summary>
+        public string Cell => HasNumber ? $"{Format.MeanStd(Mean, Std)} ({Format.Kilobytes(StoredBytes)})" : $"{Failure} ({Failed} of {Failed + Models} models)";
+    }
+
+    public static void Write(RunContext ctx, CompareOptions o, IReadOnlyList<FrozenTrial> all, RunOutcome outcome)
+    {
+        string Key(FrozenTrial t, string kind) => t.Params["kind"].GetString() == kind ? $"{UnitParams.Text(t.Params, "builder")}|{UnitParams.Text(t.Params, "budget")}" : "";
+        var rows = new List<Row>();
+        foreach (var spec in o.Builders)
+        foreach (var (label, budget) in o.Budgets)
+        {
+            var cell = $"{spec.DisplayName}|{label}";
+            var built = all.Where(t => t.State == TrialState.Complete && Key(t, CompareScenario.Build) == cell).ToList();
+            foreach (var protocol in o.EvalProtocols)
+            foreach (var arch in o.EffectiveEvalArchs)
+            {
+                // in plan order (memory, then model), so the mean is summed in one order whoever ran the units
+                var evaluations = all.Where(t => Key(t, CompareScenario.Evaluate) == cell && UnitParams.Text(t.Params, "arch") == arch && CompareScenario.ProtocolOf(t.Params) == protocol)
+                    .OrderBy(t => t.Number).ToList();
+                var accuracies = evaluations.Where(t => t.State == TrialState.Complete).Select(t => t.Value!.Value).ToArray();
+                var failed = evaluations.Where(t => t.State == TrialState.Failed).Select(t => RunOutcome.RootError(t, all)).ToList();
+                if (accuracies.Length == 0 && failed.Count == 0) continue;
+                var (mean, std) = MemoryEvaluation.MeanStd(accuracies);
+                rows.Add(new Row(spec.DisplayName, label, budget.Ipc, budget.Fraction, arch, protocol, mean, std, accuracies.Length,
+                    built.Count == 0 ? double.NaN : built.Average(t => t.UserAttrs["build_seconds"].GetDouble()),
+                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32())), o.EvalOf(spec, protocol),
+                    failed.Count, failed.Count == 0 ? null : failed.Any(TrainingDivergedException.Is) ? "diverged" : "failed",
+                    built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => Attr(t, "training_images", "images"))),
+                    built.Count == 0 ? double.NaN : built.Average(t => Attr(t, "stored_bytes", null))));
+            }
+        }
+        WriteTables(ctx, o, rows, outcome);
+    }
+
+    /// <summary>The mean accuracy of <paramref name="method"/> minus <paramref name="baseline"/>'s in one column, or null when either has no number.</summary>
+    private static double? GainOver(List<Row> rows, string baseline, string method, (string Budget, string Arch, string Protocol) c)
+    {
+        Row? Of(string m) => rows.FirstOrDefault(x => x.Method == m && x.Budget == c.Budget && x.Arch == c.Arch && x.Protocol == c.Protocol && x.HasNumber);
+        return Of(method) is { } r && Of(baseline) is { } b ? r.Mean - b.Mean : null;
+    }
+
+    /// <summary>A numeric user attribute of a build unit, or <paramref name="fallback"/>'s (or NaN) for a unit stored before it was recorded.</summary>
+    private static double Attr(FrozenTrial unit, string key, string? fallback) =>
+        unit.UserAttrs.TryGetValue(key, out var v) || (fallback is not null && unit.UserAttrs.TryGetValue(fallback, out v)) ? v.GetDouble() : double.NaN;
+
+    private static void WriteTables(RunContext ctx, CompareOptions o, List<Row> rows, RunOutcome outcome)
+    {
+        var buildArch = ArchitectureSpec.Parse(o.BuildArch);
+        var json = new JsonObject
+        {
+            ["scenario"] = "compare",
+            ["dataset"] = o.Dataset.Name,
+            ["build_arch"] = buildArch.ToString(),
+            ["seeds"] = o.Seeds,
+            ["threads_per_worker"] = o.ThreadsPerWorker,
+            ["models_per_memory"] = o.Models,
+            ["eval_epochs"] = o.Eval.Epochs,
+            ["eval_augmentation"] = o.Eval.Augmentation,
+            ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
+            {
+                ["method"] = r.Method,
+                ["ipc"] = r.Ipc,
+                ["fraction"] = r.Fraction,
+                ["arch"] = r.Arch,
+                ["protocol"] = r.Protocol,
+                ["build_arch"] = buildArch.ToString(),
+                ["accuracy_mean"] = r.HasNumber ? Math.Round(r.Mean, 6) : null,
+                ["accuracy_std"] = r.HasNumber ? Math.Round(r.Std, 6) : null,
+                ["models"] = r.Models,
+                ["failed_models"] = r.Failed,
+                ["gain_over_random"] = o.Builders.FirstOrDefault(b => b.Name == "random") is { } random
+                    && GainOver(rows, random.DisplayName, r.Method, (r.Budget, r.Arch, r.Protocol)) is double gain ? Math.Round(gain, 6) : null,
+                ["failure"] = r.Failure,
+                ["build_seconds"] = Math.Round(r.BuildSeconds, 2),
+                ["memory_images"] = r.Images,
+                ["training_images"] = r.TrainingImages,
+                ["stored_bytes"] = double.IsNaN(r.StoredBytes) ? null : Math.Round(r.StoredBytes),
+                ["eval_epochs"] = r.Eval.Epochs,
+                ["eval_augmentation"] = r.Eval.Augmentation,
+            }).ToArray()),
+        };
+        outcome.WriteTo(json);
+        ctx.Directory.WriteJson("results.json", json);
+        ctx.Directory.WriteCsv("results.csv", ["method", "ipc", "fraction", "arch", "protocol", "build_arch", "accuracy_mean", "accuracy_std", "models", "failed_models", "build_seconds", "memory_images",
+                "training_images", "stored_bytes"],
+            rows.Select(r => (IReadOnlyList<object?>)[r.Method, r.Ipc, r.Fraction, r.Arch, r.Protocol, buildArch.ToString(), r.HasNumber ? r.Mean : null, r.HasNumber ? r.Std : null, r.Models, r.Failed,
+                r.BuildSeconds, r.Images, r.TrainingImages, r.StoredBytes]));
+
+        // Markdown: one row per method, one column per (budget, arch, protocol); mean ± std in percent, best per column in bold.
+        var columns = rows.Select(r => (r.Budget, r.Arch, r.Protocol)).Distinct().ToList();
+        var methods = rows.Select(r => r.Method).Distinct().ToList();
+        bool manyArchs = columns.Select(c => c.Arch).Distinct().Count() > 1, manyProtocols = columns.Select(c => c.Protocol).Distinct().Count() > 1;
+        string Header((string Budget, string Arch, string Protocol) c) =>
+            c.Budget + (manyArchs ? $" ({c.Arch})" : "") + (manyProtocols ? $" [{c.Protocol} protocol]" : "");
+        var md = new System.Text.StringBuilder();
+        md.AppendLine($"Test accuracy (%) on {o.Dataset.Name}, mean ± std over {o.Seeds} memories x {o.Models} models, with each memory's stored bytes " +
+                      $"(its stored images' pixels and labels); memories built with {buildArch}.");
+        if (rows.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("| method | " + string.Join(" | ", columns.Select(Header)) + " |");
+            md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
+        }
+        var table = new Table().AddColumn("method");
+        foreach (var c in columns) table.AddColumn(Header(c));
+        foreach (var m in methods)
+        {
+            var cellsText = columns.Select(c =>
+            {
+                var r = rows.FirstOrDefault(x => x.Method == m && x.Budget == c.Budget && x.Arch == c.Arch && x.Protocol == c.Protocol);
+                if (r is null) return ("", "");
+                bool best = r.HasNumber && rows.Where(x => x.HasNumber && x.Budget == c.Budget && x.Arch == c.Arch && x.Protocol == c.Protocol).Max(x => x.Mean) == r.Mean;
+                var text = r.Cell;
+                return (best ? $"**{text}**" : text, best ? $"[bold]{Markup.Escape(text)}[/]" : Markup.Escape(text));
+            }).ToList();
+            md.AppendLine($"| {m} | " + string.Join(" | ", cellsText.Select(t => t.Item1)) + " |");
+            table.AddRow(new[] { Markup.Escape(m) }.Concat(cellsText.Select(t => t.Item2)).ToArray());
+        }
+        if (o.Builders.FirstOrDefault(b => b.Name == "random") is { } random && rows.Any(r => r.Method == random.DisplayName && r.HasNumber))
+        {
+            // gain over random in the same run, same protocol, same models (DD-Ranking's fair-comparison measure)
+            md.AppendLine();
+            md.AppendLine($"Gain over {random.DisplayName} (points of test accuracy, same run, protocol and architecture):");
+            md.AppendLine();
+            md.AppendLine("| method | " + string.Join(" | ", columns.Select(Header)) + " |");
+            md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
+            foreach (var m in methods.Where(m => m != random.DisplayName))
+                md.AppendLine($"| {m} | " + string.Join(" | ", columns.Select(c => GainOver(rows, random.DisplayName, m, c) is double g ? $"{100 * g:+0.00;-0.00;0.00}" : "")) + " |");
+        }
+        md.Append(outcome.Markdown());
+        ctx.Directory.WriteText("results.md", md.ToString());
+        if (rows.Count > 0) AnsiConsole.Write(table);
+
+        foreach (var arch in rows.Select(r => r.Arch).Distinct())
+        {
+            var series = methods.Select(m =>
+            {
+                var pts = rows.Where(r => r.Method == m && r.Arch == arch && r.Protocol == o.EvalProtocols[0] && r.Ipc is not null && r.HasNumber).OrderBy(r => r.Ipc).ToList();
+                return new Series(m, pts.Select(p => (double)p.Ipc!.Value).ToArray(), pts.Select(p => 100 * p.Mean).ToArray(), pts.Select(p => 100 * p.Std).ToArray());
+            }).Where(s => s.X.Length > 0).ToList();
+            if (series.Count > 0)
+                Plots.SavePng(Plots.Line($"{o.Dataset.Name}: test accuracy vs images per class ({arch})", "images per class", "test accuracy (%)", series),
+                    ctx.Directory.PathOf(manyArchs ? $"accuracy_vs_ipc-{RunDirectory.Slug(arch)}.png" : "accuracy_vs_ipc.png"));
+        }
+    }
+}
