@@ -165,70 +165,39 @@ public sealed class ContinualScenario : ISingleStudyScenario
         }
 
         /// <summary>
-        /// The run's steps in order; a step checkpointed in the run's folder (by this worker or one before it) is read
-        /// back instead of computed. Returns the number of steps read back.
+        /// The run's steps in order: for each, the memory after it (the step's build joined to the memory cut to the new
+        /// share), then the step read from its checkpoint or learned and checkpointed. Returns the number of steps read back.
         /// </summary>
         private int RunSteps(ContinualRun run, ContinualStrategy strategy, MethodSpec spec, CancellationToken cancellationToken)
         {
-            var log = _env.Log;
-            var files = _env.Files;
-            // the folder is named by the run's settings: checkpoints of other settings are never read, and are dropped here
-            var folder = $"checkpoints/{run.Name}-{run.Settings}";
-            var root = Path.Combine(files.Directory.Path, "checkpoints");
-            if (Directory.Exists(root))
-                foreach (var stale in Directory.EnumerateDirectories(root, run.Name + "-*")
-                             .Where(d => Path.GetFileName(d) != Path.GetFileName(folder) && Path.GetFileName(d).Length == run.Name.Length + 9))
-                    Directory.Delete(stale, recursive: true);
-            files.Fetch(folder);
-            log.LogInformation("{Run}: class order {Order}", run.Name, string.Join(" | ", run.Groups.Select(g => string.Join(" ", g))));
+            var checkpoints = new StepCheckpoints(_env.Files, run);
+            _env.Log.LogInformation("{Run}: class order {Order}", run.Name, string.Join(" | ", run.Groups.Select(g => string.Join(" ", g))));
             using var learner = IContinualLearner.Create(strategy, _o, _setup);
             var memory = ContinualMemory.Empty();
-            bool restore = false;
-            int resumed = 0;
+            int resumed = 0, learnerAt = 0;   // the step whose state the learner holds
             try
             {
                 for (int t = 1; t <= run.Groups.Length; t++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var groups = run.Groups[..t];
-                    int share = _policy.Share(groups.Sum(g => g.Length));
+                    int share = _policy.Share(run.Groups[..t].Sum(g => g.Length));
                     using var stepTrain = _stream.StepTrain(t, run.Groups, $"{_stream.DatasetName}-seed{run.Seed}-step{t}");
                     var (after, buildSeconds) = UpdateMemory(run, spec, memory, stepTrain, t, share, cancellationToken);
-                    var checkpoint = $"{folder}/step{t}";
                     try
                     {
-                        if (files.Directory.Exists(checkpoint + ".json"))
+                        if (checkpoints.Read(t) is { } stored)
                         {
-                            run.Steps.Add(JsonSerializer.Deserialize<StepResult>(File.ReadAllText(files.PathOf(checkpoint + ".json")), RunDirectory.Json)!);
-                            CheckClasses(run, checkpoint + ".json");
-                            restore = true;
+                            run.Steps.Add(stored);
                             resumed++;
-                            log.LogInformation("{Run}: step {Step}/{Steps} read from its checkpoint, accuracy {Accuracy}", run.Name, t, run.Groups.Length, Format.Percent(run.Steps[^1].Accuracy));
+                            _env.Log.LogInformation("{Run}: step {Step}/{Steps} read from its checkpoint, accuracy {Accuracy}", run.Name, t, run.Groups.Length, Format.Percent(stored.Accuracy));
                         }
                         else
                         {
-                            if (restore) learner.Restore(files.PathOf($"{folder}/step{t - 1}"));
-                            restore = false;
-                            var stepTests = _stream.StepTests(t, run.Groups);
-                            EvalResult[][] evaluations;
-                            var clock = Stopwatch.StartNew();
-                            try
-                            {
-                                evaluations = learner.Learn(new ContinualStep(t, groups[^1], groups, stepTrain, stepTests, share), memory, after,
-                                    Seeds.Derive(_o.Seed, $"{run.Strategy}/seed{run.Seed}/step{t}"), cancellationToken);
-                            }
-                            finally
-                            {
-                                foreach (var d in stepTests) d.Dispose();
-                            }
-                            var result = Result(t, groups, evaluations, buildSeconds + clock.Elapsed.TotalSeconds, buildSeconds, after);
-                            learner.Save(files.PathOf(checkpoint));
-                            files.Directory.WriteJson(checkpoint + ".json", result);
-                            files.Publish(folder);
+                            if (learnerAt != t - 1) checkpoints.Restore(t - 1, learner);
+                            var result = Learn(run, learner, t, share, stepTrain, memory, after, buildSeconds, cancellationToken);
+                            checkpoints.Write(t, result, learner);
+                            learnerAt = t;
                             run.Steps.Add(result);
-                            log.LogInformation("{Run}: step {Step}/{Steps} done: accuracy on the test sets of {Seen} steps {Accuracy}, per step [{Row}], memory {Images} images ({Seconds:0.0} s)",
-                                run.Name, t, run.Groups.Length, t, Format.Percent(result.Accuracy),
-                                string.Join(", ", result.AccuracyRow.Select(Format.Percent)), result.MemoryImages, result.Seconds);
                         }
                     }
                     catch
@@ -245,6 +214,30 @@ public sealed class ContinualScenario : ISingleStudyScenario
                 memory.Dispose();
             }
             return resumed;
+        }
+        /// <summary>
+        /// Step <paramref name="t"/> learned from its data and the memory before and after it (<paramref name="before"/>,
+        /// <paramref name="after"/>), tested on the test sets of every step so far.
+        /// </summary>
+        private StepResult Learn(ContinualRun run, IContinualLearner learner, int t, int share, LabeledDataset stepTrain, ContinualMemory before, ContinualMemory after,
+            double buildSeconds, CancellationToken cancellationToken)
+        {
+            var groups = run.Groups[..t];
+            var stepTests = _stream.StepTests(t, run.Groups);
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var evaluations = learner.Learn(new ContinualStep(t, groups[^1], groups, stepTrain, stepTests, share), before, after,
+                    Seeds.Derive(_o.Seed, $"{run.Strategy}/seed{run.Seed}/step{t}"), cancellationToken);
+                var result = Result(t, groups, evaluations, buildSeconds + clock.Elapsed.TotalSeconds, buildSeconds, after);
+                _env.Log.LogInformation("{Run}: step {Step}/{Steps} done: accuracy on the test sets of {Seen} steps {Accuracy}, per step [{Row}], memory {Images} images ({Seconds:0.0} s)",
+                    run.Name, t, run.Groups.Length, t, Format.Percent(result.Accuracy), string.Join(", ", result.AccuracyRow.Select(Format.Percent)), result.MemoryImages, result.Seconds);
+                return result;
+            }
+            finally
+            {
+                foreach (var d in stepTests) d.Dispose();
+            }
         }
 
         /// <summary>
@@ -301,14 +294,6 @@ public sealed class ContinualScenario : ISingleStudyScenario
     }
 
     /// <summary>A checkpoint written under another class split is an error, not a result.</summary>
-    private static void CheckClasses(ContinualRun run, string file)
-    {
-        for (int t = 0; t < run.Steps.Count; t++)
-            if (t >= run.Groups.Length || !run.Steps[t].Classes.SequenceEqual(run.Groups[t]))
-                throw new CondensaException($"{file} was written for another class split (step {t + 1}: [{string.Join(", ", run.Steps[t].Classes)}], this config: [{(t < run.Groups.Length ? string.Join(", ", run.Groups[t]) : "")}])",
-                    "use a new --out directory for a changed config");
-    }
-
     private static void Write(RunContext ctx, ContinualOptions o, string dataset, bool byDomain, int steps, MemoryPolicy policy, List<ContinualRun> runs, RunOutcome outcome)
     {
         var dir = ctx.Directory;
