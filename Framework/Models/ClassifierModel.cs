@@ -23,4 +23,11 @@ public abstract class ClassifierModel : nn.Module<Tensor, Tensor>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
     public override Tensor forward(Tensor x) => Classifier.call(Embed(x));
+
+    /// <summary>
+    /// The embedding computed with the plain layers one by one, calling <paramref name="beforeLayer"/> with each layer
+    /// and its input (what a training-free score reads, e.g. the codes of the activations' inputs).
+    /// </summary>
+    public virtual Tensor EmbedLayerByLayer(Tensor x, Action<nn.Module, Tensor> beforeLayer) =>
+        throw new NotSupportedException($"{GetType().Name} does not expose its layers");
 }

@@ -31,6 +31,16 @@ internal sealed class SequentialClassifier : ClassifierModel
 
     public override nn.Module<Tensor, Tensor> Classifier => classifier;
 
+    public override Tensor EmbedLayerByLayer(Tensor x, Action<nn.Module, Tensor> beforeLayer)
+    {
+        foreach (var layer in features.children().Cast<nn.Module<Tensor, Tensor>>())
+        {
+            beforeLayer(layer, x);
+            x = layer.call(x);
+        }
+        return x;
+    }
+
     public override Tensor Embed(Tensor x)
     {
         if (_inputBlock?.TryForward(x) is not { } y) return features.call(x);

@@ -35,10 +35,15 @@ public static class Coordinator
         try
         {
             var files = run.Files(storage);
-            studies.AddRange(scenario.Plan(new PlanContext { Storage = storage, Run = run, Context = ctx, Files = files, Settings = settings }, o, cancellationToken));
-            foreach (var study in studies)
-                if (study.RequeueFailed() is > 0 and var n) log.LogInformation("{Study}: {Count} failed units queued again", study.Name, n);
-            Work(ctx, scenario, o, storage, settings, names, studies, open, cancellationToken);
+            var plan = new PlanContext { Storage = storage, Run = run, Context = ctx, Files = files, Settings = settings };
+            // the plan, then each study a finished stage calls for (the next rung of a successive halving), until none
+            for (var planned = scenario.Plan(plan, o, cancellationToken); planned.Count > 0; planned = scenario.Extend(plan, o, studies, cancellationToken))
+            {
+                studies.AddRange(planned);
+                foreach (var study in planned)
+                    if (study.RequeueFailed() is > 0 and var n) log.LogInformation("{Study}: {Count} failed units queued again", study.Name, n);
+                Work(ctx, scenario, o, storage, settings, names, studies, open, cancellationToken);
+            }
             finished = true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -18,6 +18,13 @@ public interface IUnitScenario : IScenario
     /// <summary>Creates (or re-opens) the run's studies; it may do work the units need first (NAS builds its proxy sets).</summary>
     IReadOnlyList<SearchStudy> Plan(PlanContext plan, RunOptions options, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The studies that follow from the finished ones (<paramref name="studies"/>, every unit complete or failed), e.g.
+    /// the next rung of a successive halving, planned from their stored results; none when the run is done. Their names
+    /// must be among <see cref="StudyNames"/>, so that workers started with the run serve them once they exist.
+    /// </summary>
+    IReadOnlyList<SearchStudy> Extend(PlanContext plan, RunOptions options, IReadOnlyList<SearchStudy> studies, CancellationToken cancellationToken) => [];
+
     /// <summary>What a worker runs the units of one study with.</summary>
     IUnitExecutor Open(UnitEnvironment environment);
 

@@ -40,11 +40,32 @@ public sealed class SpaceOptions
     }
 }
 
-/// <summary>A proxy training set: a memory builder and its budget (images per class).</summary>
-public sealed class ProxyOptions
+/// <summary>How a proxy ranks a candidate.</summary>
+public enum ProxyScore
 {
-    /// <summary>The builder of the proxy set (random, herding, dm, dsa, ...).</summary>
-    [Required] public MethodSpec? Builder { get; set; }
+    /// <summary>Train it on the proxy set and rank by validation accuracy.</summary>
+    Train,
+    /// <summary>NASWOT at initialization on one batch of 128 training images, no training (Mellor et al., ICML 2021).</summary>
+    Naswot,
+}
+
+/// <summary>A proxy: a memory builder and its budget (images per class) trained on, or a training-free score.</summary>
+public sealed class ProxyOptions : IValidatableOptions
+{
+    /// <summary>The builder of the proxy set (random, herding, dm, dsa, ...); not for a training-free score.</summary>
+    public MethodSpec? Builder { get; set; }
+
+    /// <summary>train (on the proxy set) or naswot (a training-free score of the untrained candidate).</summary>
+    public ProxyScore Score { get; set; } = ProxyScore.Train;
+
+    /// <summary>Successive halving on the proxy: {rungs: 3, eta: 3} trains all candidates short, and only the best 1/eta of each rung longer.</summary>
+    public SuccessiveHalving Pruning { get; set; } = new();
+
+    public void Validate(Action<string, string> error)
+    {
+        if (Score == ProxyScore.Train && Builder is null) error("builder", "a trained proxy needs the builder of its proxy set, e.g. builder: {name: dm}");
+        if (Score == ProxyScore.Naswot && Pruning.Rungs > 1) error("pruning", "a training-free score trains nothing to prune");
+    }
 
     /// <summary>Images per class of the proxy set.</summary>
     [Range(1, 100_000)] public int Ipc { get; set; } = 10;
@@ -52,12 +73,37 @@ public sealed class ProxyOptions
     /// <summary>Name of the proxy in the report (default: the builder's label or name).</summary>
     public string? Label { get; set; }
 
-    public string Name => Label ?? Builder?.DisplayName ?? "proxy";
+    public string Name => Label ?? (Score == ProxyScore.Naswot ? "naswot" : Builder?.DisplayName) ?? "proxy";
+}
+
+/// <summary>What a nas run does.</summary>
+public enum NasMode
+{
+    /// <summary>Score proxies: every candidate on every proxy and on the whole set, and the rank correlations between them.</summary>
+    Evaluate,
+    /// <summary>Search: every candidate on the first proxy, its best on the whole set, and the chosen architecture.</summary>
+    Search,
+}
+
+/// <summary>The whole-set phase of a search.</summary>
+public sealed class SearchOptions
+{
+    /// <summary>The proxy's best candidates trained on the whole set (whole_train); the chosen one is the best of them by validation accuracy.</summary>
+    [Range(1, 100_000)] public int Top { get; set; } = 10;
+
+    /// <summary>Candidates drawn at random from the space (seeded) and trained on the whole set beside them: the baseline a search must beat; 0: none.</summary>
+    [Range(0, 100_000)] public int RandomBaseline { get; set; } = 10;
 }
 
 public sealed class NasOptions : StudyRunOptions
 {
+    /// <summary>evaluate (every candidate on every proxy and on the whole set, and how well each proxy ranks) or search (the first proxy picks; its best train on the whole set).</summary>
+    public NasMode Mode { get; set; } = NasMode.Evaluate;
+
     public SpaceOptions Space { get; set; } = new();
+
+    /// <summary>The whole-set phase of mode search.</summary>
+    public SearchOptions Search { get; set; } = new();
 
     /// <summary>Proxy sets to rank the candidates with.</summary>
     public List<ProxyOptions> Proxies { get; set; } = [];
@@ -89,6 +135,7 @@ public sealed class NasOptions : StudyRunOptions
         if (Dataset.ValidationFraction <= 0)
             error("dataset", "nas ranks candidates by validation accuracy: set dataset.validation_fraction (the thesis holds out 0.1)");
         if (Proxies.Count == 0 && !EarlyStopping) error("proxies", "give at least one proxy (or early_stopping: true)");
+        if (Mode == NasMode.Search && Proxies.Count == 0) error("proxies", "a search ranks the space on its first proxy: give one");
         ArchitectureSpec.Validate("build_arch", BuildArch, error);
         try
         {

@@ -16,13 +16,19 @@ public static class NasReport
 {
     /// <param name="Steps">Minibatch steps of one training of a candidate (null in a study stored before they were recorded).</param>
     /// <param name="StoredBytes">Bytes of the set's stored images and labels (null in a study stored before they were recorded).</param>
-    public sealed record StudyResult(string Label, NasStudyKind Kind, SearchStudy Study, int Images, long? Steps, double BuildSeconds, long? StoredBytes);
+    /// <param name="Studies">The study, or a proxy's rungs under successive halving, first to last.</param>
+    public sealed record StudyResult(string Label, NasStudyKind Kind, IReadOnlyList<SearchStudy> Studies, int Images, long? Steps, double BuildSeconds, long? StoredBytes)
+    {
+        /// <summary>The study, or the last rung.</summary>
+        public SearchStudy Study => Studies[^1];
+    }
 
-    private sealed record Candidate(double Value, double? Test, double Seconds);
+    /// <summary>A candidate's result in one study: its value (validation accuracy or score), whole-set test accuracy, and the seconds it took.</summary>
+    internal sealed record Candidate(double Value, double? Test, double Seconds);
 
     public static void Write(RunContext ctx, NasOptions o, IReadOnlyList<StudyResult> studies, Work.RunOutcome outcome)
     {
-        var results = studies.ToDictionary(s => s.Label, s => Completed(s.Study));
+        var results = studies.ToDictionary(s => s.Label, s => Completed(s.Studies));
         var whole = results["whole"];
         int topFraction = o.TopFraction > 0 ? Math.Max(2, (int)Math.Round(o.TopFraction * whole.Count)) : 0;
         var proxies = new JsonArray();
@@ -100,18 +106,29 @@ public static class NasReport
         ctx.Directory.WriteJson("results.json", json);
         ctx.Directory.WriteText("results.md", md + outcome.Markdown());
         ctx.Directory.WriteCsv("trials.csv", ["study", "proxy", "number", "arch", "state", "validation_accuracy", "test_accuracy", "seconds", "attempts", "worker"],
-            studies.SelectMany(s => s.Study.GetTrials().Select(t => (IReadOnlyList<object?>)[
+            studies.SelectMany(s => s.Studies).Select(study => (Study: study, Label: study.UserAttrs["label"].GetString()!)).SelectMany(s => s.Study.GetTrials().Select(t => (IReadOnlyList<object?>)[
                 s.Study.Name, s.Label, t.Number, t.Params.TryGetValue("arch", out var a) ? a.GetString() : "", t.State.ToString().ToLowerInvariant(), t.Value,
                 t.UserAttrs.TryGetValue("test_accuracy", out var ta) ? ta.GetDouble() : null,
                 t.UserAttrs.TryGetValue("seconds", out var sec) ? sec.GetDouble() : null, t.Attempts, t.Worker])));
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
     }
 
-    private static Dictionary<string, Candidate> Completed(SearchStudy study) =>
-        study.GetTrials(TrialState.Complete).Where(t => t.Value is not null && t.Params.ContainsKey("arch")).ToDictionary(
-            t => t.Params["arch"].GetString()!,
-            t => new Candidate(t.Value!.Value, t.UserAttrs.TryGetValue("test_accuracy", out var test) ? test.GetDouble() : null,
-                t.UserAttrs.TryGetValue("seconds", out var s) ? s.GetDouble() : 0));
+    /// <summary>
+    /// The candidates of a study, or of a proxy's rungs: a candidate's value is its value at the last rung it reached plus
+    /// that rung's index (so a survivor outranks every candidate dropped before it), its seconds those of all its rungs.
+    /// </summary>
+    internal static Dictionary<string, Candidate> Completed(IReadOnlyList<SearchStudy> rungs)
+    {
+        var candidates = new Dictionary<string, Candidate>();
+        for (int r = 0; r < rungs.Count; r++)
+            foreach (var t in rungs[r].GetTrials(TrialState.Complete).Where(t => t.Value is not null && t.Params.ContainsKey("arch")))
+            {
+                var arch = t.Params["arch"].GetString()!;
+                double seconds = (t.UserAttrs.TryGetValue("seconds", out var s) ? s.GetDouble() : 0) + (candidates.TryGetValue(arch, out var before) ? before.Seconds : 0);
+                candidates[arch] = new Candidate(t.Value!.Value + (rungs.Count > 1 ? r : 0), t.UserAttrs.TryGetValue("test_accuracy", out var test) ? test.GetDouble() : null, seconds);
+            }
+        return candidates;
+    }
 
     private static bool[] TopMask(double[] proxy, int k)
     {

@@ -14,8 +14,12 @@ using static TorchSharp.torch;
 
 namespace Condensa.Scenarios.ArchitectureSearch;
 
-/// <summary>What a study ranks the candidates by: the whole training set (ground truth), a proxy set, or the early-stopping baseline.</summary>
-public enum NasStudyKind { Whole, Proxy, EarlyStopping }
+/// <summary>
+/// What a study ranks the candidates by: the whole training set (ground truth), a proxy set (one rung of it under
+/// successive halving), the early-stopping baseline, a training-free score, or (mode search) the whole set for the
+/// proxy's best candidates and the baselines.
+/// </summary>
+public enum NasStudyKind { Whole, Proxy, EarlyStopping, TrainingFree, SearchWhole }
 
 /// <summary>
 /// The studies of an architecture search and their objective. Each study holds one work unit per candidate, run exactly
@@ -32,15 +36,22 @@ public static class NasStudies
     /// execution settings; for a proxy also its builder and budget), so a ground-truth study is computed once and reused
     /// by every run that agrees on those, and a changed config never mixes results.
     /// </summary>
-    public static string StudyName(NasOptions o, NasStudyKind kind, ProxyOptions? proxy, string settingsKey)
+    public static string StudyName(NasOptions o, NasStudyKind kind, ProxyOptions? proxy, string settingsKey, int rung = 0)
     {
         var key = new StringBuilder();
         key.Append(ConfigWriter.ToYaml(o.Dataset)).Append(o.Seed).Append(o.Repeats).Append(string.Join(',', o.Space.Candidates(o.Seed))).Append(settingsKey);
-        key.Append(ConfigWriter.ToYaml(kind == NasStudyKind.Whole ? o.WholeTrain : o.ProxyTrain));
+        key.Append(ConfigWriter.ToYaml(kind is NasStudyKind.Whole or NasStudyKind.SearchWhole ? o.WholeTrain : o.ProxyTrain));
         if (kind == NasStudyKind.EarlyStopping) key.Append($"whole set, the steps of proxy_train on {EarlyStoppingIpc(o)} images per class");
         if (proxy is not null) key.Append(ConfigWriter.ToYaml(proxy)).Append(o.BuildArch);
+        if (kind == NasStudyKind.SearchWhole) key.Append(ConfigWriter.ToYaml(o.Search));
         var hash = Fingerprint.Of(key.ToString())[..10];
-        var label = kind switch { NasStudyKind.Whole => "whole", NasStudyKind.EarlyStopping => "early-stopping", _ => "proxy-" + proxy!.Name };
+        var label = kind switch
+        {
+            NasStudyKind.Whole => "whole",
+            NasStudyKind.EarlyStopping => "early-stopping",
+            NasStudyKind.SearchWhole => "search-whole",
+            _ => "proxy-" + proxy!.Name + (proxy.Pruning.Rungs > 1 ? $"-rung{rung}" : ""),
+        };
         return $"nas-{o.Dataset.Name}-{label}-{hash}";
     }
 
@@ -48,7 +59,9 @@ public static class NasStudies
     /// The attributes a worker needs beside the run's: the study's kind and label, the images and minibatch steps of
     /// one training, and a proxy's images and build time.
     /// </summary>
-    public static Dictionary<string, JsonElement> Attrs(NasStudyKind kind, string label, int images, long storedBytes, long steps, LabeledDataset? proxySet, double buildSeconds)
+    /// <param name="rung">The rung of a proxy under successive halving, and its training epochs (null: the proxy's own).</param>
+    public static Dictionary<string, JsonElement> Attrs(NasStudyKind kind, string label, int images, long storedBytes, long steps, LabeledDataset? proxySet, double buildSeconds,
+        (int Rung, int Epochs)? rung = null)
     {
         var attrs = new Dictionary<string, JsonElement>
         {
@@ -60,12 +73,20 @@ public static class NasStudies
             ["build_seconds"] = JsonSerializer.SerializeToElement(buildSeconds),
         };
         if (proxySet is not null) attrs["proxy_set"] = TensorJson.Write(proxySet);
+        if (rung is var (r, epochs))
+        {
+            attrs["rung"] = JsonSerializer.SerializeToElement(r);
+            attrs["epochs"] = JsonSerializer.SerializeToElement(epochs);
+        }
         return attrs;
     }
 
-    /// <summary>One unit per candidate, in the space's order, keyed by the study and the candidate.</summary>
-    public static IReadOnlyList<WorkUnit> Units(NasOptions o, string study) =>
-        o.Space.Candidates(o.Seed).Select(c => c.ToString()).Select(arch =>
+    /// <summary>The rung of a study (0 for a study without successive halving).</summary>
+    public static int RungOf(SearchStudy study) => study.UserAttrs.TryGetValue("rung", out var r) ? r.GetInt32() : 0;
+
+    /// <summary>One unit per candidate of <paramref name="candidates"/> (default: the whole space), in the space's order, keyed by the study and the candidate.</summary>
+    public static IReadOnlyList<WorkUnit> Units(NasOptions o, string study, IReadOnlyCollection<string>? candidates = null) =>
+        o.Space.Candidates(o.Seed).Select(c => c.ToString()).Where(arch => candidates is null || candidates.Contains(arch)).Select(arch =>
             new WorkUnit(Fingerprint.Of($"{study}|{arch}"), UnitParams.Of(arch, (ArchParam, arch)))).ToList();
 
     /// <summary>Images per class of the proxy whose training early stopping matches: the first proxy's (10 without proxies).</summary>
@@ -76,12 +97,24 @@ public static class NasStudies
     /// same number of iterations as a proxy, with the proxy's schedule: <c>proxy_train</c> with the steps and the decay
     /// step it has on the first proxy's images.
     /// </summary>
-    public static TrainOptions Training(NasOptions o, NasStudyKind kind, int numClasses) => kind switch
+    public static TrainOptions Training(NasOptions o, NasStudyKind kind, int numClasses, int? epochs = null) => kind switch
     {
-        NasStudyKind.Whole => o.WholeTrain,
-        NasStudyKind.Proxy => o.ProxyTrain,
+        NasStudyKind.Whole or NasStudyKind.SearchWhole => o.WholeTrain,
+        NasStudyKind.Proxy when epochs is int e => WithEpochs(o.ProxyTrain, e),
+        NasStudyKind.Proxy or NasStudyKind.TrainingFree => o.ProxyTrain,
         _ => o.ProxyTrain.WithStepsOf(EarlyStoppingIpc(o) * Math.Max(numClasses, 1)),
     };
+
+    /// <summary><paramref name="train"/> for <paramref name="epochs"/> epochs, its step decay at half of them.</summary>
+    private static TrainOptions WithEpochs(TrainOptions train, int epochs)
+    {
+        var copy = train.Clone();
+        (copy.Epochs, copy.DecayEpoch) = (epochs, null);
+        return copy;
+    }
+
+    /// <summary>Images a training-free score sees: one batch of the training set, the same for every candidate (NASWOT: 128).</summary>
+    public const int TrainingFreeBatch = 128;
 
     /// <summary>Everything a worker needs to run the trials of one study.</summary>
     public sealed class WorkerContext : IUnitExecutor
@@ -96,10 +129,14 @@ public static class NasStudies
         public required string Label { get; init; }
         public required ILogger Log { get; init; }
 
+        /// <summary>The training-free score's batch (kind TrainingFree), else null.</summary>
+        public Tensor? Batch { get; init; }
+
         public double Run(Trial unit, CancellationToken cancellationToken) => Objective(unit, this, cancellationToken);
 
         public void Dispose()
         {
+            Batch?.Dispose();
             if (!ReferenceEquals(TrainSet, Splits.Train)) TrainSet.Dispose();
             Splits.Dispose();
         }
@@ -113,12 +150,18 @@ public static class NasStudies
         var kind = Enum.Parse<NasStudyKind>(study.UserAttrs["kind"].GetString()!);
         var splits = DatasetCatalog.Load(o.Dataset, Seeds.Derive(o.Seed, "data"));
         var trainSet = kind == NasStudyKind.Proxy ? TensorJson.Read(study.UserAttrs["proxy_set"], splits.Train) : splits.Train;
-        var train = Training(o, kind, splits.Train.NumClasses);
+        var train = Training(o, kind, splits.Train.NumClasses, study.UserAttrs.TryGetValue("epochs", out var e) ? e.GetInt32() : null);
         var onDevice = trainSet.To(env.Settings.Device);
         if (!ReferenceEquals(onDevice, trainSet) && !ReferenceEquals(trainSet, splits.Train)) trainSet.Dispose();
+        Tensor? batch = null;
+        if (kind == NasStudyKind.TrainingFree)
+        {
+            var pick = Shuffling.Permutation(onDevice.Count, new Random(unchecked((int)Seeds.Derive(o.Seed, "training-free batch")))).Take(TrainingFreeBatch).ToArray();
+            batch = onDevice.Images.index_select(0, tensor(pick, device: onDevice.Device));
+        }
         return new WorkerContext
         {
-            Options = o, Kind = kind, Splits = splits, TrainSet = onDevice, Train = train, Device = env.Settings.Device,
+            Options = o, Kind = kind, Splits = splits, TrainSet = onDevice, Train = train, Device = env.Settings.Device, Batch = batch,
             Candidates = o.Space.Candidates(o.Seed).Select(c => c.ToString()).ToArray(), Label = study.UserAttrs["label"].GetString()!, Log = env.Log,
         };
     }
@@ -137,19 +180,30 @@ public static class NasStudies
         var clock = Stopwatch.StartNew();
         var val = new double[o.Repeats];
         var test = new double[o.Repeats];
-        LabeledDataset[] tests = ctx.Kind == NasStudyKind.Whole ? [ctx.Splits.Validation!, ctx.Splits.Test] : [ctx.Splits.Validation!];
+        bool whole = ctx.Kind is NasStudyKind.Whole or NasStudyKind.SearchWhole;
+        LabeledDataset[] tests = whole ? [ctx.Splits.Validation!, ctx.Splits.Test] : [ctx.Splits.Validation!];
         for (int r = 0; r < o.Repeats; r++)
         {
-            var results = MemoryEvaluation.TrainAndTest(ctx.TrainSet, null, spec, ctx.Train, tests, Seeds.Derive(o.Seed, $"nas/{ctx.Kind}/{arch}", r), ctx.Device, cancellationToken);
-            val[r] = results[0].Accuracy;
-            if (ctx.Kind == NasStudyKind.Whole) test[r] = results[1].Accuracy;
+            long seed = Seeds.Derive(o.Seed, $"nas/{(ctx.Kind == NasStudyKind.SearchWhole ? NasStudyKind.Whole : ctx.Kind)}/{arch}", r);
+            if (ctx.Batch is { } batch)
+            {
+                using var model = ModelFactory.Create(spec, ctx.TrainSet.Shape, ctx.TrainSet.NumClasses, seed);
+                model.to(ctx.Device);
+                val[r] = Naswot.Score(model, batch);
+            }
+            else
+            {
+                var results = MemoryEvaluation.TrainAndTest(ctx.TrainSet, null, spec, ctx.Train, tests, seed, ctx.Device, cancellationToken);
+                val[r] = results[0].Accuracy;
+                if (whole) test[r] = results[1].Accuracy;
+            }
             trial.Report(r, val[r]);
         }
         trial.SetUserAttr("val_accuracies", val);
         trial.SetUserAttr("seconds", clock.Elapsed.TotalSeconds);
-        if (ctx.Kind == NasStudyKind.Whole) trial.SetUserAttr("test_accuracy", test.Average());
-        ctx.Log.LogInformation("[{Label}] trial {Number}: {Arch} validation {Accuracy} ({Seconds:0.0} s)",
-            ctx.Label, trial.Number, arch, Reporting.Format.Percent(val.Average()), clock.Elapsed.TotalSeconds);
+        if (whole) trial.SetUserAttr("test_accuracy", test.Average());
+        ctx.Log.LogInformation("[{Label}] trial {Number}: {Arch} {Score} ({Seconds:0.0} s)", ctx.Label, trial.Number, arch,
+            ctx.Batch is null ? "validation " + Reporting.Format.Percent(val.Average()) : $"score {val.Average():0.00}", clock.Elapsed.TotalSeconds);
         return val.Average();
     }
 }

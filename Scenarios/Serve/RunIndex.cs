@@ -209,6 +209,8 @@ internal sealed class RunFolder
                 var top = summary.Where(x => x!["final_accuracy_mean"] is not null).MaxBy(x => x!["final_accuracy_mean"]!.GetValue<double>());
                 return top is null ? "" : $"best final accuracy: {top["strategy"]} + {top["builder"]} {Pct(top["final_accuracy_mean"]!.GetValue<double>())}";
             }
+            if (scenario == "nas" && results["chosen"] is JsonObject chosen)
+                return $"chosen: {chosen["arch"]} ({(chosen["test_accuracy"] is { } t ? Pct(t.GetValue<double>()) : "untested")} whole-set test)";
             if (scenario == "nas" && results["proxies"] is JsonArray { Count: > 0 } proxies)
             {
                 var proxy = proxies.Where(x => x!["spearman_topk"] is not null).MaxBy(x => x!["spearman_topk"]!.GetValue<double>());
