@@ -23,10 +23,10 @@ internal sealed class InputConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-#pragma warning disable IDE1006 // PyTorch's parameter names, so state dicts match nn.Conv2d's
-    public Parameter weight { get; }
-    public Parameter bias { get; }
-#pragma warning restore IDE1006
+#pragma warning disable IDE1006, CA1051 // fields with PyTorch's parameter names: RegisterComponents names parameters after fields, so state dicts match nn.Conv2d's
+    public readonly Parameter weight;
+    public readonly Parameter bias;
+#pragma warning restore IDE1006, CA1051
 
     /// <summary>Zero padding on every side.</summary>
     public long Padding => _padding;

@@ -48,7 +48,7 @@ internal sealed class FeatureStack(ImageShape input)
         var inChannels = Shape.Channels;
         Resize(outChannels, Slide(Shape.Height, kernel, padding, stride), Slide(Shape.Width, kernel, padding, stride), $"conv {kernel}x{kernel}");
         Count(2.0 * inChannels * kernel * kernel * outChannels * Shape.Height * Shape.Width);
-        _layers.Add(_layers.Count == 0 && inChannels <= 3 && stride == 1 && bias
+        _layers.Add(_layers.Count == 0 && inChannels <= 3 && stride == 1 && bias && Runtime.CondensaKernels.Enabled
             ? () => new InputConv2d(inChannels, outChannels, kernel, padding)
             : () => nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding, bias: bias));
     }
@@ -74,7 +74,9 @@ internal sealed class FeatureStack(ImageShape input)
     {
         if (kind == PoolingKind.None) return;
         Resize(Shape.Channels, Slide(Shape.Height, 2, 0, 2), Slide(Shape.Width, 2, 0, 2), $"{ConvNetSpace.Token(kind)} 2x2");
-        _layers.Add(kind == PoolingKind.MaxPool ? () => nn.MaxPool2d(2, 2) : () => new AveragePool2x2());
+        _layers.Add(kind == PoolingKind.MaxPool ? () => nn.MaxPool2d(2, 2)
+            : Runtime.CondensaKernels.Enabled ? () => new AveragePool2x2()
+            : () => nn.AvgPool2d(2, 2));
     }
 
     /// <summary>Average over the whole feature map (C x 1 x 1).</summary>

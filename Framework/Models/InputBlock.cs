@@ -24,10 +24,16 @@ internal sealed class InputBlock
 
     private InputBlock(InputConv2d conv, GroupNorm norm, nn.Module<Tensor, Tensor>[] layers) => (_conv, _norm, _layers) = (conv, norm, layers);
 
-    /// <summary>The block for <paramref name="features"/> if it starts with the four layers and the CPU runs the kernel, else null.</summary>
-    public static InputBlock? Match(Sequential features)
+    /// <summary>The block for <paramref name="features"/> if it starts with the four layers and the fused kernel runs (<see cref="Runtime.CondensaKernels.FusedInputBlock"/>), else null.</summary>
+    public static InputBlock? Match(Sequential features) => Runtime.CondensaKernels.FusedInputBlock ? Of(features) : null;
+
+    /// <summary>
+    /// The block for <paramref name="features"/> if it starts with the four layers, whatever the CPU: without 512-bit
+    /// vectors in hardware .NET computes the kernel's vectors in software, the same values, slower (what tests use).
+    /// </summary>
+    internal static InputBlock? Of(Sequential features)
     {
-        if (!InputBlockKernel.IsSupported || features.Count < Layers) return null;
+        if (features.Count < Layers) return null;
         return features[0] is InputConv2d conv && conv.weight.shape[2] == 3 && conv.weight.shape[3] == 3
             && features[1] is GroupNorm norm && norm.affine && norm.num_groups == conv.weight.shape[0]
             && features[2] is ReLU relu && features[3] is AveragePool2x2 pool

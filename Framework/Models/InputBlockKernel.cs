@@ -30,9 +30,6 @@ namespace Condensa.Models;
 /// </summary>
 internal static unsafe class InputBlockKernel
 {
-    /// <summary>True where the kernel runs at full width: 512-bit vectors in hardware (every CPU with AVX512-BF16 has them).</summary>
-    public static bool IsSupported => Vector512.IsHardwareAccelerated;
-
     /// <summary>
     /// Sizes of one call: N images of Cin channels padded to Hp x Wp, C output channels, and whether the pooled output
     /// and its gradient are bfloat16. The convolution's output, Ho x Wo = (Hp - 2) x (Wp - 2), has even sides, and a

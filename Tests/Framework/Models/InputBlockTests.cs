@@ -23,11 +23,8 @@ public sealed class InputBlockTests
         return nn.Sequential(conv, norm, nn.ReLU(inplace: true), pool ?? new AveragePool2x2());
     }
 
-    private static InputBlock Block(Sequential layers)
-    {
-        if (!InputBlockKernel.IsSupported) Assert.Inconclusive("the fused block needs a CPU with AVX-512");
-        return InputBlock.Match(layers) ?? throw new AssertFailedException("the four layers are a block");
-    }
+    /// <summary>The block of the four layers, on any CPU (without AVX-512 .NET computes its vectors in software).</summary>
+    private static InputBlock Block(Sequential layers) => InputBlock.Of(layers) ?? throw new AssertFailedException("the four layers are a block");
 
     private static Tensor[] Parameters(Sequential layers) => layers.parameters().Select(p => (Tensor)p).ToArray();
 
@@ -150,14 +147,117 @@ public sealed class InputBlockTests
         Assert.IsNull(block.TryForward(randn(2, 1, 30, 30)), "a pooled row that is not a whole number of vectors");
         Assert.IsNull(block.TryForward(randn(2, 1, 27, 28)), "an odd convolution output");
         Assert.IsNull(block.TryForward(randn(2, 1, 28, 28).to(ScalarType.BFloat16)), "images in another format than the parameters");
-        Assert.IsNull(InputBlock.Match(Layers(1, 8, 3, nn.MaxPool2d(2, 2))), "max pooling");
+        Assert.IsNull(InputBlock.Of(Layers(1, 8, 3, nn.MaxPool2d(2, 2))), "max pooling");
         var batchNorm = nn.Sequential(new InputConv2d(1, 8, 3, 1), nn.BatchNorm2d(8), nn.ReLU(), new AveragePool2x2());
-        Assert.IsNull(InputBlock.Match(batchNorm), "batch norm");
+        Assert.IsNull(InputBlock.Of(batchNorm), "batch norm");
 
         // and a model that matches uses it: the same embedding as its layers one by one
         var model = ModelFactory.Create(ArchitectureSpec.Parse("convnet-w32-d2-instancenorm-relu-avgpool"), new Condensa.Data.ImageShape(1, 28, 28), 10, seed: 3);
-        Assert.IsTrue(((SequentialClassifier)model).HasInputBlock);
+        Assert.AreEqual(Condensa.Runtime.CondensaKernels.FusedInputBlock, ((SequentialClassifier)model).HasInputBlock, "the block runs where the CPU has AVX-512");
         var images = randn(3, 1, 28, 28);
         Assert.IsTrue(model.Embed(images).allclose(model.Embed(images.requires_grad_(true)), rtol: 1e-4, atol: 1e-5));
+    }
+
+    /// <summary>
+    /// The shapes training runs at: batch 256 of 1x28x28 images into 64 and 128 channels, on 1 and 2 threads; the value and
+    /// the parameters' gradients against the layers in float64.
+    /// </summary>
+    [TestMethod]
+    [DataRow(64, 1)]
+    [DataRow(64, 2)]
+    [DataRow(128, 1)]
+    [DataRow(128, 2)]
+    public void AtTrainingShapesTheBlockIsTheLayers(int channels, int threads)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(16 + channels + threads);
+        var layers = Layers(1, channels, 3);
+        var block = Block(layers);
+        var x = randn(256, 1, 28, 28);
+        var before = get_num_threads();
+        set_num_threads(threads);
+        try
+        {
+            var y = block.TryForward(x) ?? throw new AssertFailedException("the block takes a training batch");
+            var gy = randn_like(y);
+            var (expected, expectedGrads) = Reference(layers, x, gy);
+            Assert.IsTrue(Within(y, expected, 1e-5, 1e-6), "the value");
+            var grads = autograd.grad([y], Parameters(layers), [gy]);
+            // a gradient summed over 256 x 784 pixels carries float32 rounding: the block's error may not exceed twice
+            // the error of libtorch's layers one by one in float32 (plus a millionth of the gradient's scale)
+            var layerGrads = autograd.grad([layers.call(x)], Parameters(layers), [gy]);
+            foreach (var i in new[] { 0, 2, 3 })
+            {
+                double Error(Tensor g) => (g.to(ScalarType.Float64) - expectedGrads[i]).abs().max().item<double>();
+                Assert.IsLessThanOrEqualTo(2 * Error(layerGrads[i]) + 1e-6 * Scale(expectedGrads[i]), Error(grads[i]), $"gradient {i}'s error against the layers' own");
+            }
+        }
+        finally { set_num_threads(before); }
+    }
+
+    /// <summary>
+    /// <c>CONDENSA_KERNELS=plain</c>: a ConvNet of libtorch's own layers (no fused block, no input convolution, no custom
+    /// pooling) under its own settings key; from the same parameters, 30 SGD steps with it and with Condensa's kernels end
+    /// at the same loss and weights within float32 rounding.
+    /// </summary>
+    [TestMethod]
+    public void PlainLayersTrainLikeTheKernels()
+    {
+        using var scope = NewDisposeScope();
+        var spec = ArchitectureSpec.Parse("convnet-w32-d3-instancenorm-relu-avgpool");
+        var shape = new Condensa.Data.ImageShape(1, 28, 28);
+        var kernelsKey = Condensa.Runtime.ExecutionSettings.KeyOf("cpu", 2);
+        Condensa.Runtime.CondensaKernels.Enabled = false;
+        ClassifierModel plain;
+        string plainKey;
+        try
+        {
+            plain = ModelFactory.Create(spec, shape, 10, seed: 5);
+            plainKey = Condensa.Runtime.ExecutionSettings.KeyOf("cpu", 2);
+        }
+        finally { Condensa.Runtime.CondensaKernels.Enabled = true; }
+        var fused = ModelFactory.Create(spec, shape, 10, seed: 6);
+        Assert.AreEqual(string.Join(",", plain.state_dict().Keys), string.Join(",", fused.state_dict().Keys), "the same parameter names");
+        fused.load_state_dict(plain.state_dict());
+        Assert.IsFalse(plain.modules().Any(m => m is InputConv2d or AveragePool2x2), "libtorch's layers only");
+        Assert.IsFalse(((SequentialClassifier)plain).HasInputBlock);
+        Assert.AreNotEqual(kernelsKey, plainKey, "results of the two paths never share a key");
+        StringAssert.Contains(plainKey, "+plain");
+
+        var initial = plain.parameters().Select(p => p.detach().clone()).ToArray();
+        manual_seed(17);
+        var x = randn([30, 64, 1, 28, 28]);
+        var labels = randint(10, [30, 64]);
+        (double Loss, Tensor[] Weights) Train(ClassifierModel model)
+        {
+            var optimizer = optim.SGD(model.parameters(), 0.01, momentum: 0.9);
+            double loss = 0;
+            for (int step = 0; step < 30; step++)
+            {
+                using var stepScope = NewDisposeScope();
+                optimizer.zero_grad();
+                var l = nn.functional.cross_entropy(model.call(x[step]), labels[step]);
+                l.backward();
+                optimizer.step();
+                loss = l.item<float>();
+            }
+            return (loss, model.parameters().Select(p => p.detach().clone()).ToArray());
+        }
+        var (plainLoss, plainWeights) = Train(plain);
+        var (fusedLoss, fusedWeights) = Train(fused);
+        Assert.AreEqual(plainLoss, fusedLoss, 1e-3 * Math.Abs(plainLoss), "the last step's loss");
+        // float32 rounding differs between the paths and grows over the steps: each parameter may differ by at most 5 %
+        // of how far it moved (a wrong gradient differs by about all of it); the convolutions' biases are left out, their
+        // gradient is 0 in exact arithmetic (instance norm removes any constant) and rounding noise on both paths
+        var convBiases = plain.named_modules().Where(m => m.module is Conv2d).Select(m => $"{m.name}.bias").ToHashSet();
+        var names = plain.named_parameters().Select(p => p.name).ToArray();
+        Assert.AreEqual(3, convBiases.Count(names.Contains), "three convolutions");
+        for (var i = 0; i < plainWeights.Length; i++)
+        {
+            if (convBiases.Contains(names[i])) continue;
+            double moved = (plainWeights[i] - initial[i]).abs().max().item<float>(), apart = (fusedWeights[i] - plainWeights[i]).abs().max().item<float>();
+            Assert.IsGreaterThan(0.0, moved, $"parameter {i} trained");
+            Assert.IsLessThanOrEqualTo(0.05 * moved, apart, $"parameter {i} after 30 steps: {apart} apart, moved {moved}");
+        }
     }
 }

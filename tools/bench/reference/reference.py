@@ -7,6 +7,7 @@ structure (Zhao et al. 2021, Zhao and Bilen 2021 and 2023) so that the two sides
     reference.py dc|dsa [--ipc 10] [--iterations N]                       seconds per outer iteration
     reference.py evaluate [--images-per-class 10] [--epochs 300]          one evaluation: train a fresh ConvNet, test it
     reference.py deepfool [--images N] [--candidate-classes 2]            DeepFool scores of N training images
+    reference.py version                                                  the PyTorch build: version, oneDNN, BLAS
 
 Every command prints what it does and ends with one line of key=value pairs (the numbers the bench compares).
 --precision bfloat16 runs the timed computation under torch.cpu.amp.autocast(dtype=torch.bfloat16), PyTorch's own
@@ -16,6 +17,7 @@ import argparse
 import contextlib
 import gzip
 import math
+import re
 import statistics
 import time
 
@@ -379,9 +381,22 @@ def deepfool(args):
     print(f"deepfool={seconds:.2f} images={len(images)}")
 
 
+def version():
+    """The reference's build, as every bench prints it: PyTorch, oneDNN, BLAS, the CPU kernels it dispatches to, NNPACK."""
+    config = torch.__config__.show()
+
+    def find(pattern):
+        match = re.search(pattern, config)
+        return match.group(1) if match else "?"
+
+    nnpack = "on" if "USE_NNPACK=ON" in config else "off (not built)"
+    onednn, blas, kernels = find(r"MKL-DNN v([0-9.]+)"), find(r"BLAS_INFO=(\w+)"), find(r"CPU capability usage: (\w+)")
+    print(f"PyTorch {torch.__version__}, oneDNN {onednn}, BLAS {blas}, CPU kernels {kernels}, NNPACK {nnpack}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["throughput", "dm", "dc", "dsa", "evaluate", "deepfool"])
+    parser.add_argument("command", choices=["throughput", "dm", "dc", "dsa", "evaluate", "deepfool", "version"])
     parser.add_argument("--precision", choices=["float32", "bfloat16"], default="float32")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=None)
@@ -393,7 +408,9 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    if args.command == "throughput":
+    if args.command == "version":
+        version()
+    elif args.command == "throughput":
         args.epochs = args.epochs or 2
         throughput(args)
     elif args.command == "dm":
