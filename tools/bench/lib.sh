@@ -2,8 +2,9 @@
 # (tools/bench/reference/reference.py on Debian's python3-torch) in one invocation, interleaved, round by round:
 # Condensa in bfloat16, Condensa in float32, Condensa on plain libtorch layers (CONDENSA_KERNELS=plain), the reference
 # in float32 and under bfloat16 autocast; at least 3 rounds, medians with their spread. Both sides get the same
-# threads and the same environment: the allocator settings of tools/setup.sh (glibc's default allocator unmaps every
-# large tensor it frees, which slowed the reference about 4x on 2026-12-04) and, by default, libgomp's own spinning
+# threads and the same environment: the allocator settings of tools/setup.sh (with glibc's default allocator, which
+# unmaps every large tensor it frees, the reference trained at 87 img/s against 690 on 2026-12-04) and, by default,
+# libgomp's own spinning
 # (no GOMP_SPINCOUNT); BENCH_ENVIRONMENT=tuned gives both sides the launcher's GOMP_SPINCOUNT too.
 bench_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$bench_root/tools/setup.sh"
