@@ -28,10 +28,11 @@ public static class CondensaKernels
     public static bool FusedInputBlock => Enabled && Vector512.IsHardwareAccelerated;
 
     /// <summary>
-    /// The kernels' part of the execution settings' identity: which code computes the floats (<c>+avx512</c> where the
-    /// fused block runs, <c>+plain</c> for libtorch's layers, nothing for the kernels without the fused block).
+    /// The kernels' part of the execution settings' identity on a device of type <paramref name="deviceType"/>: which
+    /// code computes the floats (<c>+plain</c> for libtorch's layers, <c>+avx512</c> where the fused block runs, which
+    /// is on CPUs only, nothing otherwise).
     /// </summary>
-    public static string Key => !Enabled ? "+plain" : FusedInputBlock ? "+avx512" : "";
+    public static string Key(string deviceType) => !Enabled ? "+plain" : deviceType == "cpu" && FusedInputBlock ? "+avx512" : "";
 
     /// <summary>The value of <c>CONDENSA_KERNELS</c>: unset, empty or <c>condensa</c> for the kernels, <c>plain</c> for libtorch's layers.</summary>
     internal static bool Parse(string? value) => value?.Trim().ToLowerInvariant() switch

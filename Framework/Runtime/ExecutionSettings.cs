@@ -15,9 +15,7 @@ public sealed record ExecutionSettings(torch.Device Device, int Threads)
 
     /// <summary>The identity text of a device type and a thread count.</summary>
     public static string KeyOf(string deviceType, int threads) =>
-        deviceType == "cpu"
-            ? $"cpu{(CpuFeatures.HasNativeBFloat16 ? "+bf16" : "")}{CondensaKernels.Key} threads {threads}"
-            : $"{deviceType}{(CondensaKernels.Enabled ? "" : "+plain")} threads {threads}";
+        $"{deviceType}{(deviceType == "cpu" && CpuFeatures.HasNativeBFloat16 ? "+bf16" : "")}{CondensaKernels.Key(deviceType)} threads {threads}";
 
     /// <summary>Threads per worker: the configured count, or the cores shared equally by <paramref name="workers"/> local workers (at least 1).</summary>
     public static int ThreadsPerWorker(int configured, int workers) => configured > 0 ? configured : Math.Max(1, Environment.ProcessorCount / Math.Max(1, workers));
