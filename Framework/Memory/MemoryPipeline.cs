@@ -40,7 +40,9 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, IMemoryFiles 
                 return new OwnedMemory(stored.Memory, source, identity, stored.Metadata.Seconds, built: false);
             }
             log.LogInformation("memory {Slot}: building {Builder} ({Budget})", slot, spec.Builder.DisplayName, spec.Budget);
-            var (set, seconds) = Build(spec, source, Path.Combine(files.Root, "checkpoints", slot), cancellationToken);
+            var checkpoints = Path.Combine(files.Root, "checkpoints", slot);
+            if (spec.ContinuesFrom is { } earlier) Continue(Path.Combine(files.Root, "checkpoints", earlier), checkpoints);
+            var (set, seconds) = Build(spec, source, checkpoints, cancellationToken);
             try
             {
                 MemoryStore.Save(path, set, source, new MemoryInfo(spec.Builder.Name, spec.Builder.Options, spec.Seed, Seconds: seconds, Identity: identity));
@@ -52,6 +54,24 @@ public sealed class MemoryPipeline(MemoryBuilderRegistry builders, IMemoryFiles 
                 throw;
             }
             return new OwnedMemory(set, source, identity, seconds, built: true);
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="checkpoints"/> from the checkpoints of a shorter run in <paramref name="earlier"/> when it
+    /// holds none of its own (a fresh build, not a resumed one); without them (e.g. built on another machine) the build
+    /// starts from the beginning and gives the same memory. Copied through a temporary name, so a kill leaves no half file.
+    /// </summary>
+    private static void Continue(string earlier, string checkpoints)
+    {
+        static bool Whole(string file) => !file.EndsWith(".tmp", StringComparison.Ordinal);
+        if (!Directory.Exists(earlier) || (Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints).Any(Whole))) return;
+        Directory.CreateDirectory(checkpoints);
+        foreach (var file in Directory.EnumerateFiles(earlier).Where(Whole))
+        {
+            var target = Path.Combine(checkpoints, Path.GetFileName(file));
+            File.Copy(file, target + ".tmp", overwrite: true);
+            File.Move(target + ".tmp", target, overwrite: true);
         }
     }
 

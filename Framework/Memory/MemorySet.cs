@@ -43,6 +43,9 @@ public abstract record MemorySet : IDisposable
     /// </summary>
     public double SecondsBeforeResume { get; init; }
 
+    /// <summary>Iterations of a synthesis done before the build that returned it resumed from a checkpoint (0 for a build from scratch).</summary>
+    public int IterationsBeforeResume { get; init; }
+
     /// <summary>The memory as a labeled dataset in the source's class space and normalization, decoded: what a model trains on.</summary>
     public abstract LabeledDataset Materialize(LabeledDataset source);
 

@@ -33,6 +33,14 @@ public sealed record MemorySpec
     public string? Slot { get; init; }
 
     /// <summary>
+    /// The slot of a shorter run of the same synthesis (options equal but for <c>iterations</c>) whose checkpoint this
+    /// build continues when its own slot holds none, e.g. a sweep's 100-iteration memory for its 300-iteration one; null:
+    /// none. It leaves the memory unchanged (a resumed synthesis gives an uninterrupted one's images), so it is not part
+    /// of the identity.
+    /// </summary>
+    public string? ContinuesFrom { get; init; }
+
+    /// <summary>
     /// A hash of everything the memory depends on: builder, options, source, budget, classes, architecture, seed and
     /// the execution settings. A kept memory is reused only under the same identity.
     /// </summary>

@@ -78,7 +78,7 @@ public abstract class Synthesizer : IMemoryBuilder
         var images = _options.PixelBits == 8 ? context.Source.Normalization.ToEightBit(set.Images) : set.Images.clone();
         var memory = new SyntheticMemory(images.DetachFromDisposeScope(), set.Labels.clone().DetachFromDisposeScope())
         {
-            SecondsBeforeResume = saved?.Seconds ?? 0, Factor = context.Factor, PixelBits = _options.PixelBits,
+            SecondsBeforeResume = saved?.Seconds ?? 0, IterationsBeforeResume = start, Factor = context.Factor, PixelBits = _options.PixelBits,
         };
         return new CondensationResult(memory, total, start, losses, times, seconds);
     }

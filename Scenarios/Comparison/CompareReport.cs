@@ -12,7 +12,8 @@ namespace Condensa.Scenarios.Comparison;
 
 /// <summary>
 /// compare's report from its stored units: results.json, results.csv, results.md (the accuracy table with each memory's
-/// stored bytes, failed cells named, the gain over random) and the accuracy-vs-budget plots.
+/// stored bytes, failed cells named, the gain over random, any iteration sweep) and the accuracy-vs-budget and
+/// accuracy-vs-iterations plots.
 /// </summary>
 internal static class CompareReport
 {
@@ -21,7 +22,7 @@ internal static class CompareReport
     /// trained. <see cref="Failed"/> models (or their memory's build) failed; such a cell shows <see cref="Failure"/>, not a number.
     /// </summary>
     private sealed record Row(string Method, string Budget, int? Ipc, double? Fraction, string Arch, string Protocol, double Mean, double Std, int Models, double BuildSeconds, int Images,
-        TrainOptions Eval, int Failed, string? Failure, int TrainingImages, double StoredBytes)
+        TrainOptions Eval, int Failed, string? Failure, int TrainingImages, double StoredBytes, int? Iterations, string? Sweep)
     {
         public bool HasNumber => Failed == 0;
 
@@ -33,6 +34,7 @@ internal static class CompareReport
     {
         string Key(FrozenTrial t, string kind) => t.Params["kind"].GetString() == kind ? $"{UnitParams.Text(t.Params, "builder")}|{UnitParams.Text(t.Params, "budget")}" : "";
         var rows = new List<Row>();
+        var sweeps = new IterationSweeps(o.Builders);
         foreach (var spec in o.Builders)
         foreach (var (label, budget) in o.Budgets)
         {
@@ -53,7 +55,7 @@ internal static class CompareReport
                     built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => t.UserAttrs["images"].GetInt32())), o.EvalOf(spec, protocol),
                     failed.Count, failed.Count == 0 ? null : failed.Any(TrainingDivergedException.Is) ? "diverged" : "failed",
                     built.Count == 0 ? 0 : (int)Math.Round(built.Average(t => Attr(t, "training_images", "images"))),
-                    built.Count == 0 ? double.NaN : built.Average(t => Attr(t, "stored_bytes", null))));
+                    built.Count == 0 ? double.NaN : built.Average(t => Attr(t, "stored_bytes", null)), IterationSweeps.Iterations(spec), sweeps.SweepOf(spec)));
             }
         }
         WriteTables(ctx, o, rows, outcome);
@@ -102,6 +104,8 @@ internal static class CompareReport
                 ["memory_images"] = r.Images,
                 ["training_images"] = r.TrainingImages,
                 ["stored_bytes"] = double.IsNaN(r.StoredBytes) ? null : Math.Round(r.StoredBytes),
+                ["iterations"] = r.Iterations,
+                ["sweep"] = r.Sweep,
                 ["eval_epochs"] = r.Eval.Epochs,
                 ["eval_augmentation"] = r.Eval.Augmentation,
             }).ToArray()),
@@ -109,9 +113,9 @@ internal static class CompareReport
         outcome.WriteTo(json);
         ctx.Directory.WriteJson("results.json", json);
         ctx.Directory.WriteCsv("results.csv", ["method", "ipc", "fraction", "arch", "protocol", "build_arch", "accuracy_mean", "accuracy_std", "models", "failed_models", "build_seconds", "memory_images",
-                "training_images", "stored_bytes"],
+                "training_images", "stored_bytes", "iterations", "sweep"],
             rows.Select(r => (IReadOnlyList<object?>)[r.Method, r.Ipc, r.Fraction, r.Arch, r.Protocol, buildArch.ToString(), r.HasNumber ? r.Mean : null, r.HasNumber ? r.Std : null, r.Models, r.Failed,
-                r.BuildSeconds, r.Images, r.TrainingImages, r.StoredBytes]));
+                r.BuildSeconds, r.Images, r.TrainingImages, r.StoredBytes, r.Iterations, r.Sweep]));
 
         // Markdown: one row per method, one column per (budget, arch, protocol); mean ± std in percent, best per column in bold.
         var columns = rows.Select(r => (r.Budget, r.Arch, r.Protocol)).Distinct().ToList();
@@ -154,6 +158,20 @@ internal static class CompareReport
             foreach (var m in methods.Where(m => m != random.DisplayName))
                 md.AppendLine($"| {m} | " + string.Join(" | ", columns.Select(c => GainOver(rows, random.DisplayName, m, c) is double g ? $"{100 * g:+0.00;-0.00;0.00}" : "")) + " |");
         }
+        var swept = rows.Where(r => r.Sweep is not null && r.Protocol == o.EvalProtocols[0]).ToList();
+        if (swept.Count > 0)
+        {
+            // one row per (sweep, budget, arch), one column per iteration count: accuracy and build time
+            var counts = swept.Select(r => r.Iterations!.Value).Distinct().Order().ToList();
+            md.AppendLine();
+            md.AppendLine($"Accuracy against synthesis iterations ({o.EvalProtocols[0]} protocol; build time in seconds, a longer row continuing the shorter one's synthesis):");
+            md.AppendLine();
+            md.AppendLine("| sweep | " + string.Join(" | ", counts.Select(c => $"{c} it.")) + " |");
+            md.AppendLine("|---|" + string.Concat(counts.Select(_ => "---|")));
+            foreach (var g in swept.GroupBy(r => (r.Sweep, r.Budget, r.Arch)))
+                md.AppendLine($"| {g.Key.Sweep}, {g.Key.Budget}{(manyArchs ? $" ({g.Key.Arch})" : "")} | " + string.Join(" | ", counts.Select(c =>
+                    g.FirstOrDefault(r => r.Iterations == c) is { } r ? r.HasNumber ? $"{Format.MeanStd(r.Mean, r.Std)} ({r.BuildSeconds:0} s)" : r.Cell : "")) + " |");
+        }
         md.Append(outcome.Markdown());
         ctx.Directory.WriteText("results.md", md.ToString());
         if (rows.Count > 0) AnsiConsole.Write(table);
@@ -168,6 +186,14 @@ internal static class CompareReport
             if (series.Count > 0)
                 Plots.SavePng(Plots.Line($"{o.Dataset.Name}: test accuracy vs images per class ({arch})", "images per class", "test accuracy (%)", series),
                     ctx.Directory.PathOf(manyArchs ? $"accuracy_vs_ipc-{RunDirectory.Slug(arch)}.png" : "accuracy_vs_ipc.png"));
+            var sweepSeries = swept.Where(r => r.Arch == arch && r.HasNumber).GroupBy(r => $"{r.Sweep}, {r.Budget}").Select(g =>
+            {
+                var pts = g.OrderBy(r => r.Iterations).ToList();
+                return new Series(g.Key, pts.Select(p => (double)p.Iterations!.Value).ToArray(), pts.Select(p => 100 * p.Mean).ToArray(), pts.Select(p => 100 * p.Std).ToArray());
+            }).ToList();
+            if (sweepSeries.Count > 0)
+                Plots.SavePng(Plots.Line($"{o.Dataset.Name}: test accuracy vs synthesis iterations ({arch})", "iterations", "test accuracy (%)", sweepSeries),
+                    ctx.Directory.PathOf(manyArchs ? $"accuracy_vs_iterations-{RunDirectory.Slug(arch)}.png" : "accuracy_vs_iterations.png"));
         }
     }
 }

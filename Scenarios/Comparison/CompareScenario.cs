@@ -38,7 +38,8 @@ public sealed class CompareScenario : ISingleStudyScenario
     /// evaluation's cost grows with its memory, and the longest units first leave the workers the shortest ones to
     /// finish together). Builds that train the same
     /// selection model (same settings, same memory seed) wait for the first of them, which records it for all (in the
-    /// run folder), so that no two workers train it at once. Keys hold what a unit's result depends on: a build its
+    /// run folder), so that no two workers train it at once; a build of an iteration sweep waits for the shorter build it
+    /// continues (<see cref="IterationSweeps"/>). Keys hold what a unit's result depends on: a build its
     /// memory's slot and identity, an evaluation also the architecture, the evaluation settings and the model's index.
     /// </summary>
     public IReadOnlyList<WorkUnit> Units(RunOptions options, RunInfo run)
@@ -47,22 +48,24 @@ public sealed class CompareScenario : ISingleStudyScenario
         var units = new List<WorkUnit>();
         var builds = new List<(int Number, MemorySpec Memory, string Identity, string Builder, string Budget, int Seed)>();
         var recorders = new Dictionary<string, int>();
+        var sweeps = new IterationSweeps(o.Builders);
         foreach (var spec in o.Builders)
         foreach (var (label, budget) in o.Budgets)
         for (int s = 0; s < o.Seeds; s++)
         {
-            var memory = Memory(o, spec, label, budget, s);
+            var memory = Memory(o, sweeps, spec, label, budget, s);
             var identity = memory.Identity(run.SettingsKey);
-            int? recorder = null;
+            int? after = null;
             if (spec.Options is Methods.Selection.Dynamics.SelectionModelOptions selection)
             {
                 var model = $"{selection.SelectionModel(memory.Architecture)}|seed {s}";
-                if (recorders.TryGetValue(model, out var first)) recorder = first;
+                if (recorders.TryGetValue(model, out var first)) after = first;
                 else recorders[model] = units.Count;
             }
+            if (sweeps.Previous(spec) is { } previous) after = builds.Single(b => b.Builder == previous.DisplayName && b.Budget == label && b.Seed == s).Number;
             builds.Add((units.Count, memory, identity, spec.DisplayName, label, s));
             units.Add(new WorkUnit(run.UnitKey($"{Build}|{memory.Slot}|{identity}"),
-                UnitParams.Of($"build {spec.DisplayName} {label} seed {s}", ("kind", Build), ("builder", spec.DisplayName), ("budget", label), ("seed", s)), After: recorder));
+                UnitParams.Of($"build {spec.DisplayName} {label} seed {s}", ("kind", Build), ("builder", spec.DisplayName), ("budget", label), ("seed", s)), After: after));
         }
         // fraction budgets (usually the larger memories) before ipc ones, each largest first
         foreach (var b in builds.OrderByDescending(b => b.Memory.Budget.Fraction is not null).ThenByDescending(b => b.Memory.Budget.Fraction ?? b.Memory.Budget.Ipc).ThenBy(b => b.Number))
@@ -75,12 +78,18 @@ public sealed class CompareScenario : ISingleStudyScenario
         return units;
     }
 
-    /// <summary>The memory of (builder, budget, memory index s): built from the run's training set with seed <c>Derive(seed, "build", s)</c>.</summary>
-    private static MemorySpec Memory(CompareOptions o, MethodSpec builder, string budgetLabel, Budget budget, int s) => new()
+    /// <summary>
+    /// The memory of (builder, budget, memory index s): built from the run's training set with seed <c>Derive(seed, "build", s)</c>,
+    /// continuing the synthesis of the previous row of its iteration sweep, if any.
+    /// </summary>
+    private static MemorySpec Memory(CompareOptions o, IterationSweeps sweeps, MethodSpec builder, string budgetLabel, Budget budget, int s) => new()
     {
         Builder = builder, SourceKey = $"{DataKey(o)}|train", Budget = budget, Architecture = ArchitectureSpec.Parse(o.BuildArch),
-        Seed = Condensa.Seeds.Derive(o.Seed, "build", s), Slot = $"{RunDirectory.Slug(builder.DisplayName)}/{RunDirectory.Slug(budgetLabel)}/seed{s}",
+        Seed = Condensa.Seeds.Derive(o.Seed, "build", s), Slot = Slot(builder, budgetLabel, s),
+        ContinuesFrom = sweeps.Previous(builder) is { } previous ? Slot(previous, budgetLabel, s) : null,
     };
+
+    private static string Slot(MethodSpec builder, string budgetLabel, int s) => $"{RunDirectory.Slug(builder.DisplayName)}/{RunDirectory.Slug(budgetLabel)}/seed{s}";
 
     /// <summary>What the dataset is: its resolved settings and the seed of its splits.</summary>
     private static string DataKey(RunOptions o) => $"{ConfigWriter.ToYaml(o.Dataset)}|data seed {Condensa.Seeds.Derive(o.Seed, "data")}";
@@ -109,6 +118,7 @@ public sealed class CompareScenario : ISingleStudyScenario
         private readonly DatasetSplits _splits;
         private readonly LabeledDataset _train, _test;
         private readonly MemoryPipeline _pipeline;
+        private readonly IterationSweeps _sweeps;
 
         public Executor(UnitEnvironment env)
         {
@@ -119,6 +129,7 @@ public sealed class CompareScenario : ISingleStudyScenario
             _train = _splits.Train.To(env.Settings.Device);
             _test = _splits.Test.To(env.Settings.Device);
             _pipeline = env.Pipeline();
+            _sweeps = new IterationSweeps(_o.Builders);
         }
 
         public double Run(Trial unit, CancellationToken cancellationToken)
@@ -127,7 +138,7 @@ public sealed class CompareScenario : ISingleStudyScenario
             var (label, budget) = _o.Budgets.Single(b => b.Label == unit.Text("budget"));
             int s = unit.Int("seed");
             var clock = Stopwatch.StartNew();
-            using var memory = _pipeline.Obtain(Memory(_o, builder, label, budget, s), _train, cancellationToken);
+            using var memory = _pipeline.Obtain(Memory(_o, _sweeps, builder, label, budget, s), _train, cancellationToken);
             unit.SetUserAttr("memory", memory.Identity);
             unit.SetUserAttr("built", memory.Built);
             if (unit.Text("kind") == Build)
@@ -136,12 +147,13 @@ public sealed class CompareScenario : ISingleStudyScenario
                 unit.SetUserAttr("images", memory.Count);
                 unit.SetUserAttr("training_images", memory.TrainingImages);
                 unit.SetUserAttr("stored_bytes", memory.StoredBytes);
+                if (memory.Built && memory.Set.IterationsBeforeResume > 0) unit.SetUserAttr("resumed_at_iteration", memory.Set.IterationsBeforeResume);
                 return memory.BuildSeconds;
             }
             var arch = unit.Text("arch");
             var protocol = ProtocolOf(unit.Params);
             int model = unit.Int("model");
-            var slug = $"{RunDirectory.Slug(builder.DisplayName)}/{RunDirectory.Slug(label)}/seed{s}";
+            var slug = Slot(builder, label, s);
             long seed = Condensa.Seeds.Derive(Condensa.Seeds.Derive(_o.Seed, $"eval/{slug}/{arch}{(protocol == Training.EvalProtocol.Thesis ? "" : "/" + protocol)}"), "model", model);
             using var data = memory.Materialize();
             var accuracy = MemoryEvaluation.TrainAndTest(data, memory.Weights, ArchitectureSpec.Parse(arch), _o.EvalOf(builder, protocol), [_test], seed,

@@ -87,9 +87,12 @@ internal static class RunCharts
     {
         if (run.Results?["rows"] is not JsonArray { Count: > 0 } rows) return "";
         var html = new StringBuilder();
+        // the charts show the first protocol's cells that have a number (a failed cell has none)
+        string Protocol(JsonNode? r) => r!["protocol"]?.ToString() ?? "";
+        var charted = rows.Where(r => r!["accuracy_mean"] is not null && Protocol(r) == Protocol(rows[0])).ToList();
         foreach (var arch in rows.Select(r => r!["arch"]?.ToString() ?? "").Distinct())
         {
-            var ofArch = rows.Where(r => (r!["arch"]?.ToString() ?? "") == arch && r["ipc"] is not null).ToList();
+            var ofArch = charted.Where(r => (r!["arch"]?.ToString() ?? "") == arch && r["ipc"] is not null).ToList();
             var series = ofArch.GroupBy(r => r!["method"]!.ToString()).Select(g =>
             {
                 var pts = g.OrderBy(r => r!["ipc"]!.GetValue<int>()).ToList();
@@ -99,11 +102,21 @@ internal static class RunCharts
             if (series.Count > 0)
                 html.Append($"<h2>Accuracy vs images per class ({E(arch)})</h2>")
                     .Append(Chart(Plots.Line("test accuracy vs images per class", "images per class", "test accuracy (%)", series), series, "ipc"));
+            var sweeps = charted.Where(r => (r!["arch"]?.ToString() ?? "") == arch && r["sweep"] is not null && r["iterations"] is not null)
+                .GroupBy(r => $"{r!["sweep"]}, {(r["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {r["fraction"]}")}").Select(g =>
+                {
+                    var pts = g.OrderBy(r => r!["iterations"]!.GetValue<int>()).ToList();
+                    return new Series(g.Key, pts.Select(p => (double)p!["iterations"]!.GetValue<int>()).ToArray(),
+                        pts.Select(p => 100 * p!["accuracy_mean"]!.GetValue<double>()).ToArray(), pts.Select(p => 100 * p!["accuracy_std"]!.GetValue<double>()).ToArray());
+                }).ToList();
+            if (sweeps.Count > 0)
+                html.Append($"<h2>Accuracy vs synthesis iterations ({E(arch)})</h2>")
+                    .Append(Chart(Plots.Line("test accuracy vs synthesis iterations", "iterations", "test accuracy (%)", sweeps), sweeps, "iterations"));
         }
         html.Append("<h2>Memory builds</h2><table><tr><th>builder</th><th>budget</th><th>images</th><th>build seconds</th><th>accuracy</th></tr>");
         foreach (var r in rows)
             html.Append($"<tr><td>{E(r!["method"]?.ToString())}</td><td>{E(r["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {r["fraction"]}")}</td><td>{E(r["memory_images"]?.ToString())}</td>" +
-                        $"<td>{E(r["build_seconds"]?.ToString())}</td><td>{100 * r["accuracy_mean"]!.GetValue<double>():0.00} ± {100 * r["accuracy_std"]!.GetValue<double>():0.00}</td></tr>");
+                        $"<td>{E(r["build_seconds"]?.ToString())}</td><td>{(r["accuracy_mean"] is { } mean ? $"{100 * mean.GetValue<double>():0.00} ± {100 * r["accuracy_std"]!.GetValue<double>():0.00}" : E(r["failure"]?.ToString()))}</td></tr>");
         return html.Append("</table>").ToString();
     }
 

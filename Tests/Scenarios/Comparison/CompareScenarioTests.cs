@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Condensa.Hosting;
 using Condensa.Config;
 using Condensa.Scenarios.Comparison;
+using Condensa.Memory;
 using Condensa.Study;
 using Condensa.Tests.Support;
 
@@ -129,5 +130,63 @@ public sealed class CompareScenarioTests
             Yaml(data.Root, "[random]", 6) + "\neval_for: [{builders: [dsa], epochs: 1000}]\n", "bad.yaml"), "bad.yaml"));
         StringAssert.Contains(e.Message, "eval_for");
         StringAssert.Contains(e.Message, "'dsa' is not a builder of this run; builders: random");
+    }
+
+    /// <summary>
+    /// Rows of one synthesizer that differ only in iterations form a sweep: the longer build waits for the shorter one and
+    /// continues its synthesis from its checkpoint, and its memory is the one a build from scratch makes.
+    /// </summary>
+    [TestMethod]
+    public void AnIterationSweepContinuesTheShorterSynthesisAndGivesTheSameMemory()
+    {
+        using var data = ContinualTestData.IdxPatches(train: (12, 1), test: (6, 2));
+        using var swept = new TempRunFolder();
+        using var alone = new TempRunFolder();
+        const string Dm = "name: dm, batch_real: 8, checkpoint_every: 0";
+        var units = RunAndReadUnits(Yaml(data.Root, $"[random, {{{Dm}, label: dm-2, iterations: 2}}, {{{Dm}, label: dm-4, iterations: 4}}]", 2), swept.Root);
+        foreach (var longer in Of(units, "build", "dm-4"))
+        {
+            var shorter = Of(units, "build", "dm-2").Single(u => u.Params["budget"].GetString() == longer.Params["budget"].GetString() && u.Params["seed"].GetInt32() == longer.Params["seed"].GetInt32());
+            Assert.AreEqual(shorter.Number, longer.After, "the longer build waits for the shorter one of its budget and seed");
+            Assert.AreEqual(2, longer.UserAttrs["resumed_at_iteration"].GetInt32(), "it continued the shorter synthesis");
+            Assert.IsFalse(shorter.UserAttrs.ContainsKey("resumed_at_iteration"), "the shorter one started from scratch");
+        }
+        Assert.IsNull(Of(units, "build", "dm-2").First().After);
+
+        var single = RunAndReadUnits(Yaml(data.Root, $"[{{{Dm}, label: dm-4, iterations: 4}}]", 2), alone.Root);
+        Assert.IsTrue(Of(single, "build", "dm-4").All(u => u.After is null && !u.UserAttrs.ContainsKey("resumed_at_iteration")), "one row is no sweep");
+        foreach (var slot in new[] { "dm-4/ipc-1/seed0", "dm-4/ipc-3/seed1" })
+        {
+            using var continued = MemoryStore.Load(swept.PathOf($"memories/{slot}")).Memory;
+            using var fresh = MemoryStore.Load(alone.PathOf($"memories/{slot}")).Memory;
+            Assert.IsTrue(Tensors.Identical(((SyntheticMemory)continued).Images, ((SyntheticMemory)fresh).Images), $"{slot}: the continued synthesis gives the images of one from scratch");
+        }
+
+        var rows = JsonNode.Parse(File.ReadAllText(swept.PathOf("results.json")))!["rows"]!.AsArray();
+        foreach (var (method, iterations) in new[] { ("dm-2", 2), ("dm-4", 4) })
+            Assert.IsTrue(rows.Where(r => r!["method"]!.GetValue<string>() == method).All(r => r!["iterations"]!.GetValue<int>() == iterations && r["sweep"]!.GetValue<string>() == "dm"));
+        Assert.IsTrue(rows.Where(r => r!["method"]!.GetValue<string>() == "random").All(r => r!["sweep"] is null && r["iterations"] is null));
+        Assert.IsTrue(File.Exists(swept.PathOf("accuracy_vs_iterations.png")));
+        Assert.IsFalse(File.Exists(alone.PathOf("accuracy_vs_iterations.png")));
+        var md = File.ReadAllText(swept.PathOf("results.md"));
+        StringAssert.Contains(md, "| sweep | 2 it. | 4 it. |");
+        StringAssert.Contains(md, "| dm, ipc 3 | ");
+    }
+
+    [TestMethod]
+    public void ASweepIsNamedByItsLabelsCommonBeginning()
+    {
+        MethodSpec Dm(string label, int iterations, int factor = 1) => new()
+        {
+            Name = "dm", Label = label, Options = new Condensa.Methods.Synthesis.DmOptions { Iterations = iterations, Factor = factor },
+        };
+        var sweeps = new IterationSweeps([Dm("dm-f2-100", 100, 2), Dm("dm-f2-1000", 1000, 2), Dm("dm-f2-300", 300, 2), Dm("plain", 100), Dm("other", 100)]);
+        Assert.AreEqual("dm-f2", sweeps.SweepOf(Dm("dm-f2-300", 300, 2)));
+        Assert.AreEqual("dm-f2-100", sweeps.Previous(Dm("dm-f2-300", 300, 2))?.DisplayName, "the longest shorter row before it");
+        Assert.AreEqual("dm-f2-100", sweeps.Previous(Dm("dm-f2-1000", 1000, 2))?.DisplayName, "only rows listed before it");
+        Assert.IsNull(sweeps.Previous(Dm("dm-f2-100", 100, 2)));
+        Assert.IsNull(sweeps.SweepOf(Dm("plain", 100)), "same options and iterations: no sweep");
+        var unnamed = new IterationSweeps([Dm("a", 10), Dm("b", 20)]);
+        Assert.AreEqual("dm", unnamed.SweepOf(Dm("b", 20)), "no common beginning: the builder's name");
     }
 }
