@@ -4,15 +4,19 @@ using YamlDotNet.RepresentationModel;
 
 namespace Condensa.Hosting;
 
-/// <summary>Reads a config file (plus --set overrides), picks its scenario and binds the scenario's typed options.</summary>
+/// <summary>Reads a config file (plus --set overrides), loads its plug-ins, picks its scenario and binds the scenario's typed options.</summary>
 public sealed class ConfigLoader(ScenarioRegistry scenarios, MemoryBuilderRegistry builders)
 {
+    private readonly PluginLoader _plugins = new(builders, scenarios);
+
     public (IScenario Scenario, RunOptions Options) Load(string path, IEnumerable<string>? overrides = null) =>
         Bind(YamlConfig.Load(path, overrides), path);
 
     public (IScenario Scenario, RunOptions Options) Bind(YamlMappingNode root, string source)
     {
         var errors = new ConfigErrors(source);
+        _plugins.Apply(root, source, errors);
+        errors.ThrowIfAny();
         var allowed = string.Join(", ", scenarios.All.Select(s => s.Name));
         var scenarioNode = root.Children.FirstOrDefault(kv => (kv.Key as YamlScalarNode)?.Value == "scenario").Value;
         if (scenarioNode is not YamlScalarNode { Value: { } name })

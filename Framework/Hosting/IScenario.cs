@@ -37,7 +37,18 @@ public sealed class ScenarioRegistry
 {
     private readonly Dictionary<string, IScenario> _scenarios;
 
-    public ScenarioRegistry(IEnumerable<IScenario> scenarios) => _scenarios = scenarios.ToDictionary(s => s.Name);
+    public ScenarioRegistry(IEnumerable<IScenario> scenarios)
+    {
+        _scenarios = [];
+        foreach (var scenario in scenarios) Add(scenario);
+    }
+
+    /// <summary>Adds a scenario (a plug-in's); its name must be new.</summary>
+    public void Add(IScenario scenario)
+    {
+        if (!_scenarios.TryAdd(scenario.Name, scenario))
+            throw new CondensaException($"a scenario named '{scenario.Name}' is already registered (a built-in or another plug-in's)", "give the new scenario another name");
+    }
 
     public IEnumerable<IScenario> All => _scenarios.Values.OrderBy(s => s.Name);
     public IScenario? Find(string name) => _scenarios.GetValueOrDefault(name);

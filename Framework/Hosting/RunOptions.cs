@@ -25,6 +25,9 @@ public class RunOptions : IValidatableOptions
 
     public DatasetOptions Dataset { get; set; } = new();
 
+    /// <summary>Plug-in assemblies (.dll files or folders, relative to the config file) whose ICondensaPlugin classes add memory builders or scenarios.</summary>
+    public List<string> Plugins { get; set; } = [];
+
     /// <summary>Checks relations between keys; a derived class adds its own checks and calls this one.</summary>
     public virtual void Validate(Action<string, string> error)
     {

@@ -17,7 +17,7 @@ public sealed class MemoryBuilderRegistry : IMethodCatalog
         where TOptions : class, new()
     {
         if (!_builders.TryAdd(name, new Registration(name, kind, description, typeof(TOptions), o => create((TOptions)o))))
-            throw new InvalidOperationException($"builder '{name}' is registered twice");
+            throw new CondensaException($"a memory builder named '{name}' is already registered (a built-in or another plug-in's)", "give the new builder another name");
         return this;
     }
 

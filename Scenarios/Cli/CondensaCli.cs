@@ -23,8 +23,17 @@ public static class CondensaCli
 {
     public const int ExitOk = 0, ExitFailed = 1, ExitInvalid = 2, ExitPartial = 3, ExitCancelled = 130;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>What <see cref="RunAsync"/>'s caller adds to every host this process builds (its own builders and scenarios).</summary>
+    private static Action<IServiceCollection>? _configureServices;
+
+    /// <summary>
+    /// Runs the command line on <paramref name="args"/>: the <c>condensa</c> executable, or a program of your own that
+    /// adds builders or scenarios in <paramref name="configureServices"/> (e.g. <c>services.AddMemoryBuilder(...)</c>)
+    /// and gets every command with them.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null)
     {
+        _configureServices = configureServices;
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 240; // tables in logs and CI are not cut at 80 columns
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces and debug logging", Recursive = true };
         var config = new Argument<string>("CONFIG") { Description = "YAML config file" };
@@ -91,15 +100,8 @@ public static class CondensaCli
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton(logs);
-        builder.Services.AddSingleton(_ =>
-        {
-            var registry = new MemoryBuilderRegistry();
-            Methods.MethodsModule.Register(registry);
-            return registry;
-        });
-        foreach (var scenario in ScenarioCatalog.All()) builder.Services.AddSingleton(typeof(IScenario), scenario);
-        builder.Services.AddSingleton<ScenarioRegistry>();
-        builder.Services.AddSingleton<ConfigLoader>();
+        builder.Services.AddCondensa();
+        _configureServices?.Invoke(builder.Services);
         return builder.Build();
     }
 

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Condensa.Tests.Support;
+
+namespace Condensa.Tests.Packaging;
+
+/// <summary>
+/// The packages as a user gets them: <c>tools/pack</c> writes Condensa.Framework, Condensa.Methods and Condensa.Scenarios
+/// to a folder feed (under a version of their own, so no package cached from an earlier pack stands in), the samples
+/// are copied out of the repository and built against that feed alone (plus nuget.org for the dependencies), and each
+/// runs its tiny compare: the custom host with <c>every-other</c> compiled in, and <c>condensa run</c> with it as a
+/// plug-in. The two must agree, since they run one selector on one config.
+/// </summary>
+[TestClass]
+public sealed class PackagesTests
+{
+    private static (int Code, string Output) Run(string workingDirectory, string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(8))) process.Kill(entireProcessTree: true);
+        return (process.HasExited ? process.ExitCode : -1, $"{file} {string.Join(' ', args)}\n{stdout}\n{stderr.Result}");
+    }
+
+    private static void Succeeds(string workingDirectory, string file, params string[] args)
+    {
+        var (code, output) = Run(workingDirectory, file, args);
+        Assert.AreEqual(0, code, output);
+    }
+
+    [TestMethod]
+    public void TheSamplesBuildFromThePackedPackagesAndRunTheirCompares()
+    {
+        using var scratch = new TempRunFolder();
+        var root = Directory.CreateDirectory(scratch.Root).FullName;
+        var version = $"{VersionPrefix()}-test.{Guid.NewGuid():N}"[..24].TrimEnd('.');
+        var feed = Path.Combine(root, "feed");
+        Succeeds(Repository.Root, Path.Combine(Repository.Root, "tools/pack"), feed, version);
+        foreach (var id in new[] { "Condensa.Framework", "Condensa.Methods", "Condensa.Scenarios" })
+        {
+            Assert.IsTrue(File.Exists(Path.Combine(feed, $"{id}.{version}.nupkg")), id);
+            Assert.IsTrue(File.Exists(Path.Combine(feed, $"{id}.{version}.snupkg")), id + " symbols");
+        }
+
+        // the samples, outside the repository, with a nuget.config that knows the feed and nuget.org only
+        var samples = Path.Combine(root, "samples");
+        CopyTree(Path.Combine(Repository.Root, "samples"), samples);
+        File.WriteAllText(Path.Combine(samples, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="condensa-test" value="{feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+        foreach (var sample in new[] { "PluginSelector", "CustomSelector" })
+        {
+            var dir = Path.Combine(samples, sample);
+            Succeeds(dir, "dotnet", "build", "-c", "Release", "-nologo", "-v", "q", $"-p:CondensaVersion={version}");
+            var assets = File.ReadAllText(Path.Combine(dir, "obj/project.assets.json"));
+            StringAssert.Contains(assets, $"\"Condensa.Framework/{version}\"", $"{sample} uses the packed Condensa.Framework");
+            Assert.DoesNotContain(Repository.Root, assets, $"{sample} needs nothing from the source tree");
+        }
+
+        var custom = Path.Combine(root, "custom");
+        Succeeds(Path.Combine(samples, "CustomSelector"), "dotnet", "bin/Release/net10.0/CustomSelector.dll", "run", "compare.yaml", "--out", custom);
+        var plugin = Path.Combine(root, "plugin");
+        Succeeds(Path.Combine(samples, "PluginSelector"), Path.Combine(AppContext.BaseDirectory, "condensa"), "run", "compare.yaml", "--out", plugin);
+
+        Dictionary<string, double> Accuracies(string run) => JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["rows"]!.AsArray()
+            .ToDictionary(r => r!["method"]!.GetValue<string>(), r => r!["accuracy_mean"]!.GetValue<double>());
+        var (fromHost, fromPlugin) = (Accuracies(custom), Accuracies(plugin));
+        CollectionAssert.AreEquivalent(new[] { "random", "every-other" }, fromHost.Keys.ToArray());
+        CollectionAssert.AreEquivalent(fromHost.Keys.ToArray(), fromPlugin.Keys.ToArray());
+        Assert.AreEqual(fromHost["every-other"], fromPlugin["every-other"], 1e-9, "one selector, one config: one accuracy");
+        Assert.AreEqual(20, JsonNode.Parse(File.ReadAllText(Path.Combine(plugin, "memories/every-other/ipc-2/seed0/memory.json")))!["count"]!.GetValue<int>());
+    }
+
+    /// <summary>The version in Directory.Build.props (major.minor.patch).</summary>
+    private static string VersionPrefix() =>
+        System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(Repository.Root, "Directory.Build.props")), "<Version>([^<]+)</Version>").Groups[1].Value;
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(from, file);
+            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj")) continue;
+            var target = Path.Combine(to, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
