@@ -89,10 +89,10 @@ public sealed partial class ReadmeTests
     }
 
     [TestMethod]
-    public void TheReadmeIsAtMost260Lines()
+    public void TheReadmeIsAtMost280Lines()
     {
         var lines = Readme.TrimEnd('\n').Split('\n').Length;
-        Assert.IsLessThanOrEqualTo(260, lines, $"README.md has {lines} lines; the manual is read top-down in ten minutes");
+        Assert.IsLessThanOrEqualTo(280, lines, $"README.md has {lines} lines; the manual is read top-down in ten minutes");
     }
 
     [TestMethod]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Condensa.Tests.Support;
 
 namespace Condensa.Tests.Packaging;
@@ -7,9 +8,10 @@ namespace Condensa.Tests.Packaging;
 /// <summary>
 /// The packages as a user gets them: <c>tools/pack</c> writes Condensa.Framework, Condensa.Methods and Condensa.Scenarios
 /// to a folder feed (under a version of their own, so no package cached from an earlier pack stands in), the samples
-/// are copied out of the repository and built against that feed alone (plus nuget.org for the dependencies), and each
-/// runs its tiny compare: the custom host with <c>every-other</c> compiled in, and <c>condensa run</c> with it as a
-/// plug-in. The two must agree, since they run one selector on one config.
+/// are copied out of the repository and built against that feed and nuget.org (their own nuget.config), and each runs
+/// its tiny compare: the custom host with <c>every-other</c> compiled in, and <c>condensa run</c> with it as a plug-in;
+/// then the README's "Extending Condensa" commands make a new console project and run it. All three must agree, since
+/// they run one selector on one config.
 /// </summary>
 [TestClass]
 public sealed class PackagesTests
@@ -33,32 +35,21 @@ public sealed class PackagesTests
     }
 
     [TestMethod]
-    public void TheSamplesBuildFromThePackedPackagesAndRunTheirCompares()
+    public void TheSamplesAndTheReadmesProjectBuildFromThePackedPackagesAndRunTheirCompares()
     {
         using var scratch = new TempRunFolder();
-        var root = Directory.CreateDirectory(scratch.Root).FullName;
-        var version = $"{VersionPrefix()}-test.{Guid.NewGuid():N}"[..24].TrimEnd('.');
-        var feed = Path.Combine(root, "feed");
+        // a stand-in for the repository as a user has it: the packed feed in artifacts/packages and the samples
+        var condensa = Directory.CreateDirectory(Path.Combine(scratch.Root, "condensa")).FullName;
+        var version = $"{VersionPrefix()}-test.{Guid.NewGuid():N}"[..24];
+        var feed = Path.Combine(condensa, "artifacts/packages");
         Succeeds(Repository.Root, Path.Combine(Repository.Root, "tools/pack"), feed, version);
         foreach (var id in new[] { "Condensa.Framework", "Condensa.Methods", "Condensa.Scenarios" })
         {
             Assert.IsTrue(File.Exists(Path.Combine(feed, $"{id}.{version}.nupkg")), id);
             Assert.IsTrue(File.Exists(Path.Combine(feed, $"{id}.{version}.snupkg")), id + " symbols");
         }
-
-        // the samples, outside the repository, with a nuget.config that knows the feed and nuget.org only
-        var samples = Path.Combine(root, "samples");
+        var samples = Path.Combine(condensa, "samples");
         CopyTree(Path.Combine(Repository.Root, "samples"), samples);
-        File.WriteAllText(Path.Combine(samples, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="condensa-test" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
         foreach (var sample in new[] { "PluginSelector", "CustomSelector" })
         {
             var dir = Path.Combine(samples, sample);
@@ -67,24 +58,39 @@ public sealed class PackagesTests
             StringAssert.Contains(assets, $"\"Condensa.Framework/{version}\"", $"{sample} uses the packed Condensa.Framework");
             Assert.DoesNotContain(Repository.Root, assets, $"{sample} needs nothing from the source tree");
         }
-
-        var custom = Path.Combine(root, "custom");
+        var custom = Path.Combine(scratch.Root, "custom");
         Succeeds(Path.Combine(samples, "CustomSelector"), "dotnet", "bin/Release/net10.0/CustomSelector.dll", "run", "compare.yaml", "--out", custom);
-        var plugin = Path.Combine(root, "plugin");
+        var plugin = Path.Combine(scratch.Root, "plugin");
         Succeeds(Path.Combine(samples, "PluginSelector"), Path.Combine(AppContext.BaseDirectory, "condensa"), "run", "compare.yaml", "--out", plugin);
+
+        // the README's "Extending Condensa" commands, as written but for the version (tools/pack has run above)
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+        var section = readme[readme.IndexOf("## Extending Condensa", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("\n## ", 3, StringComparison.Ordinal)];
+        string Block(string language) => Regex.Match(section, $"```{language}\\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
+        var commands = Block("sh").Split('\n').Where(line => !line.StartsWith("tools/pack", StringComparison.Ordinal))
+            .Select(line => line.Replace("--version " + VersionPrefix(), "--version " + version, StringComparison.Ordinal));
+        var readmeRun = Path.Combine(scratch.Root, "readme");
+        var script = string.Join('\n', commands) + $"\ncat > Program.cs <<'CSHARP'\n{Block("csharp")}CSHARP\ndotnet run -c Release -- run compare.yaml --out '{readmeRun}'\n";
+        Assert.Contains("dotnet add package Condensa.Scenarios --version " + version, script);
+        Succeeds(condensa, "bash", "-euc", script);
 
         Dictionary<string, double> Accuracies(string run) => JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["rows"]!.AsArray()
             .ToDictionary(r => r!["method"]!.GetValue<string>(), r => r!["accuracy_mean"]!.GetValue<double>());
-        var (fromHost, fromPlugin) = (Accuracies(custom), Accuracies(plugin));
+        var fromHost = Accuracies(custom);
         CollectionAssert.AreEquivalent(new[] { "random", "every-other" }, fromHost.Keys.ToArray());
-        CollectionAssert.AreEquivalent(fromHost.Keys.ToArray(), fromPlugin.Keys.ToArray());
-        Assert.AreEqual(fromHost["every-other"], fromPlugin["every-other"], 1e-9, "one selector, one config: one accuracy");
+        foreach (var other in new[] { plugin, readmeRun })
+        {
+            var accuracies = Accuracies(other);
+            CollectionAssert.AreEquivalent(fromHost.Keys.ToArray(), accuracies.Keys.ToArray());
+            Assert.AreEqual(fromHost["every-other"], accuracies["every-other"], 1e-9, $"{other}: one selector, one config: one accuracy");
+        }
         Assert.AreEqual(20, JsonNode.Parse(File.ReadAllText(Path.Combine(plugin, "memories/every-other/ipc-2/seed0/memory.json")))!["count"]!.GetValue<int>());
     }
 
     /// <summary>The version in Directory.Build.props (major.minor.patch).</summary>
     private static string VersionPrefix() =>
-        System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(Repository.Root, "Directory.Build.props")), "<Version>([^<]+)</Version>").Groups[1].Value;
+        Regex.Match(File.ReadAllText(Path.Combine(Repository.Root, "Directory.Build.props")), "<Version>([^<]+)</Version>").Groups[1].Value;
 
     private static void CopyTree(string from, string to)
     {
