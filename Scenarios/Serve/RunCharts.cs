@@ -90,35 +90,34 @@ internal static class RunCharts
         // the charts show the first protocol's cells that have a number (a failed cell has none)
         string Protocol(JsonNode? r) => r!["protocol"]?.ToString() ?? "";
         var charted = rows.Where(r => r!["accuracy_mean"] is not null && Protocol(r) == Protocol(rows[0])).ToList();
+        string Budget(JsonNode? r) => r!["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {r["fraction"]}";
         foreach (var arch in rows.Select(r => r!["arch"]?.ToString() ?? "").Distinct())
         {
-            var ofArch = charted.Where(r => (r!["arch"]?.ToString() ?? "") == arch && r["ipc"] is not null).ToList();
-            var series = ofArch.GroupBy(r => r!["method"]!.ToString()).Select(g =>
-            {
-                var pts = g.OrderBy(r => r!["ipc"]!.GetValue<int>()).ToList();
-                return new Series(g.Key, pts.Select(p => (double)p!["ipc"]!.GetValue<int>()).ToArray(),
-                    pts.Select(p => 100 * p!["accuracy_mean"]!.GetValue<double>()).ToArray(), pts.Select(p => 100 * p!["accuracy_std"]!.GetValue<double>()).ToArray());
-            }).ToList();
+            var ofArch = charted.Where(r => (r!["arch"]?.ToString() ?? "") == arch).ToList();
+            var series = AccuracySeries(ofArch.Where(r => r!["ipc"] is not null), r => r!["method"]!.ToString(), "ipc");
             if (series.Count > 0)
                 html.Append($"<h2>Accuracy vs images per class ({E(arch)})</h2>")
                     .Append(Chart(Plots.Line("test accuracy vs images per class", "images per class", "test accuracy (%)", series), series, "ipc"));
-            var sweeps = charted.Where(r => (r!["arch"]?.ToString() ?? "") == arch && r["sweep"] is not null && r["iterations"] is not null)
-                .GroupBy(r => $"{r!["sweep"]}, {(r["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {r["fraction"]}")}").Select(g =>
-                {
-                    var pts = g.OrderBy(r => r!["iterations"]!.GetValue<int>()).ToList();
-                    return new Series(g.Key, pts.Select(p => (double)p!["iterations"]!.GetValue<int>()).ToArray(),
-                        pts.Select(p => 100 * p!["accuracy_mean"]!.GetValue<double>()).ToArray(), pts.Select(p => 100 * p!["accuracy_std"]!.GetValue<double>()).ToArray());
-                }).ToList();
+            var sweeps = AccuracySeries(ofArch.Where(r => r!["sweep"] is not null && r["iterations"] is not null), r => $"{r!["sweep"]}, {Budget(r)}", "iterations");
             if (sweeps.Count > 0)
                 html.Append($"<h2>Accuracy vs synthesis iterations ({E(arch)})</h2>")
                     .Append(Chart(Plots.Line("test accuracy vs synthesis iterations", "iterations", "test accuracy (%)", sweeps), sweeps, "iterations"));
         }
         html.Append("<h2>Memory builds</h2><table><tr><th>builder</th><th>budget</th><th>images</th><th>build seconds</th><th>accuracy</th></tr>");
         foreach (var r in rows)
-            html.Append($"<tr><td>{E(r!["method"]?.ToString())}</td><td>{E(r["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {r["fraction"]}")}</td><td>{E(r["memory_images"]?.ToString())}</td>" +
+            html.Append($"<tr><td>{E(r!["method"]?.ToString())}</td><td>{E(Budget(r))}</td><td>{E(r["memory_images"]?.ToString())}</td>" +
                         $"<td>{E(r["build_seconds"]?.ToString())}</td><td>{(r["accuracy_mean"] is { } mean ? $"{100 * mean.GetValue<double>():0.00} ± {100 * r["accuracy_std"]!.GetValue<double>():0.00}" : E(r["failure"]?.ToString()))}</td></tr>");
         return html.Append("</table>").ToString();
     }
+
+    /// <summary>Compare rows as accuracy series: one per <paramref name="name"/>, x from the integer field <paramref name="x"/>, mean ± std in percent.</summary>
+    private static List<Series> AccuracySeries(IEnumerable<JsonNode?> rows, Func<JsonNode?, string> name, string x) =>
+        rows.GroupBy(name).Select(g =>
+        {
+            var pts = g.OrderBy(r => r![x]!.GetValue<int>()).ToList();
+            return new Series(g.Key, pts.Select(p => (double)p![x]!.GetValue<int>()).ToArray(),
+                pts.Select(p => 100 * p!["accuracy_mean"]!.GetValue<double>()).ToArray(), pts.Select(p => 100 * p!["accuracy_std"]!.GetValue<double>()).ToArray());
+        }).ToList();
 
     private static string Continual(RunFolder run)
     {

@@ -119,6 +119,26 @@ public sealed class DashboardTests
     }
 
     [TestMethod]
+    public async Task ACompareRunPageChartsItsIterationSweepAndNamesItsFailedCells()
+    {
+        var sweep = Directory.CreateDirectory(Path.Combine(_root, "sweep")).FullName;
+        File.WriteAllText(Path.Combine(sweep, "results.json"), """
+            {"scenario":"compare","status":"partial","rows":[
+              {"method":"dm-f2-100","ipc":1,"arch":"a","protocol":"thesis","accuracy_mean":0.7735,"accuracy_std":0.0019,"iterations":100,"sweep":"dm-f2"},
+              {"method":"dm-f2-300","ipc":1,"arch":"a","protocol":"thesis","accuracy_mean":0.7616,"accuracy_std":0.0029,"iterations":300,"sweep":"dm-f2"},
+              {"method":"dm-lr100","ipc":1,"arch":"a","protocol":"thesis","accuracy_mean":null,"accuracy_std":null,"failure":"diverged"}]}
+            """);
+        var (app, server) = await Start(new DashboardOptions([_root], "127.0.0.1", 0));
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = server };
+        var page = await http.GetStringAsync("/run/0/sweep");
+        StringAssert.Contains(page, "Accuracy vs synthesis iterations (a)");
+        StringAssert.Contains(page, "<th>dm-f2, ipc 1</th>", "the sweep's series, named by sweep and budget");
+        StringAssert.Contains(page, "<tr><td>300</td><td>76.16 ± 0.29</td></tr>", "the chart's numbers beside it, by iterations");
+        StringAssert.Contains(page, "<td>diverged</td>", "a failed cell names its failure instead of a number");
+    }
+
+    [TestMethod]
     public async Task NoRequestReadsAFileOutsideARunFolder()
     {
         var (app, server) = await Start(new DashboardOptions([_root], "127.0.0.1", 0));
