@@ -12,6 +12,14 @@ public sealed class ConfigLoader(ScenarioRegistry scenarios, MemoryBuilderRegist
     public (IScenario Scenario, RunOptions Options) Load(string path, IEnumerable<string>? overrides = null) =>
         Bind(YamlConfig.Load(path, overrides), path);
 
+    /// <summary>Loads only the plug-ins a config names (e.g. to list their builders), refusing a bad entry as <see cref="Bind"/> does.</summary>
+    public void LoadPlugins(string path)
+    {
+        var errors = new ConfigErrors(path);
+        _plugins.Apply(YamlConfig.Load(path), path, errors);
+        errors.ThrowIfAny();
+    }
+
     public (IScenario Scenario, RunOptions Options) Bind(YamlMappingNode root, string source)
     {
         var errors = new ConfigErrors(source);

@@ -48,8 +48,9 @@ public static class CondensaCli
         var validate = new Command("validate", "Check a config without running it") { validateConfig, validateSet };
         validate.SetAction(pr => Guard(pr.GetValue(verbose), host => Validate(host, pr.GetValue(validateConfig)!, pr.GetValue(validateSet) ?? [])));
 
-        var methods = new Command("methods", "List memory builders (selectors and synthesizers) with their options and defaults");
-        methods.SetAction(pr => Guard(pr.GetValue(verbose), ListMethods));
+        var pluginsOf = new Argument<string?>("CONFIG") { Description = "A config whose plug-ins' builders and scenarios are listed too", Arity = ArgumentArity.ZeroOrOne };
+        var methods = new Command("methods", "List memory builders (selectors and synthesizers) with their options and defaults") { pluginsOf };
+        methods.SetAction(pr => Guard(pr.GetValue(verbose), host => ListMethods(host, pr.GetValue(pluginsOf))));
 
         var root = new RootCommand("Condensa: condense a training set into a small memory (coreset selection or synthesis) and use it for continual learning and architecture search.")
         {
@@ -184,8 +185,9 @@ public static class CondensaCli
         return ExitOk;
     }
 
-    private static int ListMethods(IHost host)
+    private static int ListMethods(IHost host, string? config)
     {
+        if (config is not null) host.Services.GetRequiredService<ConfigLoader>().LoadPlugins(config);
         var registry = host.Services.GetRequiredService<MemoryBuilderRegistry>();
         foreach (var kind in registry.All.GroupBy(r => r.Kind))
         {

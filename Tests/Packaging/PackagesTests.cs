@@ -60,6 +60,9 @@ public sealed class PackagesTests
         }
         var custom = Path.Combine(scratch.Root, "custom");
         Succeeds(Path.Combine(samples, "CustomSelector"), "dotnet", "bin/Release/net10.0/CustomSelector.dll", "run", "compare.yaml", "--out", custom);
+        var (listed, methods) = Run(Path.Combine(samples, "PluginSelector"), Path.Combine(AppContext.BaseDirectory, "condensa"), "methods", "compare.yaml");
+        Assert.AreEqual(0, listed, methods);
+        StringAssert.Contains(methods, "every-other", "condensa methods CONFIG lists the config's plug-in builders");
         var plugin = Path.Combine(scratch.Root, "plugin");
         Succeeds(Path.Combine(samples, "PluginSelector"), Path.Combine(AppContext.BaseDirectory, "condensa"), "run", "compare.yaml", "--out", plugin);
 
