@@ -7,7 +7,7 @@ namespace Condensa;
 /// "PATH: why" ("permission denied", "no such file or folder"), anything else as its message. A .NET type name reaches
 /// the user only for an error Condensa does not expect (a bug to report).
 /// </summary>
-public static partial class Errors
+internal partial class Errors
 {
     /// <summary>The sentence for <paramref name="error"/>, then its hint on a line of its own when it has one.</summary>
     public static string Describe(Exception error) =>

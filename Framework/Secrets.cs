@@ -7,7 +7,7 @@ namespace Condensa;
 /// the password of a URL's user-info part and every password-like query parameter (<c>password</c>, <c>pwd</c>,
 /// <c>psw</c>, <c>sslpassword</c>, which a PostgreSQL URL passes on to its connection string).
 /// </summary>
-public static partial class Secrets
+internal partial class Secrets
 {
     /// <summary><paramref name="url"/> with its passwords replaced by <c>***</c>.</summary>
     public static string MaskUrl(string url) => QueryPassword().Replace(UserInfoPassword().Replace(url, "${head}***@", 1), "${key}=***");

@@ -1,7 +1,7 @@
 namespace Condensa;
 
 /// <summary>Seeded random orders: the minibatch order of a training, a class order, a random subset.</summary>
-public static class Shuffling
+internal static class Shuffling
 {
     /// <summary>A seeded Fisher–Yates permutation of 0..n-1.</summary>
     public static long[] Permutation(int n, Random random)

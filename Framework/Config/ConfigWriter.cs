@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace Condensa.Config;
 
 /// <summary>Writes bound options back to YAML with every default filled in: the run directory's resolved config.</summary>
-public static class ConfigWriter
+internal static class ConfigWriter
 {
     public static string ToYaml(object options)
     {

@@ -3,7 +3,7 @@ using System.Text;
 namespace Condensa.Config;
 
 /// <summary>Config spelling: properties are snake_case keys (<c>BatchSize</c> → <c>batch_size</c>), enum members kebab-case values (<c>StepDecay</c> → <c>step-decay</c>).</summary>
-public static class Naming
+internal static class Naming
 {
     public static string Key(string pascal) => Split(pascal, '_');
 

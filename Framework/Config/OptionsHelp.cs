@@ -5,7 +5,7 @@ using System.Xml.Linq;
 namespace Condensa.Config;
 
 /// <summary>Describes an options class for <c>condensa methods</c>: each key with its default, allowed values and doc comment.</summary>
-public static class OptionsHelp
+internal static class OptionsHelp
 {
     private static readonly Dictionary<Assembly, Dictionary<string, string>> Docs = new();
 

@@ -8,7 +8,7 @@ namespace Condensa.Data;
 /// followed by a 32 x 32 RGB image stored channel by channel (1024 red, 1024 green, 1024 blue bytes, rows in order).
 /// CIFAR-10 records have one label byte; CIFAR-100 records have two (coarse, then fine) and the fine label is used.
 /// </summary>
-public static class CifarReader
+internal static class CifarReader
 {
     public const int Side = 32;
     private const int ImageBytes = 3 * Side * Side;

@@ -9,7 +9,7 @@ namespace Condensa.Data;
 /// is a big-endian header, magic <c>0x00000803</c> then N, rows, cols for unsigned-byte images, or magic
 /// <c>0x00000801</c> then N for unsigned-byte labels, followed by one byte per pixel or label.
 /// </summary>
-public static class IdxReader
+internal static class IdxReader
 {
     public const int ImagesMagic = 0x00000803;
     public const int LabelsMagic = 0x00000801;

@@ -10,7 +10,7 @@ namespace Condensa.Data;
 /// Classes are the sub-folder names in ordinal order; images are read in ordinal file-name order. Images come out in
 /// pixel space ([0, 1], identity normalization): the catalog computes the statistics and normalizes.
 /// </summary>
-public static class ImageFolderReader
+internal static class ImageFolderReader
 {
     public static readonly IReadOnlyList<string> ImageExtensions = [".png", ".jpg", ".jpeg"];
 

@@ -8,7 +8,7 @@ namespace Condensa.Hosting;
 /// Console and run-log output: plain timestamped lines (through Spectre.Console, so they print above a live progress
 /// bar on a terminal), mirrored to the run directory's log file once one is attached.
 /// </summary>
-public sealed class ConsoleLoggerProvider : ILoggerProvider
+internal sealed class ConsoleLoggerProvider : ILoggerProvider
 {
     private readonly object _gate = new();
     private StreamWriter? _file;
@@ -59,7 +59,7 @@ public sealed class ConsoleLoggerProvider : ILoggerProvider
 }
 
 /// <summary>Live progress bars on an interactive terminal (Spectre.Console).</summary>
-public sealed class SpectreProgressSink(ProgressContext context) : IProgressSink
+internal sealed class SpectreProgressSink(ProgressContext context) : IProgressSink
 {
     public IProgressTask Start(string description, double total) => new Task(context.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1e-9)), description);
 
@@ -72,7 +72,7 @@ public sealed class SpectreProgressSink(ProgressContext context) : IProgressSink
 }
 
 /// <summary>Without a terminal (CI, redirected output): a plain line every <c>interval</c> and at the end, with ETA.</summary>
-public sealed class PlainProgressSink(ILogger log, TimeSpan interval) : IProgressSink
+internal sealed class PlainProgressSink(ILogger log, TimeSpan interval) : IProgressSink
 {
     public IProgressTask Start(string description, double total) => new Task(log, interval, description, total);
 

@@ -29,7 +29,7 @@ public sealed class RunContext
     public required string ConfigPath { get; init; }
 
     /// <summary>This process's hold on the run folder (<c>condensa run</c> takes it; null when nothing else can run there, e.g. in tests).</summary>
-    public Hosting.RunLock? Owner { get; init; }
+    internal Hosting.RunLock? Owner { get; init; }
 }
 
 /// <summary>All scenarios known to the host.</summary>

@@ -25,7 +25,7 @@ public interface ICondensaPlugin
 /// path, an assembly without an entry point, a name a built-in or another plug-in has, and an assembly built against
 /// another Condensa version (major.minor).
 /// </summary>
-public sealed class PluginLoader(MemoryBuilderRegistry builders, ScenarioRegistry scenarios)
+internal sealed class PluginLoader(MemoryBuilderRegistry builders, ScenarioRegistry scenarios)
 {
     /// <summary>The key of the config's plug-in list.</summary>
     public const string Key = "plugins";

@@ -8,7 +8,7 @@ namespace Condensa.Hosting;
 /// when the process ends, however it ends) and names itself in <c>.condensa-owner</c>, so a second run on the same
 /// folder can say who owns it.
 /// </summary>
-public sealed class RunLock : IDisposable
+internal sealed class RunLock : IDisposable
 {
     private const string LockFile = ".condensa-lock", OwnerFile = ".condensa-owner";
 

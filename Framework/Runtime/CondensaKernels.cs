@@ -10,7 +10,7 @@ namespace Condensa.Runtime;
 /// measure what the kernels add over the same libtorch build. Set by the <c>CONDENSA_KERNELS</c> environment variable
 /// (<c>condensa</c>, the default, or <c>plain</c>); read when a network is built.
 /// </summary>
-public static class CondensaKernels
+internal static class CondensaKernels
 {
     /// <summary>The environment variable that switches the kernels.</summary>
     public const string Variable = "CONDENSA_KERNELS";

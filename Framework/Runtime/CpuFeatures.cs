@@ -1,7 +1,7 @@
 namespace Condensa.Runtime;
 
 /// <summary>What the CPU can do natively, where it matters for choosing a number format.</summary>
-public static class CpuFeatures
+internal static class CpuFeatures
 {
     private static readonly Lazy<bool> NativeBFloat16 = new(() =>
     {

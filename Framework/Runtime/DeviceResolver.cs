@@ -2,7 +2,7 @@ using TorchSharp;
 
 namespace Condensa.Runtime;
 
-public static class DeviceResolver
+internal static class DeviceResolver
 {
     /// <summary>
     /// auto → CUDA when the CUDA backend is present and sees a GPU, else CPU; cuda without a GPU is an error. Every run and

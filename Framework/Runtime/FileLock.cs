@@ -1,7 +1,7 @@
 namespace Condensa.Runtime;
 
 /// <summary>An exclusive advisory lock on a file (flock on Linux), released on dispose or when the process ends.</summary>
-public sealed class FileLock : IDisposable
+internal sealed class FileLock : IDisposable
 {
     private readonly FileStream _stream;
 

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace Condensa.Runtime;
 
 /// <summary>Process-wide libtorch switches that TorchSharp does not expose, set once before the first computation.</summary>
-public static class LibTorchSwitches
+internal static class LibTorchSwitches
 {
     private static readonly Lazy<bool> Applied = new(DisableNnpack);
 

@@ -7,7 +7,7 @@ namespace Condensa.Study;
 /// Every point of a finite search space once (Optuna's <c>GridSampler</c>): in odometer order, or shuffled with
 /// <see cref="Seed"/> so that a study stopped early has a uniform sample of the grid (Optuna always shuffles).
 /// </summary>
-public sealed record GridSampler : Sampler
+internal sealed record GridSampler : Sampler
 {
     public GridSampler(SearchSpace space, long? seed = null)
     {

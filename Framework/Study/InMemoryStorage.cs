@@ -8,7 +8,7 @@ namespace Condensa.Study;
 /// a private in-memory SQLite database behind one connection and a lock, so it runs exactly the SQL of the file
 /// store. Thread-safe: many worker threads may share it.
 /// </summary>
-public sealed class InMemoryStorage : SqliteStorage
+internal sealed class InMemoryStorage : SqliteStorage
 {
     private const string MemoryConnection = "Data Source=:memory:";
 

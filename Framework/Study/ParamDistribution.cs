@@ -13,7 +13,7 @@ namespace Condensa.Study;
 [JsonDerivedType(typeof(IntDistribution), "int")]
 [JsonDerivedType(typeof(FloatDistribution), "float")]
 [JsonDerivedType(typeof(CategoricalDistribution), "categorical")]
-public abstract record ParamDistribution
+internal abstract record ParamDistribution
 {
     /// <summary>Whether <paramref name="value"/> is one this distribution can produce.</summary>
     internal abstract bool Contains(JsonElement value);
@@ -29,7 +29,7 @@ public abstract record ParamDistribution
 
 /// <summary>Integers <c>low, low+step, ..., high</c> (both ends included, as Optuna). With <c>log</c> the draw is
 /// log-uniform over <c>[low-0.5, high+0.5]</c> then rounded, as Optuna's search-space transform.</summary>
-public sealed record IntDistribution : ParamDistribution
+internal sealed record IntDistribution : ParamDistribution
 {
     public IntDistribution(long low, long high, long step = 1, bool log = false)
     {
@@ -73,7 +73,7 @@ public sealed record IntDistribution : ParamDistribution
 
 /// <summary>Reals in <c>[low, high]</c>: uniform, log-uniform (<c>log</c>, needs <c>low &gt; 0</c>), or the grid
 /// <c>low + k·step</c> (<c>step</c>, drawn uniformly over its points).</summary>
-public sealed record FloatDistribution : ParamDistribution
+internal sealed record FloatDistribution : ParamDistribution
 {
     public FloatDistribution(double low, double high, double? step = null, bool log = false)
     {
@@ -112,7 +112,7 @@ public sealed record FloatDistribution : ParamDistribution
 }
 
 /// <summary>One of a list of distinct JSON values (strings, numbers, booleans).</summary>
-public sealed record CategoricalDistribution : ParamDistribution
+internal sealed record CategoricalDistribution : ParamDistribution
 {
     public CategoricalDistribution(IReadOnlyList<JsonElement> choices)
     {

@@ -12,7 +12,7 @@ namespace Condensa.Study;
 /// (<c>now()</c>), so workers need no synchronized clocks. Concurrent schema creation is serialized with a
 /// transaction-scoped advisory lock. Deadlocks and serialization failures are retried.
 /// </summary>
-public sealed class PostgresStorage : StudyStorage
+internal sealed class PostgresStorage : StudyStorage
 {
     /// <summary>Key of the advisory lock that serializes schema creation (an arbitrary constant: "CNDS").</summary>
     private const long SchemaLockKey = 0x434E4453;

@@ -10,7 +10,7 @@ namespace Condensa.Study;
 /// grid has points is an error. A parameter outside the space is drawn from its suggested distribution with a
 /// stream derived from (seed, trial number, name), so it does not depend on which worker runs the trial.
 /// </summary>
-public sealed record RandomSampler : Sampler
+internal sealed record RandomSampler : Sampler
 {
     public RandomSampler(SearchSpace space, int trials, long seed)
     {

@@ -9,7 +9,7 @@ namespace Condensa.Study;
 /// a loss first). Ties in the top-k selection are broken by index (the earlier candidate first). Every correlation
 /// is returned signed, never as an absolute value; it is NaN when a list is constant (as scipy).
 /// </summary>
-public static class RankingMetrics
+internal static class RankingMetrics
 {
     /// <summary>Spearman's ρ: the Pearson correlation of the average ranks (ties share the mean of their ranks), as <c>scipy.stats.spearmanr</c>.</summary>
     public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y)

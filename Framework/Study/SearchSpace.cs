@@ -9,7 +9,7 @@ namespace Condensa.Study;
 /// Stored as a JSON object whose keys keep the declared order.
 /// </summary>
 [JsonConverter(typeof(SearchSpaceConverter))]
-public sealed class SearchSpace
+internal sealed class SearchSpace
 {
     /// <summary>The largest grid a study enumerates into its store.</summary>
     public const long MaxGridSize = 1_000_000;

@@ -11,7 +11,7 @@ namespace Condensa.Study;
 /// (<c>BEGIN IMMEDIATE</c>: no deadlocking lock upgrade) and stay a few statements short, and a retry with
 /// exponential backoff on SQLITE_BUSY. <c>synchronous=NORMAL</c> is safe against a killed process in WAL mode.
 /// </summary>
-public class SqliteStorage : StudyStorage
+internal class SqliteStorage : StudyStorage
 {
     private const int BusyTimeoutMs = 5000;
     private readonly string _connectionString;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Condensa.Study;
 
 /// <summary>How a worker runs trials. Defaults follow Optuna's RDB heartbeat, with a longer grace.</summary>
-public sealed record WorkerOptions
+internal sealed record WorkerOptions
 {
     /// <summary>How often a running trial's heartbeat is written, from a background timer.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -26,7 +26,7 @@ public sealed record WorkerOptions
 }
 
 /// <summary>How one run of a trial by this worker ended.</summary>
-public enum TrialOutcomeKind
+internal enum TrialOutcomeKind
 {
     Complete,
     Pruned,
@@ -42,16 +42,16 @@ public enum TrialOutcomeKind
     Lost,
 }
 
-public sealed record TrialOutcome(int Number, int Attempt, TrialOutcomeKind Kind, double? Value, string? Error, TimeSpan Elapsed);
+internal sealed record TrialOutcome(int Number, int Attempt, TrialOutcomeKind Kind, double? Value, string? Error, TimeSpan Elapsed);
 
 /// <summary>What one worker did. <see cref="RequeuedStale"/>/<see cref="FailedStale"/> count other workers' stale trials it found.</summary>
-public sealed record WorkerReport(int Complete, int Pruned, int Failed, int Retried, int Lost, int RequeuedStale, int FailedStale, bool Interrupted);
+internal sealed record WorkerReport(int Complete, int Pruned, int Failed, int Retried, int Lost, int RequeuedStale, int FailedStale, bool Interrupted);
 
 /// <summary>
 /// The worker loop (what each <c>condensa nas worker</c> process runs; Optuna's <c>optimize</c> with heartbeats and
 /// retried stale trials built in). Every worker is equal; there is no coordinator.
 /// </summary>
-public static class StudyRunner
+internal static class StudyRunner
 {
     /// <summary>A worker id unique on this machine at this moment: host name and process id.</summary>
     public static string DefaultWorkerId() => $"{Environment.MachineName}-{Environment.ProcessId}";

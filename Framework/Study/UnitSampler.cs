@@ -8,7 +8,7 @@ namespace Condensa.Study;
 /// the store already has starts Complete with that result (a re-run computes only what is new); a unit with a
 /// prerequisite is claimed only once that one is Complete. Units take no parameter they do not fix.
 /// </summary>
-public sealed record UnitSampler : Sampler
+internal sealed record UnitSampler : Sampler
 {
     public UnitSampler(IReadOnlyList<WorkUnit> units)
     {

@@ -13,7 +13,7 @@ namespace Condensa.Work;
 /// those whose worker died), then writes the report from the stored results. Stopped at any moment it leaves the store
 /// consistent; run again on the same folder it re-attaches to its studies, retries failed units and goes on.
 /// </summary>
-public static class Coordinator
+internal static class Coordinator
 {
     /// <param name="open">How this process opens a study's executor (default: the scenario's); a test may run units on data it holds.</param>
     /// <param name="owner">The run folder's lock, through which the coordinator tells a second run of the folder which studies it works.</param>

@@ -11,7 +11,7 @@ namespace Condensa.Work;
 /// child outlives its run by more than the unit it is running. Stopping early sends SIGTERM, which puts a child's
 /// running unit back in the queue at once.
 /// </summary>
-public static class LocalWorkers
+internal static class LocalWorkers
 {
     /// <summary>The hidden option that makes a worker stop claiming when its standard input closes.</summary>
     public const string FollowStdinOption = "--follow-stdin";

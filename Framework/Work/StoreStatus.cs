@@ -7,7 +7,7 @@ namespace Condensa.Work;
 /// the units waiting (ready, or blocked by a prerequisite), running, stale (a silent worker), complete and failed, and
 /// the best result of a search; then every running and every failed unit.
 /// </summary>
-public sealed record StoreStatus(string Url, IReadOnlyList<StoreStatus.Study> Studies, IReadOnlyList<StoreStatus.RunningUnit> Running, IReadOnlyList<StoreStatus.FailedUnit> Failed)
+internal sealed record StoreStatus(string Url, IReadOnlyList<StoreStatus.Study> Studies, IReadOnlyList<StoreStatus.RunningUnit> Running, IReadOnlyList<StoreStatus.FailedUnit> Failed)
 {
     public sealed record Study(string Name, string Scenario, int Units, int Ready, int Blocked, int Running, int Stale, int Complete, int Failed, string Best);
 

@@ -5,7 +5,7 @@ using TorchSharp;
 namespace Condensa.Work;
 
 /// <summary>What one worker did: units completed, failed, lost (re-queued while it ran them); whether it was stopped.</summary>
-public sealed record WorkerTally(int Complete, int Failed, int Lost, bool Interrupted);
+internal sealed record WorkerTally(int Complete, int Failed, int Lost, bool Interrupted);
 
 /// <summary>
 /// A worker: runs units of the studies it serves, one at a time, until it is told it is done. Each pass goes over the
@@ -16,7 +16,7 @@ public sealed record WorkerTally(int Complete, int Failed, int Lost, bool Interr
 /// nothing left to claim. Studies that were not planned by a run, and runs whose files this machine cannot reach, are
 /// skipped with a warning.
 /// </summary>
-public sealed class UnitWorker(StudyStorage storage, Func<SearchStudy, RunInfo, RunFiles, IUnitExecutor> open, ILogger log, string? workDir = null) : IDisposable
+internal sealed class UnitWorker(StudyStorage storage, Func<SearchStudy, RunInfo, RunFiles, IUnitExecutor> open, ILogger log, string? workDir = null) : IDisposable
 {
     /// <summary>How long a pass that found nothing ready waits before the next: doubling from the first to the last while nothing changes.</summary>
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250), LastPoll = TimeSpan.FromSeconds(2);

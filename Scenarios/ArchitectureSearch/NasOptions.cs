@@ -7,7 +7,7 @@ using Condensa.Training;
 namespace Condensa.Scenarios.ArchitectureSearch;
 
 /// <summary>The candidate architectures: the 720-ConvNet space of the DC papers, any axis restricted, optionally sampled.</summary>
-public sealed class SpaceOptions
+internal sealed class SpaceOptions
 {
     /// <summary>Widths (filters per conv): 32, 64, 128, 256.</summary>
     public List<int> Widths { get; set; } = [.. ConvNetSpace.Widths];
@@ -41,7 +41,7 @@ public sealed class SpaceOptions
 }
 
 /// <summary>How a proxy ranks a candidate.</summary>
-public enum ProxyScore
+internal enum ProxyScore
 {
     /// <summary>Train it on the proxy set and rank by validation accuracy.</summary>
     Train,
@@ -50,7 +50,7 @@ public enum ProxyScore
 }
 
 /// <summary>A proxy: a memory builder and its budget (images per class) trained on, or a training-free score.</summary>
-public sealed class ProxyOptions : IValidatableOptions
+internal sealed class ProxyOptions : IValidatableOptions
 {
     /// <summary>The builder of the proxy set (random, herding, dm, dsa, ...); not for a training-free score.</summary>
     public MethodSpec? Builder { get; set; }
@@ -77,7 +77,7 @@ public sealed class ProxyOptions : IValidatableOptions
 }
 
 /// <summary>What a nas run does.</summary>
-public enum NasMode
+internal enum NasMode
 {
     /// <summary>Score proxies: every candidate on every proxy and on the whole set, and the rank correlations between them.</summary>
     Evaluate,
@@ -86,7 +86,7 @@ public enum NasMode
 }
 
 /// <summary>The whole-set phase of a search.</summary>
-public sealed class SearchOptions
+internal sealed class SearchOptions
 {
     /// <summary>The proxy's best candidates trained on the whole set (whole_train); the chosen one is the best of them by validation accuracy.</summary>
     [Range(1, 100_000)] public int Top { get; set; } = 10;
@@ -95,7 +95,7 @@ public sealed class SearchOptions
     [Range(0, 100_000)] public int RandomBaseline { get; set; } = 10;
 }
 
-public sealed class NasOptions : StudyRunOptions
+internal sealed class NasOptions : StudyRunOptions
 {
     /// <summary>evaluate (every candidate on every proxy and on the whole set, and how well each proxy ranks) or search (the first proxy picks; its best train on the whole set).</summary>
     public NasMode Mode { get; set; } = NasMode.Evaluate;

@@ -12,7 +12,7 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 /// Top-k correlations are computed over <b>the k candidates with the highest proxy accuracy</b> (the thesis' protocol),
 /// all values signed.
 /// </summary>
-public static class NasReport
+internal static class NasReport
 {
     /// <param name="Steps">Minibatch steps of one training of a candidate (null in a study stored before they were recorded).</param>
     /// <param name="StoredBytes">Bytes of the set's stored images and labels (null in a study stored before they were recorded).</param>

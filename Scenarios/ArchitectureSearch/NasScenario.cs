@@ -19,7 +19,7 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 /// study's name depends only on what its trials depend on, so the ground truth is computed once per store and reused
 /// by every search that agrees with it.
 /// </summary>
-public sealed class NasScenario : IUnitScenario
+internal sealed class NasScenario : IUnitScenario
 {
     public string Name => "nas";
     public string Description => "Rank architectures on proxy sets and score the ranking against whole-dataset training (Spearman)";

@@ -13,7 +13,7 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 /// top candidates) and its whole-set test accuracy, beside the best of the random baseline and the default ConvNet
 /// trained the same way; the proxy's ranking; and each phase's candidates, epochs, wall time and compute time.
 /// </summary>
-public static class NasSearchReport
+internal static class NasSearchReport
 {
     public static void Write(RunContext ctx, NasOptions o, IReadOnlyList<NasReport.StudyResult> studies, RunOutcome outcome)
     {

@@ -19,7 +19,7 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 /// successive halving), the early-stopping baseline, a training-free score, or (mode search) the whole set for the
 /// proxy's best candidates and the baselines.
 /// </summary>
-public enum NasStudyKind { Whole, Proxy, EarlyStopping, TrainingFree, SearchWhole }
+internal enum NasStudyKind { Whole, Proxy, EarlyStopping, TrainingFree, SearchWhole }
 
 /// <summary>
 /// The studies of an architecture search and their objective. Each study holds one work unit per candidate, run exactly
@@ -27,7 +27,7 @@ public enum NasStudyKind { Whole, Proxy, EarlyStopping, TrainingFree, SearchWhol
 /// config, its kind, and for a proxy the proxy images themselves), so <c>condensa worker --storage URL</c> on any
 /// machine with the dataset can join it.
 /// </summary>
-public static class NasStudies
+internal static class NasStudies
 {
     private const string ArchParam = "arch";
 
@@ -209,7 +209,7 @@ public static class NasStudies
 }
 
 /// <summary>A small labeled set (a proxy memory) as JSON: shape, float32 images and int64 labels in base64, so it travels with a study.</summary>
-public static class TensorJson
+internal static class TensorJson
 {
     public static JsonElement Write(LabeledDataset set)
     {

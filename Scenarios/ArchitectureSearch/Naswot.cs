@@ -15,7 +15,7 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 /// and sigmoid layers of the ConvNet space all count (the authors' hooks catch ReLU modules only, so a sigmoid network
 /// would score minus infinity).
 /// </summary>
-public static class Naswot
+internal static class Naswot
 {
     /// <summary>log |det K| from the activation inputs of a batch (each N x ...), K summed over them in float64.</summary>
     public static double Score(IEnumerable<Tensor> activationInputs)

@@ -10,7 +10,7 @@ namespace Condensa.Scenarios.ArchitectureSearch;
 /// ties going to the candidate earlier in the space's order, so any number of workers, stopped and started at any
 /// moment, give the same survivors. Rungs 1: off (every candidate at the full budget).
 /// </summary>
-public sealed class SuccessiveHalving
+internal sealed class SuccessiveHalving
 {
     /// <summary>R: rungs of growing budget (1: no pruning).</summary>
     [Range(1, 20)] public int Rungs { get; set; } = 1;

@@ -17,7 +17,7 @@ namespace Condensa.Scenarios.Bench;
 /// <c>seconds_per_iteration</c>, which the bench compares with the PyTorch reference run beside it, and the GFLOP/s
 /// achieved, counted from the model spec (<see cref="FlopsPerIteration"/>).
 /// </summary>
-public static class CondenseBenchmark
+internal static class CondenseBenchmark
 {
     /// <summary>Runs <paramref name="iterations"/> iterations of <paramref name="method"/> (dm, dc or dsa) at <paramref name="ipc"/> and prints the timings.</summary>
     public static int Run(string method, int ipc, int iterations, Training.Precision precision, TextWriter output)

@@ -14,7 +14,7 @@ namespace Condensa.Scenarios.Bench;
 /// half the epochs, no augmentation), then tested on the 10,000 test images. Last line:
 /// <c>seconds=X accuracy=Y gflops=Z precision=P</c> (GFLOP/s from the model spec's FLOPs, <see cref="ModelFactory.Flops"/>).
 /// </summary>
-public static class EvaluationBench
+internal static class EvaluationBench
 {
     public static int Run(int imagesPerClass, int epochs, Precision precision)
     {

@@ -10,7 +10,7 @@ namespace Condensa.Scenarios.Bench;
 /// 19.3 GFLOP) and of a 2048 x 2048 matrix product (17.2 GFLOP), each in float32 and bfloat16, forward only, the best of
 /// several runs after a warm-up. The benches report their achieved GFLOP/s as a fraction of these.
 /// </summary>
-public static class Peak
+internal static class Peak
 {
     public static int Run(int repeats)
     {

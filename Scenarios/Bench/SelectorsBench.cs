@@ -15,7 +15,7 @@ namespace Condensa.Scenarios.Bench;
 /// it is timed with repeat = 1 (its other repeats cost one recording each). DeepFool, whose default tests the runner-up
 /// class only, is run a second time testing every class, and the bench prints how many picks the two share.
 /// </summary>
-public static class SelectorsBench
+internal static class SelectorsBench
 {
     public static int Run(MemoryBuilderRegistry registry, string arch, int epochs, IReadOnlyCollection<string> only, bool everyClass)
     {

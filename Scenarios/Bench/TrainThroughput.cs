@@ -14,7 +14,7 @@ namespace Condensa.Scenarios.Bench;
 /// achieved GFLOP/s (FLOPs of the convolutions and the classifier, <see cref="ModelFactory.Flops"/>); the last line
 /// holds the numbers <c>tools/bench/train-throughput</c> compares with the PyTorch reference run beside it.
 /// </summary>
-public static class TrainThroughput
+internal static class TrainThroughput
 {
     private const int Images = 10_000, Batch = 256;
 

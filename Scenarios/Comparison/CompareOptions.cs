@@ -7,7 +7,7 @@ using Condensa.Training;
 
 namespace Condensa.Scenarios.Comparison;
 
-public sealed class CompareOptions : StudyRunOptions
+internal sealed class CompareOptions : StudyRunOptions
 {
     /// <summary>Memory builders to compare: a name, or {name: ..., label: ..., option: value...}.</summary>
     [Required] public List<MethodSpec> Builders { get; set; } = [];

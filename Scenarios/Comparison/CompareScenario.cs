@@ -18,7 +18,7 @@ namespace Condensa.Scenarios.Comparison;
 /// number of workers run them, and a unit's seed comes from its identity, so the table does not depend on who ran what.
 /// A re-run on the same --out reuses every finished unit (one more builder only computes its own rows).
 /// </summary>
-public sealed class CompareScenario : ISingleStudyScenario
+internal sealed class CompareScenario : ISingleStudyScenario
 {
     internal const string Build = "build", Evaluate = "evaluate";
 

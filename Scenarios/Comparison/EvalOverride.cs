@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Condensa.Scenarios.Comparison;
 
 /// <summary>An <c>eval_for</c> entry: evaluation epochs or augmentation for some builders instead of <c>eval</c>'s.</summary>
-public sealed class EvalOverride
+internal sealed class EvalOverride
 {
     /// <summary>The builders (by label, or name when they have none) this entry applies to.</summary>
     [Required] public List<string> Builders { get; set; } = [];

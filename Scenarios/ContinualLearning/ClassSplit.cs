@@ -7,7 +7,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// (Avalanche's class_incremental_benchmark; the DM paper's CL_DM.py draws the order as
 /// <c>np.random.seed(k); np.random.permutation(100)</c> for k = 0..4, ours comes from the run's derived seed).
 /// </summary>
-public static class ClassSplit
+internal static class ClassSplit
 {
     /// <param name="classes">The dataset's classes (any order; a random order starts from them sorted).</param>
     /// <param name="steps">S, the number of groups.</param>

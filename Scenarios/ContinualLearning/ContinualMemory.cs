@@ -4,7 +4,7 @@ using Condensa.Memory;
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>Picks <paramref name="keep"/> synthetic images of every class in <paramref name="images"/> (indices into it).</summary>
-public delegate long[] SyntheticPruner(LabeledDataset images, int keep, long seed);
+internal delegate long[] SyntheticPruner(LabeledDataset images, int keep, long seed);
 
 /// <summary>
 /// The rehearsal memory of one continual run: for each class seen and the step that brought it (in a domain stream
@@ -16,7 +16,7 @@ public delegate long[] SyntheticPruner(LabeledDataset images, int keep, long see
 /// a single class's images cannot teach. In a domain stream a class held twice is pruned in a second call (one call per
 /// occurrence), so that each entry keeps its own share.
 /// </summary>
-public sealed class ContinualMemory : IDisposable
+internal sealed class ContinualMemory : IDisposable
 {
     /// <summary>One class's images as stored (tiles under multi-formation: <see cref="Factor"/> K, decoded when trained on).</summary>
     private sealed record Entry(int Step, int Class, LabeledDataset Images, bool Ranked, int Factor, int BytesPerPixel)

@@ -6,7 +6,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// Continual-learning metrics over the accuracy matrix A, where A[i][j] (j ≤ i, 0-based) is the accuracy on the test
 /// images of step j (its classes, or its domain) after training step i, and T is the last step.
 /// </summary>
-public static class ContinualMetrics
+internal static class ContinualMetrics
 {
     /// <summary>
     /// The accuracy on several test sets taken together (one per step so far): Σ_j a_j·n_j / Σ_j n_j, with a_j the

@@ -7,7 +7,7 @@ using Condensa.Models;
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>The <c>continual</c> scenario's config.</summary>
-public sealed class ContinualOptions : StudyRunOptions
+internal sealed class ContinualOptions : StudyRunOptions
 {
     /// <summary>Memory builders, each run as its own series: a name, or {name: ..., label: ..., option: value...}.</summary>
     [Required] public List<MethodSpec> Builders { get; set; } = [];

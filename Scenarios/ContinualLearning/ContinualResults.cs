@@ -11,11 +11,11 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// wall time and the memory's share of it (building the new classes' memory, as recorded when it was built, and
 /// shrinking the old); the memory held after the step.
 /// </summary>
-public sealed record StepResult(int Step, int[] Classes, double Accuracy, double[] ModelAccuracies, double[] AccuracyRow,
+internal sealed record StepResult(int Step, int[] Classes, double Accuracy, double[] ModelAccuracies, double[] AccuracyRow,
     double Seconds, double BuildSeconds, int MemoryImages, long MemoryBytes);
 
 /// <summary>One (strategy, builder, repeat) run: its class split and the steps finished so far.</summary>
-public sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups, string settings)
+internal sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups, string settings)
 {
     /// <summary>A hash of the settings the results depend on; a stored run is reused only when it matches.</summary>
     public string Settings { get; } = settings;
@@ -69,7 +69,7 @@ public sealed class ContinualRun(string strategy, string builder, int seed, int[
 /// every model of every repeat (CL_DM.py reports 5 orders × 3 models = 15 values); average incremental accuracy,
 /// forgetting and BWT are per run, so their spread is over repeats.
 /// </summary>
-public sealed record ContinualSummary(string Strategy, string Builder, int Runs, int[] ClassesSeen, double[] StepMean, double[] StepStd,
+internal sealed record ContinualSummary(string Strategy, string Builder, int Runs, int[] ClassesSeen, double[] StepMean, double[] StepStd,
     double FinalMean, double FinalStd, double AiaMean, double AiaStd, double ForgettingMean, double ForgettingStd, double BwtMean, double BwtStd,
     double SecondsMean, double MemoryImagesFinal, double MemoryBytesFinal)
 {

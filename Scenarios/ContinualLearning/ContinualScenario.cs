@@ -29,7 +29,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// last checkpoint. Writes results.json (runs and summary), results.csv (one row per run and step), runs/NAME.json
 /// (one run), runs/NAME-accuracy.csv (its accuracy matrix), results.md and accuracy_vs_classes.png.
 /// </summary>
-public sealed class ContinualScenario : ISingleStudyScenario
+internal sealed class ContinualScenario : ISingleStudyScenario
 {
     public string Name => "continual";
     public string Description => "Class-incremental learning (GDumb, EEIL) with a memory built by each builder; accuracy matrix, forgetting, BWT";

@@ -11,7 +11,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// every step so far (the last is <see cref="Classes"/>), the step's training data, the test set of every step so far
 /// (one accuracy-matrix column each), and the memory's per-class share after the step.
 /// </summary>
-public sealed record ContinualStep(int Index, int[] Classes, IReadOnlyList<int[]> Groups, LabeledDataset Train, IReadOnlyList<LabeledDataset> Tests, int MemoryShare)
+internal sealed record ContinualStep(int Index, int[] Classes, IReadOnlyList<int[]> Groups, LabeledDataset Train, IReadOnlyList<LabeledDataset> Tests, int MemoryShare)
 {
     /// <summary>The classes seen so far (each once).</summary>
     public int[] Seen => Groups.SelectMany(g => g).Distinct().ToArray();

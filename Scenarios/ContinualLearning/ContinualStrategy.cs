@@ -2,7 +2,7 @@
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>How a model learns from a stream of steps.</summary>
-public enum ContinualStrategy
+internal enum ContinualStrategy
 {
     /// <summary>GDumb (Prabhu et al. 2020) as in the DM paper: after each step, fresh models trained from scratch on the memory only.</summary>
     Gdumb,

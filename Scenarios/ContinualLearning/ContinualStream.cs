@@ -11,7 +11,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// column per step, and the memory holds each step's classes as their own entries (a class of domain 1 and the same
 /// class of domain 2 are two shares of the memory).
 /// </summary>
-public sealed class ContinualStream
+internal sealed class ContinualStream
 {
     private readonly LabeledDataset[] _train;
     private readonly LabeledDataset[] _test;

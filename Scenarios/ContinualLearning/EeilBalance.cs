@@ -2,7 +2,7 @@
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>What "class-balanced" means for EEIL's fine-tuning set.</summary>
-public enum EeilBalance
+internal enum EeilBalance
 {
     /// <summary>
     /// The updated memory's old classes plus a seeded random sample of each new class of the same per-class size:

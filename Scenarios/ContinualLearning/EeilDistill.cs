@@ -2,7 +2,7 @@
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>Which logits EEIL's balanced fine-tuning distills.</summary>
-public enum EeilDistill
+internal enum EeilDistill
 {
     /// <summary>The classes of the earlier steps (FACIL).</summary>
     OldClasses,

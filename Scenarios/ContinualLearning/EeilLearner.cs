@@ -19,7 +19,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// classes (unseen classes' logits take part in the softmax and are pushed down, as in CL_DM.py's network) instead of a
 /// growing one; constant rates per phase (the thesis gives one rate each) instead of Castro's step decay.
 /// </summary>
-public sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : IContinualLearner
+internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : IContinualLearner
 {
     private ClassifierModel? _model;
 

@@ -9,7 +9,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// iterations at learning rates 0.01 and 0.001, default ConvNet). The keys below the rates settle what the public
 /// implementations (FACIL, PyCIL, Zhao's End2End_aug) disagree on; their defaults and sources are stated on each.
 /// </summary>
-public sealed class EeilOptions : IValidatableOptions
+internal sealed class EeilOptions : IValidatableOptions
 {
     /// <summary>SGD steps of the training phase on new data plus memory (the thesis: 5,000), rounded up to whole epochs.</summary>
     [Range(1, 100_000_000)] public int Iterations { get; set; } = 5000;

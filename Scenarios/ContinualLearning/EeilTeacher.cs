@@ -2,7 +2,7 @@
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>The KD teacher of EEIL's balanced fine-tuning.</summary>
-public enum EeilTeacher
+internal enum EeilTeacher
 {
     /// <summary>The model after the previous step (FACIL's <c>model_old</c>; the teacher of the training phase in all codes and in Castro et al.).</summary>
     PreviousStep,

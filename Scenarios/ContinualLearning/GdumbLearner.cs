@@ -12,7 +12,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// (CL_DM.py seeds it from the clock); no cutmix (GDumb's own code; the DM paper replaces it with DSA); a weighted
 /// coreset's sample weights are not used, since they lose their meaning once a class is cut to a smaller share.
 /// </summary>
-public sealed class GdumbLearner(GdumbOptions options, LearnerSetup setup) : IContinualLearner
+internal sealed class GdumbLearner(GdumbOptions options, LearnerSetup setup) : IContinualLearner
 {
     public EvalResult[][] Learn(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed, CancellationToken cancellationToken)
     {

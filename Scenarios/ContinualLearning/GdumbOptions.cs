@@ -4,7 +4,7 @@ using Condensa.Training;
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>GDumb's per-step training (the DM paper's CL_DM.py uses evaluate_synset: 1,000 epochs, lr 0.01 decayed ×0.1 once at half, batch 256, DSA).</summary>
-public sealed class GdumbOptions
+internal sealed class GdumbOptions
 {
     /// <summary>Fresh models trained on the memory at every step (the DM paper: 3); the step's accuracy is their mean.</summary>
     [Range(1, 1000)] public int Models { get; set; } = 3;

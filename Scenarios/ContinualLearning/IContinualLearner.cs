@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Condensa.Scenarios.ContinualLearning;
 
 /// <summary>A continual-learning strategy: learns one step at a time and reports the test of its model(s) on the seen classes.</summary>
-public interface IContinualLearner : IDisposable
+internal interface IContinualLearner : IDisposable
 {
     /// <param name="before">The memory before the step (old classes only).</param>
     /// <param name="after">The memory after the step (old classes shrunk, new classes added).</param>

@@ -12,7 +12,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// none); those codes use binary cross-entropy on the two softmaxes, which adds Σ (1 − p) log(1 − q) terms.
 /// One softmax spans all distilled classes (Zhao's End2End_aug), not one per earlier step (FACIL, PyCIL).
 /// </summary>
-public static class KnowledgeDistillation
+internal static class KnowledgeDistillation
 {
     public static Tensor Loss(Tensor studentLogits, Tensor teacherLogits, Tensor distilledClasses, double temperature)
     {

@@ -7,7 +7,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// (GDumb in the DM paper). When both are set the share is min(m, floor(M / k)). Every class gets the same share
 /// (balanced), and a class never holds more than it was given when it arrived: older classes shrink, never grow.
 /// </summary>
-public sealed record MemoryPolicy(int? PerClass, int? Total)
+internal sealed record MemoryPolicy(int? PerClass, int? Total)
 {
     /// <summary>True when no image is ever kept.</summary>
     public bool IsEmpty => PerClass == 0 || Total == 0;

@@ -8,7 +8,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// class). <c>total</c>: a fixed total (EEIL: 2,000) shared equally, floor(total / classes seen) per class, so older
 /// classes shrink as new ones arrive; with <c>per_class</c> as well, no class ever holds more than <c>per_class</c>.
 /// </summary>
-public sealed class MemoryPolicyOptions
+internal sealed class MemoryPolicyOptions
 {
     /// <summary>Images kept per class (20 when total is not set); with total, the most any class keeps. 0 = no memory.</summary>
     [Range(0, int.MaxValue)] public int? PerClass { get; set; }

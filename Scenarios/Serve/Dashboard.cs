@@ -14,7 +14,7 @@ namespace Condensa.Scenarios.Serve;
 /// <param name="Roots">Folders holding run folders (each a run's <c>--out</c>).</param>
 /// <param name="Token">Required from clients when set: <c>?token=</c> once (then a cookie) or <c>Authorization: Bearer</c>.</param>
 /// <param name="Storages">Study stores whose work units are shown live (their passwords never appear).</param>
-public sealed record DashboardOptions(IReadOnlyList<string> Roots, string Host = "127.0.0.1", int Port = 8080, string? Token = null, IReadOnlyList<string>? Storages = null);
+internal sealed record DashboardOptions(IReadOnlyList<string> Roots, string Host = "127.0.0.1", int Port = 8080, string? Token = null, IReadOnlyList<string>? Storages = null);
 
 /// <summary>
 /// <c>condensa serve</c>: a read-only web view of run folders, served by ASP.NET Core from the SDK's shared framework,
@@ -25,7 +25,7 @@ public sealed record DashboardOptions(IReadOnlyList<string> Roots, string Host =
 /// <c>..</c>, no absolute path, no symbolic link leading out), only those people read (<see cref="RunFolder.Served"/>:
 /// not the study store, the owner file or checkpoints), and every text from a run is HTML-escaped.
 /// </summary>
-public static class Dashboard
+internal static class Dashboard
 {
     private const string TokenCookie = "condensa-token";
 

@@ -11,7 +11,7 @@ using TorchSharp;
 
 namespace Condensa.Scenarios.Train;
 
-public sealed class TrainScenarioOptions : RunOptions
+internal sealed class TrainScenarioOptions : RunOptions
 {
     /// <summary>Architecture to train, e.g. convnet-w128-d3-instancenorm-relu-avgpool.</summary>
     public string Arch { get; set; } = ArchitectureSpec.Default.ToString();
@@ -30,7 +30,7 @@ public sealed class TrainScenarioOptions : RunOptions
 /// (<c>{"scenario":"train","metrics":{"test_accuracy":...}}</c>, accuracies as fractions), training.csv (one row per
 /// epoch, rewritten after every epoch so a cancelled run keeps its curve), training_curve.png and model.bin.
 /// </summary>
-public sealed class TrainScenario : IScenario
+internal sealed class TrainScenario : IScenario
 {
     public string Name => "train";
     public string Description => "Train an architecture on a dataset (or a subset of its classes) and test it";
