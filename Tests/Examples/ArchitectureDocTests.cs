@@ -39,7 +39,7 @@ public sealed partial class ArchitectureDocTests
     {
         var quotes = Quote().Matches(Read(Doc)).ToList();
         CollectionAssert.AreEquivalent(
-            new[] { "Tests/Examples/FirstKSelector.cs#selector", "Tests/Examples/ExampleSelectorTests.cs#registration" },
+            new[] { "samples/PluginSelector/EveryOtherSelector.cs#selector", "samples/PluginSelector/Plugin.cs#registration" },
             quotes.Select(q => $"{q.Groups["path"].Value}#{q.Groups["region"].Value}").ToArray(), "the worked example quotes the selector file and its registration line");
         foreach (var q in quotes)
             Assert.AreEqual(Region(Read(q.Groups["path"].Value), q.Groups["region"].Value), q.Groups["code"].Value,

@@ -8,6 +8,8 @@ using Condensa.Models;
 using Condensa.Scenarios.Comparison;
 using Condensa.Tests.Support;
 using Condensa.Work;
+using Microsoft.Extensions.DependencyInjection;
+using Samples;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 using Condensa.Runtime;
@@ -15,22 +17,20 @@ using Condensa.Runtime;
 namespace Condensa.Tests.Examples;
 
 /// <summary>
-/// The worked example of docs/architecture.md: <see cref="FirstKSelector"/> registered beside every builder of
+/// The worked example of docs/architecture.md, the plug-in sample's <see cref="EveryOtherSelector"/> (compiled into the
+/// tests from samples/PluginSelector): registered by the sample's entry point beside every builder of
 /// <see cref="MethodsModule"/>, chosen by name in a config, built through the memory pipeline and the compare scenario,
-/// picks exactly the indices worked out by hand.
+/// it picks exactly the indices worked out by hand.
 /// </summary>
 [TestClass]
 public sealed class ExampleSelectorTests
 {
-    /// <summary>Every builder of Methods plus the example, registered the way <see cref="MethodsModule.Register"/> registers its own.</summary>
+    /// <summary>Every builder of Methods plus the example, registered by the sample's entry point as a host registers a plug-in's.</summary>
     internal static MemoryBuilderRegistry Registry()
     {
-        var registry = new MemoryBuilderRegistry();
-        MethodsModule.Register(registry);
-        // docs:begin registration
-        registry.Register<FirstKOptions>("first-k", "selector", "The first samples of each class in dataset order, after the first skip", o => new FirstKSelector(o));
-        // docs:end registration
-        return registry;
+        var services = new ServiceCollection().AddCondensaMethods();
+        new Plugin().ConfigureServices(services);
+        return services.BuildServiceProvider().GetRequiredService<MemoryBuilderRegistry>();
     }
 
     private static ConfigLoader Loader(MemoryBuilderRegistry registry) => new(new ScenarioRegistry([new CompareScenario()]), registry);
@@ -44,19 +44,19 @@ public sealed class ExampleSelectorTests
         new("toy/train", zeros(10, 1, 2, 2), tensor(new long[] { 2, 0, 1, 0, 2, 1, 0, 0, 1, 2 }), ["a", "b", "c"], Normalization.Identity(1));
 
     [TestMethod]
-    public void FirstKFromAConfigPicksTheHandComputedIndicesThroughThePipeline()
+    public void EveryOtherFromAConfigPicksTheHandComputedIndicesThroughThePipeline()
     {
         using var source = Toy();
         using var folder = new TempRunFolder();
-        var spec = BuilderOf("[{name: first-k, skip: 1}]");
-        Assert.AreEqual(1, ((FirstKOptions)spec.Options).Skip, "the option is bound from its snake_case key");
+        var spec = BuilderOf("[{name: every-other, offset: 0}]");
+        Assert.AreEqual(0, ((EveryOtherOptions)spec.Options).Offset, "the option is bound from its snake_case key");
         var memory = new MemorySpec
         {
-            Builder = spec, SourceKey = "toy", Budget = Budget.ImagesPerClass(2), Architecture = ArchitectureSpec.Default, Seed = 0, Slot = "first-k/ipc-2/seed0",
+            Builder = spec, SourceKey = "toy", Budget = Budget.ImagesPerClass(2), Architecture = ArchitectureSpec.Default, Seed = 0, Slot = "every-other/ipc-2/seed0",
         };
         using var pipeline = new MemoryPipeline(Registry(), RunFiles.Local(folder.Root), new ExecutionSettings(CPU, 1), NullLogger.Instance, NullProgress.Instance);
-        // skip 1, then 2 per class: class 0 (1, 3, 6, 7) gives 3, 6; class 1 (2, 5, 8) gives 5, 8; class 2 (0, 4, 9) gives 4, 9
-        long[] expected = [3, 6, 5, 8, 4, 9];
+        // every other, 2 per class: class 0 (1, 3, 6, 7) gives 1, 6; class 1 (2, 5, 8) gives 2, 8; class 2 (0, 4, 9) gives 0, 9
+        long[] expected = [1, 6, 2, 8, 0, 9];
         using (var built = pipeline.Obtain(memory, source, CancellationToken.None))
         {
             Assert.IsTrue(built.Built);
@@ -64,14 +64,14 @@ public sealed class ExampleSelectorTests
         }
         using (var loaded = pipeline.Obtain(memory, source, CancellationToken.None))
         {
-            Assert.IsFalse(loaded.Built, "the kept memory is loaded from memories/first-k/ipc-2/seed0, not built again");
+            Assert.IsFalse(loaded.Built, "the kept memory is loaded from memories/every-other/ipc-2/seed0, not built again");
             CollectionAssert.AreEqual(expected, ((SelectedMemory)loaded.Set).Indices);
         }
-        Assert.AreEqual("first-k", MemoryStore.Load(folder.PathOf("memories/first-k/ipc-2/seed0")).Metadata.Method);
+        Assert.AreEqual("every-other", MemoryStore.Load(folder.PathOf("memories/every-other/ipc-2/seed0")).Metadata.Method);
     }
 
     [TestMethod]
-    public void FirstKRunsByNameInACompareRunAndGetsItsRow()
+    public void EveryOtherRunsByNameInACompareRunAndGetsItsRow()
     {
         // 12 training images per class of 4 classes, labelled 0, 1, 2, 3, 0, 1, ... in file order
         using var data = ContinualTestData.IdxPatches(train: (12, 1), test: (3, 2));
@@ -80,22 +80,22 @@ public sealed class ExampleSelectorTests
             scenario: compare
             seed: 2
             dataset: { name: idx, path: {{data.Root}} }
-            builders: [{name: first-k, skip: 1}]
+            builders: [{name: every-other, offset: 1}]
             ipc: [2]
             models: 1
             build_arch: convnet-w32-d1-instancenorm-relu-avgpool
             eval: { epochs: 1, batch_size: 16, lr: 0.05, augmentation: none }
             """;
         var registry = Registry();
-        var (scenario, options) = Loader(registry).Bind(YamlConfig.Parse(yaml, "first-k.yaml"), "first-k.yaml");
+        var (scenario, options) = Loader(registry).Bind(YamlConfig.Parse(yaml, "every-other.yaml"), "every-other.yaml");
         Assert.AreEqual(0, scenario.Run(ContinualTestData.Context(folder.Root, new RecordingLogger(), registry), options, CancellationToken.None));
 
-        // class c holds c, c + 4, c + 8, ...: skip one, keep two
-        var stored = MemoryStore.Load(folder.PathOf("memories/first-k/ipc-2/seed0"));
-        CollectionAssert.AreEqual(new long[] { 4, 8, 5, 9, 6, 10, 7, 11 }, ((SelectedMemory)stored.Memory).Indices);
+        // class c holds c, c + 4, c + 8, ...: pass over one, then every other: c + 4 and c + 12
+        var stored = MemoryStore.Load(folder.PathOf("memories/every-other/ipc-2/seed0"));
+        CollectionAssert.AreEqual(new long[] { 4, 12, 5, 13, 6, 14, 7, 15 }, ((SelectedMemory)stored.Memory).Indices);
         var rows = JsonNode.Parse(File.ReadAllText(folder.PathOf("results.json")))!["rows"]!.AsArray();
         Assert.HasCount(1, rows);
-        Assert.AreEqual("first-k", rows[0]!["method"]!.GetValue<string>());
+        Assert.AreEqual("every-other", rows[0]!["method"]!.GetValue<string>());
         Assert.AreEqual(8, rows[0]!["memory_images"]!.GetValue<int>());
         Assert.AreEqual(1, rows[0]!["models"]!.GetValue<int>());
     }
@@ -103,16 +103,17 @@ public sealed class ExampleSelectorTests
     [TestMethod]
     public void ItsOptionsAreCheckedLikeEveryBuilders()
     {
-        var misspelt = Assert.ThrowsExactly<ConfigurationException>(() => BuilderOf("[{name: first-k, skipp: 1}]"));
-        StringAssert.Contains(misspelt.Message, "did you mean 'skip'?");
-        var negative = Assert.ThrowsExactly<ConfigurationException>(() => BuilderOf("[{name: first-k, skip: -1}]"));
-        StringAssert.Contains(negative.Message, "skip");
-        var unknown = Assert.ThrowsExactly<ConfigurationException>(() => BuilderOf("[first-kk]"));
-        StringAssert.Contains(unknown.Message, "first-k");
+        var misspelt = Assert.ThrowsExactly<ConfigurationException>(() => BuilderOf("[{name: every-other, ofset: 1}]"));
+        StringAssert.Contains(misspelt.Message, "did you mean 'offset'?");
+        var negative = Assert.ThrowsExactly<ConfigurationException>(() => BuilderOf("[{name: every-other, offset: -1}]"));
+        StringAssert.Contains(negative.Message, "offset");
+        var unknown = Assert.ThrowsExactly<ConfigurationException>(() => BuilderOf("[every-others]"));
+        StringAssert.Contains(unknown.Message, "every-other");
 
+        // class 1 holds 2, 5, 8: after an offset of 1 only 5 is left at an even place, too few for 2
         using var source = Toy();
-        var e = Assert.ThrowsExactly<CondensaException>(() => Registry().Create("first-k").Build(
-            new MemoryRequest { Method = "first-k", Source = source, Budget = new Budget(Ipc: 2, Balanced: false) }, CancellationToken.None));
-        StringAssert.Contains(e.Message, "class-balanced");
+        var e = Assert.ThrowsExactly<CondensaException>(() => Registry().Create(BuilderOf("[{name: every-other, offset: 1}]")).Build(
+            new MemoryRequest { Method = "every-other", Source = source, Budget = Budget.ImagesPerClass(2) }, CancellationToken.None));
+        StringAssert.Contains(e.Message, "every-other: class 1 has 3 images, too few for 2 with offset 1");
     }
 }

@@ -1,3 +1,4 @@
+// docs:begin selector
 using System.ComponentModel.DataAnnotations;
 using Condensa;
 using Condensa.Memory;
@@ -33,3 +34,4 @@ public sealed class EveryOtherSelector(EveryOtherOptions options) : IMemoryBuild
         return new SelectedMemory(picked.ToArray());
     }
 }
+// docs:end selector

@@ -7,5 +7,7 @@ namespace Samples;
 public sealed class Plugin : ICondensaPlugin
 {
     public void ConfigureServices(IServiceCollection services) =>
+        // docs:begin registration
         services.AddMemoryBuilder<EveryOtherOptions>("every-other", "selector", "Every other image of each class, after an offset", o => new EveryOtherSelector(o));
+        // docs:end registration
 }

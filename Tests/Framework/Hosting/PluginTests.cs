@@ -156,15 +156,15 @@ public sealed class PluginTests
     public void AHostAddsItsOwnBuilderBesideTheBuiltIns()
     {
         var services = new ServiceCollection()
-            .AddMemoryBuilder<Examples.FirstKOptions>("first-k", "selector", "The first samples of each class", o => new Examples.FirstKSelector(o))
+            .AddMemoryBuilder<Samples.EveryOtherOptions>("every-other", "selector", "Every other image of each class", o => new Samples.EveryOtherSelector(o))
             .AddCondensa()
             .AddCondensa();
         using var host = services.BuildServiceProvider();
         var builders = host.GetRequiredService<MemoryBuilderRegistry>();
-        CollectionAssert.IsSubsetOf(new[] { "first-k", "herding", "dm" }, builders.Names.ToArray());
+        CollectionAssert.IsSubsetOf(new[] { "every-other", "herding", "dm" }, builders.Names.ToArray());
         CollectionAssert.AreEquivalent(new[] { "compare", "continual", "nas", "train" }, host.GetRequiredService<ScenarioRegistry>().All.Select(s => s.Name).ToArray(),
             "AddCondensa twice adds each scenario once");
-        var twice = new ServiceCollection().AddCondensa().AddMemoryBuilder<Examples.FirstKOptions>("herding", "selector", "", o => new Examples.FirstKSelector(o)).BuildServiceProvider();
+        var twice = new ServiceCollection().AddCondensa().AddMemoryBuilder<Samples.EveryOtherOptions>("herding", "selector", "", o => new Samples.EveryOtherSelector(o)).BuildServiceProvider();
         var e = Assert.ThrowsExactly<CondensaException>(() => twice.GetRequiredService<MemoryBuilderRegistry>());
         StringAssert.Contains(e.Message, "a memory builder named 'herding' is already registered");
     }
