@@ -83,14 +83,23 @@ internal static class LocalWorkers
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    /// <summary>How to start <c>condensa</c> again: this program's apphost or <c>dotnet condensa.dll</c>, or the apphost beside this assembly (tests).</summary>
+    /// <summary>
+    /// Set by a program of its user's that runs the command line with builders or scenarios of its own
+    /// (<c>CondensaCli.RunAsync(args, configureServices)</c>): its workers must be that same program, which knows them.
+    /// </summary>
+    public static bool ThisProgramExtendsTheCommandLine { get; set; }
+
+    /// <summary>
+    /// How to start the command line again: this program (its apphost, or <c>dotnet</c> with its entry assembly) when it
+    /// is <c>condensa</c> or extends it, else the <c>condensa</c> apphost beside this assembly (tests).
+    /// </summary>
     private static ProcessStartInfo Executable()
     {
         var self = Environment.ProcessPath!;
         var name = Path.GetFileNameWithoutExtension(self);
-        if (name == "condensa") return new ProcessStartInfo(self);
         var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
-        if (name == "dotnet" && entry is not null && Path.GetFileNameWithoutExtension(entry) == "condensa")
+        if (name == "condensa" || (ThisProgramExtendsTheCommandLine && name != "dotnet")) return new ProcessStartInfo(self);
+        if (name == "dotnet" && entry is not null && (ThisProgramExtendsTheCommandLine || Path.GetFileNameWithoutExtension(entry) == "condensa"))
         {
             var info = new ProcessStartInfo(self);
             info.ArgumentList.Add(entry);

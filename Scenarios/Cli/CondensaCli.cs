@@ -34,6 +34,7 @@ public static class CondensaCli
     public static async Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         _configureServices = configureServices;
+        if (configureServices is not null) LocalWorkers.ThisProgramExtendsTheCommandLine = true;
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 240; // tables in logs and CI are not cut at 80 columns
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces and debug logging", Recursive = true };
         var config = new Argument<string>("CONFIG") { Description = "YAML config file" };

@@ -59,7 +59,8 @@ public sealed class PackagesTests
             Assert.DoesNotContain(Repository.Root, assets, $"{sample} needs nothing from the source tree");
         }
         var custom = Path.Combine(scratch.Root, "custom");
-        Succeeds(Path.Combine(samples, "CustomSelector"), "dotnet", "bin/Release/net10.0/CustomSelector.dll", "run", "compare.yaml", "--out", custom);
+        // two local workers: the second is this program again, which knows every-other
+        Succeeds(Path.Combine(samples, "CustomSelector"), "dotnet", "bin/Release/net10.0/CustomSelector.dll", "run", "compare.yaml", "--out", custom, "--set", "workers=2");
         var (listed, methods) = Run(Path.Combine(samples, "PluginSelector"), Path.Combine(AppContext.BaseDirectory, "condensa"), "methods", "compare.yaml");
         Assert.AreEqual(0, listed, methods);
         StringAssert.Contains(methods, "every-other", "condensa methods CONFIG lists the config's plug-in builders");
