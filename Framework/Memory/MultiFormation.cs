@@ -51,6 +51,21 @@ public static class MultiFormation
         return small.reshape(n, factor, factor, c, th, tw).permute(0, 3, 1, 4, 2, 5).reshape(n, c, h, w).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Full-size images at the resolution of a tile: each shrunk by K x K averaging and upsampled as <see cref="Decode(Tensor, int)"/>
+    /// does, so image by image the round trip of <see cref="Encode"/> and <see cref="Decode(Tensor, int)"/>. Both maps are
+    /// linear with weights summing to 1, so they commute with the per-channel normalization.
+    /// </summary>
+    public static Tensor AtTileResolution(Tensor images, int factor)
+    {
+        if (factor == 1) return images.alias();
+        long c = images.shape[1], h = images.shape[2], w = images.shape[3];
+        Check(new ImageShape((int)c, (int)h, (int)w), factor);
+        using var scope = NewDisposeScope();
+        return nn.functional.interpolate(nn.functional.avg_pool2d(images, factor), [h, w], mode: InterpolationMode.Bilinear, align_corners: false)
+            .MoveToOuterDisposeScope();
+    }
+
     /// <summary>The decoded dataset of a dataset of stored images: every label repeated K² times, image-major.</summary>
     public static LabeledDataset Decode(LabeledDataset stored, int factor, string? name = null)
     {

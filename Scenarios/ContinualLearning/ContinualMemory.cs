@@ -36,6 +36,9 @@ internal sealed class ContinualMemory : IDisposable
     /// <summary>Images a model trains on when the memory is decoded.</summary>
     public int TrainingImages => _entries.Sum(e => e.Images.Count * e.Factor * e.Factor);
 
+    /// <summary>The largest multi-formation factor of the images held (1 when none is decoded, or the memory is empty).</summary>
+    public int Factor => _entries.Count == 0 ? 1 : _entries.Max(e => e.Factor);
+
     /// <summary>Bytes of the stored images and their labels (<see cref="MemorySet.StoredBytes"/>: 8-bit real samples, synthetic pixels as they were stored).</summary>
     public long Bytes => _entries.Sum(e => e.Bytes);
 

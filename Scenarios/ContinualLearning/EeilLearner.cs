@@ -17,7 +17,8 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// scenario (the builder works on the new step's data alone, as in the thesis), so the training phase sees the memory
 /// from before the step and the fine-tuning the updated one. Departures from Castro: a fixed output layer over all
 /// classes (unseen classes' logits take part in the softmax and are pushed down, as in CL_DM.py's network) instead of a
-/// growing one; constant rates per phase (the thesis gives one rate each) instead of Castro's step decay.
+/// growing one; constant rates per phase (the thesis gives one rate each) instead of Castro's step decay; under a
+/// multi-formation memory, the new images at the memory's resolution (<c>match_resolution</c>).
 /// </summary>
 internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : IContinualLearner
 {
@@ -33,9 +34,10 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
         var old = step.Old;
         using var previous = options.Kd && old.Length > 0 ? Copy(_model) : null;
         using (var memory = before.Materialize(setup.DatasetName))
-        using (var joined = memory is null ? null : LabeledDataset.Concat(setup.DatasetName, step.Train, memory))
+        using (var shown = AtMemoryResolution(step.Train, before))
+        using (var joined = memory is null ? null : LabeledDataset.Concat(setup.DatasetName, shown ?? step.Train, memory))
         {
-            var data = joined ?? step.Train;
+            var data = joined ?? shown ?? step.Train;
             Train(data, options.Phase(options.Iterations, data.Count, options.Lr), Seeds.Derive(seed, "train"),
                 previous is null ? [] : [(previous, old)], cancellationToken);
         }
@@ -69,7 +71,8 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
                 if (step.MemoryShare == 0) return null;
                 using var oldPart = after.Materialize(name, beforeStep: step.Index);
                 using var newPart = DatasetSampling.SamplePerClass(step.Train, step.MemoryShare, seed);
-                return oldPart is null ? LabeledDataset.Concat(name, newPart) : LabeledDataset.Concat(name, oldPart, newPart);
+                using var shown = AtMemoryResolution(newPart, after);
+                return oldPart is null ? LabeledDataset.Concat(name, shown ?? newPart) : LabeledDataset.Concat(name, oldPart, shown ?? newPart);
             }
             case EeilBalance.Total:
             {
@@ -77,11 +80,23 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
                 if (memory is null) return null;
                 var picked = Shuffling.Permutation(step.Train.Count, new Random(unchecked((int)seed))).Take(memory.Count).ToArray();
                 using var newPart = step.Train.Subset(picked);
-                return LabeledDataset.Concat(name, memory, newPart);
+                using var shown = AtMemoryResolution(newPart, before);
+                return LabeledDataset.Concat(name, memory, shown ?? newPart);
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Balanced, null);
         }
+    }
+
+    /// <summary>
+    /// The step's real <paramref name="images"/> at the resolution of <paramref name="memory"/>'s tiles when
+    /// <c>match_resolution</c> is on and the memory holds multi-formation images; null when they are shown as they are.
+    /// </summary>
+    private LabeledDataset? AtMemoryResolution(LabeledDataset images, ContinualMemory memory)
+    {
+        if (!options.MatchResolution || memory.Factor == 1) return null;
+        using var scope = NewDisposeScope();
+        return images.WithImages(MultiFormation.AtTileResolution(images.Images, memory.Factor), images.Normalization);
     }
 
     /// <summary>

@@ -73,6 +73,15 @@ internal sealed class EeilOptions : IValidatableOptions
     /// </summary>
     public bool TemporaryKd { get; set; }
 
+    /// <summary>
+    /// When the memory holds multi-formation images (factor K > 1, decoded from tiles of 1/K the side), train on the
+    /// step's real images at that resolution too (<see cref="Condensa.Memory.MultiFormation.AtTileResolution"/>), in
+    /// both phases, so that sharpness tells nothing about whether a class is old or new. Without it the model learns
+    /// that shortcut: the old classes' decoded images are blurred, the new classes' real ones sharp, and real test
+    /// images of old classes, all sharp, go to the new classes. Default true; no effect on a memory of factor 1.
+    /// </summary>
+    public bool MatchResolution { get; set; } = true;
+
     /// <summary>The training of one phase: <paramref name="iterations"/> SGD steps over <paramref name="samples"/> images, as whole epochs at a constant rate.</summary>
     public TrainOptions Phase(int iterations, int samples, double lr) => new()
     {

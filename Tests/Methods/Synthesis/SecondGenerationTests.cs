@@ -81,6 +81,25 @@ public sealed class SecondGenerationTests
     }
 
     [TestMethod]
+    public void AnImageAtTileResolutionIsTheRoundTripThroughATile()
+    {
+        // a 2x2 image at factor 2: one tile pixel, the mean 1.5, upsampled to a constant image
+        using var one = arange(4f).reshape(1, 1, 2, 2);
+        using var flat = MultiFormation.AtTileResolution(one, 2);
+        CollectionAssert.AreEqual(new float[] { 1.5f, 1.5f, 1.5f, 1.5f }, flat.reshape(-1).data<float>().ToArray());
+
+        // image by image, what encoding K² images into one stored image and decoding it gives back
+        using var images = rand(36, 3, 6, 6, generator: new Generator(4));
+        foreach (int factor in new[] { 2, 3 })
+        {
+            using var scope = NewDisposeScope();
+            var roundTrip = MultiFormation.Decode(MultiFormation.Encode(images, factor), factor);
+            Assert.IsTrue(MultiFormation.AtTileResolution(images, factor).allclose(roundTrip, rtol: 0, atol: 1e-6), $"factor {factor}");
+        }
+        Assert.ThrowsExactly<CondensaException>(() => MultiFormation.AtTileResolution(images, 4));
+    }
+
+    [TestMethod]
     public void AFactorThatDoesNotDivideTheImageIsRefusedNamingTheSizesThatWork()
     {
         using var odd = zeros(1, 1, 28, 28);

@@ -4,6 +4,7 @@ using Condensa.Hosting;
 using Condensa.Config;
 using Condensa.Memory;
 using Condensa.Methods.Selection;
+using Condensa.Methods.Synthesis;
 using Condensa.Scenarios.ContinualLearning;
 using Condensa.Study;
 using Condensa.Training;
@@ -124,6 +125,33 @@ public sealed class ContinualScenarioTests
         }
         CollectionAssert.AreNotEqual(Step2(false, 20, "plain"), Step2(true, 20, "temporary"), "the temporary term takes part in fine-tuning");
         CollectionAssert.AreEqual(Step2(false, 0, "plain-no-finetune"), Step2(true, 0, "temporary-no-finetune"), "and nowhere else");
+    }
+
+    /// <summary>
+    /// EEIL shows the new images at the memory's resolution when the memory is multi-formation (factor 2 here), and
+    /// only then: with a plain memory <c>match_resolution</c> changes nothing.
+    /// </summary>
+    [TestMethod]
+    public void TheNewImagesAreShownAtTheResolutionOfAMultiFormationMemoryOnly()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 5);
+        using var test = ContinualTestData.Patches(4, 10, seed: 6);
+        using var folder = new TempRunFolder();
+        // The model after step 2, as the run's checkpoint holds it.
+        byte[] Step2(MethodSpec builder, bool match, string dir)
+        {
+            var o = Options(ContinualStrategy.Eeil);
+            o.Builders = [builder];
+            o.Memory = new MemoryPolicyOptions { PerClass = 2 };
+            o.Eeil.MatchResolution = match;
+            ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+            var checkpoints = Directory.GetDirectories(Path.Combine(folder.PathOf(dir), "checkpoints"), "eeil-*").Single();
+            return File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"));
+        }
+        var decoded = new MethodSpec { Name = "dm", Options = new DmOptions { Iterations = 2, Factor = 2, BatchReal = 8, PixelBits = 32 } };
+        CollectionAssert.AreNotEqual(Step2(decoded, false, "f2-sharp"), Step2(decoded, true, "f2-matched"), "a factor-2 memory: the new images are shown blurred");
+        var plain = new MethodSpec { Name = "random", Options = new RandomOptions() };
+        CollectionAssert.AreEqual(Step2(plain, false, "f1-sharp"), Step2(plain, true, "f1-matched"), "a plain memory: nothing changes");
     }
 
     [TestMethod]
