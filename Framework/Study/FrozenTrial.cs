@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Condensa.Study;
 
 /// <summary>
-/// A trial as read from the store (Optuna's <c>FrozenTrial</c>). <see cref="Value"/> is set for Complete trials and
-/// for Pruned ones (their last intermediate value, as Optuna). <see cref="Attempts"/> counts the times a worker
+/// A trial as read from the store (Optuna's <c>FrozenTrial</c>). <see cref="Value"/> is set for Complete trials.
+/// <see cref="Attempts"/> counts the times a worker
 /// started the trial (a worker that stopped on Ctrl+C gives its attempt back). <see cref="Error"/> holds a Failed
 /// trial's error, or why a Waiting trial went back to the queue. <see cref="HeartbeatAge"/> is measured by the
 /// store's own clock at read time, so readers on other machines need no synchronized clock. A work unit also has its
@@ -24,24 +24,13 @@ public sealed record FrozenTrial(
     TimeSpan? HeartbeatAge,
     string? Error,
     IReadOnlyDictionary<string, JsonElement> UserAttrs,
-    IReadOnlyDictionary<string, JsonElement> SystemAttrs,
-    IReadOnlyDictionary<int, double> IntermediateValues,
     string? UnitKey = null,
     int? After = null)
 {
-    public int? LastStep => IntermediateValues.Count == 0 ? null : IntermediateValues.Keys.Max();
-
     /// <summary>Running, but its worker has not sent a heartbeat for longer than <paramref name="grace"/>.</summary>
     public bool IsStale(TimeSpan grace) => State == TrialState.Running && HeartbeatAge > grace;
 
     public TimeSpan? Duration => FinishedAt - StartedAt;
-}
-
-/// <summary>Thrown by an objective to end its trial as Pruned (Optuna's <c>TrialPruned</c>), usually right after
-/// <see cref="Trial.ShouldPrune"/> returned true.</summary>
-public sealed class TrialPrunedException : Exception
-{
-    public TrialPrunedException() : base("The trial was pruned.") { }
 }
 
 /// <summary>The store no longer lists the trial as running for this worker (its heartbeat came too late and

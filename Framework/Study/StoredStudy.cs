@@ -1,4 +1,4 @@
 
 namespace Condensa.Study;
 
-internal sealed record StoredStudy(long Id, string Name, string Direction, string SamplerJson, string PrunerJson, string UserAttrsJson);
+internal sealed record StoredStudy(long Id, string Name, string Direction, string UserAttrsJson);

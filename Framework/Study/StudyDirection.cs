@@ -9,7 +9,7 @@ public enum StudyDirection { Maximize, Minimize }
 /// A Running trial whose heartbeat is older than the grace period is <em>stale</em>: its worker is presumed dead and
 /// the next worker that looks for work puts it back to Waiting (<see cref="FrozenTrial.IsStale"/>).
 /// </summary>
-public enum TrialState { Waiting, Running, Complete, Pruned, Failed }
+public enum TrialState { Waiting, Running, Complete, Failed }
 
 internal static class StudyText
 {
@@ -27,5 +27,5 @@ internal static class StudyText
     public static TrialState ParseState(string text) =>
         Enum.TryParse<TrialState>(text, ignoreCase: true, out var state) && Of(state) == text
             ? state
-            : throw new CondensaException($"Unknown trial state '{text}' in the study store (allowed: waiting, running, complete, pruned, failed).");
+            : throw new CondensaException($"Unknown trial state '{text}' in the study store (allowed: waiting, running, complete, failed).");
 }

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Condensa.Study;
 
 /// <summary>
-/// The JSON the study store keeps in its text columns (sampler and pruner configs, parameters, attributes): compact,
+/// The JSON the study store keeps in its text columns (parameters, attributes): compact,
 /// camelCase, and NaN/Infinity allowed so every double survives a round trip.
 /// </summary>
 internal static class StudyJson

@@ -29,7 +29,6 @@ internal sealed record WorkerOptions
 internal enum TrialOutcomeKind
 {
     Complete,
-    Pruned,
     Failed,
 
     /// <summary>The objective threw and <see cref="WorkerOptions.RetryFailedTrials"/> put the trial back to Waiting.</summary>
@@ -45,7 +44,7 @@ internal enum TrialOutcomeKind
 internal sealed record TrialOutcome(int Number, int Attempt, TrialOutcomeKind Kind, double? Value, string? Error, TimeSpan Elapsed);
 
 /// <summary>What one worker did. <see cref="RequeuedStale"/>/<see cref="FailedStale"/> count other workers' stale trials it found.</summary>
-internal sealed record WorkerReport(int Complete, int Pruned, int Failed, int Retried, int Lost, int RequeuedStale, int FailedStale, bool Interrupted);
+internal sealed record WorkerReport(int Complete, int Failed, int Retried, int Lost, int RequeuedStale, int FailedStale, bool Interrupted);
 
 /// <summary>
 /// The worker loop (what each <c>condensa nas worker</c> process runs; Optuna's <c>optimize</c> with heartbeats and
@@ -59,9 +58,8 @@ internal static class StudyRunner
     /// <summary>
     /// Repeatedly: re-queue stale trials and claim the Waiting trial with the lowest number (one transaction), run
     /// <paramref name="objective"/> on it while a background timer keeps its heartbeat fresh, then store the result:
-    /// a returned value makes it Complete (NaN makes it Failed, as Optuna), <see cref="TrialPrunedException"/> Pruned
-    /// (value = last intermediate value), any other exception Failed with the exception's text (or re-queued with
-    /// <see cref="WorkerOptions.RetryFailedTrials"/>).
+    /// a returned value makes it Complete (NaN makes it Failed, as Optuna), an exception Failed with the exception's
+    /// text (or re-queued with <see cref="WorkerOptions.RetryFailedTrials"/>).
     /// <para>
     /// The worker stops when no trial is Waiting, after <paramref name="maxTrials"/> trials, or on cancellation. It does
     /// not wait for other workers' Running trials: a trial stranded by a killed worker goes stale after the grace period
@@ -95,7 +93,7 @@ internal static class StudyRunner
             options.TrialEnded?.Invoke(outcome);
         }
         int Count(TrialOutcomeKind kind) => counts.GetValueOrDefault(kind);
-        return new WorkerReport(Count(TrialOutcomeKind.Complete), Count(TrialOutcomeKind.Pruned), Count(TrialOutcomeKind.Failed),
+        return new WorkerReport(Count(TrialOutcomeKind.Complete), Count(TrialOutcomeKind.Failed),
             Count(TrialOutcomeKind.Retried), Count(TrialOutcomeKind.Lost), requeuedStale, failedStale, cancellationToken.IsCancellationRequested);
     }
 
@@ -130,11 +128,6 @@ internal static class StudyRunner
             return double.IsNaN(value)
                 ? End(TrialOutcomeKind.Failed, storage.Finish(lease, TrialState.Failed, value, "The objective returned NaN."), text: "The objective returned NaN.")
                 : End(TrialOutcomeKind.Complete, storage.Finish(lease, TrialState.Complete, value, null), value);
-        }
-        if (error is TrialPrunedException)
-        {
-            double last = trial.LastStep is { } step ? trial.IntermediateValues[step] : double.NaN;
-            return End(TrialOutcomeKind.Pruned, storage.Finish(lease, TrialState.Pruned, last, null), double.IsNaN(last) ? null : last);
         }
         if (cancellationToken.IsCancellationRequested)
         {

@@ -17,16 +17,15 @@ namespace Condensa.Study;
 /// WAL readers and PostgreSQL plain SELECTs never block writers): watching a live study is safe.
 /// </para>
 /// <para>
-/// Tables (schema version 2, created when missing; a version-1 store is upgraded in place): <c>condensa_studies</c>
-/// (name unique, direction, sampler and pruner JSON, user attributes JSON, created_at), <c>condensa_trials</c> (study,
-/// number unique per study, state, params JSON, value, attempts, worker, started_at, heartbeat_at, finished_at, error,
-/// user and system attributes JSON, and for work units their key and the number of the trial they wait for),
-/// <c>condensa_trial_values</c> (trial, step, value; NULL stands for NaN, which SQLite cannot store) and
-/// <c>condensa_files</c> (a run folder's files that workers on other machines share: run id, path, bytes).
-/// Times are Unix milliseconds from the database's clock.
+/// Tables (schema version 3, created when missing; a store of version 1 or 2 is upgraded in place):
+/// <c>condensa_studies</c> (name unique, direction, user attributes JSON, created_at), <c>condensa_trials</c> (study,
+/// number unique per study, state, params JSON, value (NULL stands for NaN, which SQLite cannot store), attempts,
+/// worker, started_at, heartbeat_at, finished_at, error, user attributes JSON, the unit's key and the number of the
+/// trial it waits for) and <c>condensa_files</c> (a run folder's files that workers on other machines share: run id,
+/// path, bytes). Times are Unix milliseconds from the database's clock.
 /// </para>
 /// <para>
-/// Work units (<see cref="UnitSampler"/>): a trial may wait for another trial of its study (<c>after_number</c>); a
+/// Work units (<see cref="WorkUnit"/>): a trial may wait for another trial of its study (<c>after_number</c>); a
 /// claim takes only trials whose prerequisite is Complete, and a trial whose prerequisite failed fails with it. A unit
 /// created with a key that a Complete unit of the store already has is created Complete, with that unit's value and
 /// attributes (its result is reused, not recomputed).
@@ -34,7 +33,7 @@ namespace Condensa.Study;
 /// </summary>
 public abstract partial class StudyStorage : IDisposable
 {
-    internal const int SchemaVersion = 2;
+    internal const int SchemaVersion = 3;
 
     /// <summary>How long a write keeps retrying while the database is busy (locked by another writer).</summary>
     private static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(60);
@@ -178,7 +177,7 @@ public abstract partial class StudyStorage : IDisposable
     // ---- schema --------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Checks the schema version with a plain read and, only when the tables are missing or of version 1, creates or
+    /// Checks the schema version with a plain read and, only when the tables are missing or older, creates or
     /// upgrades them in a write transaction (so opening a live store to watch it takes no write lock). Every subclass
     /// constructor calls it.
     /// </summary>
@@ -199,8 +198,9 @@ public abstract partial class StudyStorage : IDisposable
                     Execute(c, tx, $"INSERT INTO condensa_schema (version) VALUES ({SchemaVersion})");
                     return SchemaVersion;
                 }
-                if (Convert.ToInt32(existing) != 1) return existing;
-                foreach (string ddl in UpgradeFrom1()) Execute(c, tx, ddl);
+                int from = Convert.ToInt32(existing);
+                if (from is < 1 or >= SchemaVersion) return existing;
+                foreach (string ddl in (from == 1 ? UpgradeFrom1() : []).Concat(UpgradeFrom2())) Execute(c, tx, ddl);
                 Execute(c, tx, $"UPDATE condensa_schema SET version = {SchemaVersion}");
                 return SchemaVersion;
             });
@@ -210,12 +210,25 @@ public abstract partial class StudyStorage : IDisposable
                 "Use the Condensa version that created the store, or a new store.");
     }
 
-    /// <summary>What version 2 adds to version 1: work units (key, prerequisite) and shared run files.</summary>
+    /// <summary>What version 2 added to version 1: work units (key, prerequisite) and shared run files.</summary>
     private IEnumerable<string> UpgradeFrom1() =>
     [
         "ALTER TABLE condensa_trials ADD COLUMN unit_key TEXT",
         "ALTER TABLE condensa_trials ADD COLUMN after_number INTEGER",
         .. UnitDdl(),
+    ];
+
+    /// <summary>
+    /// What version 3 drops from version 2: the optimizer's parts no scenario used (sampler and pruner configs,
+    /// intermediate values, system attributes). A trial a pruner stopped becomes Failed, saying so.
+    /// </summary>
+    private static IEnumerable<string> UpgradeFrom2() =>
+    [
+        "UPDATE condensa_trials SET state = 'failed', error = 'pruned by a pruner of an earlier Condensa' WHERE state = 'pruned'",
+        "DROP TABLE condensa_trial_values",
+        "ALTER TABLE condensa_trials DROP COLUMN system_attrs",
+        "ALTER TABLE condensa_studies DROP COLUMN sampler",
+        "ALTER TABLE condensa_studies DROP COLUMN pruner",
     ];
 
     private IEnumerable<string> UnitDdl() =>
@@ -238,8 +251,6 @@ public abstract partial class StudyStorage : IDisposable
             id {IdColumn},
             name TEXT NOT NULL UNIQUE,
             direction TEXT NOT NULL,
-            sampler TEXT NOT NULL,
-            pruner TEXT NOT NULL,
             user_attrs TEXT NOT NULL,
             created_at BIGINT NOT NULL)
         """,
@@ -258,33 +269,25 @@ public abstract partial class StudyStorage : IDisposable
             finished_at BIGINT,
             error TEXT,
             user_attrs TEXT NOT NULL,
-            system_attrs TEXT NOT NULL,
             unit_key TEXT,
             after_number INTEGER,
             UNIQUE (study_id, number))
         """,
         "CREATE INDEX IF NOT EXISTS condensa_trials_by_state ON condensa_trials (study_id, state, number)",
-        """
-        CREATE TABLE IF NOT EXISTS condensa_trial_values (
-            trial_id BIGINT NOT NULL REFERENCES condensa_trials (id),
-            step INTEGER NOT NULL,
-            value DOUBLE PRECISION,
-            PRIMARY KEY (trial_id, step))
-        """,
         .. UnitDdl(),
     ];
 
     // ---- studies -------------------------------------------------------------------------------------------------
 
-    private const string StudyColumns = "id, name, direction, sampler, pruner, user_attrs";
+    private const string StudyColumns = "id, name, direction, user_attrs";
 
-    internal StoredStudy CreateOrLoadStudy(string name, string direction, string samplerJson, string prunerJson, string userAttrsJson,
-        IReadOnlyList<EnqueuedTrial> enqueued) => Write($"creating study '{name}'", (c, tx) =>
+    internal StoredStudy CreateOrLoadStudy(string name, string direction, string userAttrsJson, IReadOnlyList<EnqueuedTrial> enqueued) =>
+        Write($"creating study '{name}'", (c, tx) =>
     {
         var id = Scalar(c, tx,
-            $"INSERT INTO condensa_studies (name, direction, sampler, pruner, user_attrs, created_at) VALUES (@name, @direction, @sampler, @pruner, @attrs, {Now}) " +
+            $"INSERT INTO condensa_studies (name, direction, user_attrs, created_at) VALUES (@name, @direction, @attrs, {Now}) " +
             "ON CONFLICT (name) DO NOTHING RETURNING id",
-            ("@name", name), ("@direction", direction), ("@sampler", samplerJson), ("@pruner", prunerJson), ("@attrs", userAttrsJson));
+            ("@name", name), ("@direction", direction), ("@attrs", userAttrsJson));
         if (id is not null and not DBNull)
         {
             long studyId = Convert.ToInt64(id);
@@ -292,31 +295,26 @@ public abstract partial class StudyStorage : IDisposable
             {
                 var (parameters, key, after) = enqueued[number];
                 var reused = key is null ? null : CompleteUnit(c, tx, key);
-                long trialId = Convert.ToInt64(Scalar(c, tx,
-                    "INSERT INTO condensa_trials (study_id, number, state, params, value, attempts, user_attrs, system_attrs, unit_key, after_number, finished_at) " +
-                    $"VALUES (@study, @number, @state, @params, @value, 0, @user, @system, @key, @after, {(reused is null ? "NULL" : Now)}) RETURNING id",
+                Execute(c, tx,
+                    "INSERT INTO condensa_trials (study_id, number, state, params, value, attempts, user_attrs, unit_key, after_number, finished_at) " +
+                    $"VALUES (@study, @number, @state, @params, @value, 0, @user, @key, @after, {(reused is null ? "NULL" : Now)})",
                     ("@study", studyId), ("@number", number), ("@state", reused is null ? "waiting" : "complete"), ("@params", parameters),
-                    ("@value", reused?.Value ?? double.NaN), ("@user", reused?.UserAttrs ?? "{}"), ("@system", reused?.SystemAttrs ?? "{}"), ("@key", key),
-                    ("@after", after is int a ? a : new TypedNull(DbType.Int32))));
-                if (reused is not null)
-                    Execute(c, tx, "INSERT INTO condensa_trial_values (trial_id, step, value) SELECT @id, step, value FROM condensa_trial_values WHERE trial_id = @from",
-                        ("@id", trialId), ("@from", reused.Id));
+                    ("@value", reused?.Value ?? double.NaN), ("@user", reused?.UserAttrs ?? "{}"), ("@key", key),
+                    ("@after", after is int a ? a : new TypedNull(DbType.Int32)));
             }
         }
         return QueryStudy(c, tx, name)!;
     });
 
-    private sealed record ReusedUnit(long Id, double? Value, string UserAttrs, string SystemAttrs);
+    private sealed record ReusedUnit(double? Value, string UserAttrs);
 
     /// <summary>A Complete unit with this key anywhere in the store (the oldest), whose result a new unit reuses.</summary>
     private static ReusedUnit? CompleteUnit(DbConnection c, DbTransaction tx, string key)
     {
         using var command = Command(c, tx,
-            "SELECT id, value, user_attrs, system_attrs FROM condensa_trials WHERE unit_key = @key AND state = 'complete' ORDER BY id LIMIT 1", ("@key", key));
+            "SELECT value, user_attrs FROM condensa_trials WHERE unit_key = @key AND state = 'complete' ORDER BY id LIMIT 1", ("@key", key));
         using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? new ReusedUnit(Convert.ToInt64(reader.GetValue(0)), reader.IsDBNull(1) ? null : Convert.ToDouble(reader.GetValue(1)), reader.GetString(2), reader.GetString(3))
-            : null;
+        return reader.Read() ? new ReusedUnit(reader.IsDBNull(0) ? null : Convert.ToDouble(reader.GetValue(0)), reader.GetString(1)) : null;
     }
 
     internal StoredStudy? LoadStudy(string name) => Read($"reading study '{name}'", (c, tx) => QueryStudy(c, tx, name));
@@ -336,7 +334,7 @@ public abstract partial class StudyStorage : IDisposable
         using var command = Command(c, tx, $"SELECT {StudyColumns} FROM condensa_studies WHERE name = @name", ("@name", name));
         using var reader = command.ExecuteReader();
         return reader.Read()
-            ? new StoredStudy(Convert.ToInt64(reader.GetValue(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5))
+            ? new StoredStudy(Convert.ToInt64(reader.GetValue(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3))
             : null;
     }
 
@@ -354,11 +352,11 @@ public abstract partial class StudyStorage : IDisposable
 
     private static (string, object?)[] LeaseArgs(TrialLease lease) => [("@id", lease.TrialId), ("@worker", lease.Worker), ("@attempt", lease.Attempt)];
 
-    private const string BackToWaiting = "state = 'waiting', worker = NULL, started_at = NULL, heartbeat_at = NULL, user_attrs = '{}', system_attrs = '{}'";
+    private const string BackToWaiting = "state = 'waiting', worker = NULL, started_at = NULL, heartbeat_at = NULL, user_attrs = '{}'";
 
     /// <summary>
     /// In one write transaction: re-queues the Running trials of the study whose heartbeat is older than
-    /// <paramref name="grace"/> (back to Waiting with their parameters, intermediate values and attributes cleared;
+    /// <paramref name="grace"/> (back to Waiting with their parameters kept and their attributes cleared;
     /// those already started <paramref name="maxAttempts"/> times become Failed instead), fails the Waiting trials whose
     /// prerequisite failed, then claims for <paramref name="worker"/> the Waiting trial with the lowest number whose
     /// prerequisite (if any) is Complete (Running, attempts + 1, heartbeat now).
@@ -367,11 +365,10 @@ public abstract partial class StudyStorage : IDisposable
     {
         var staleArgs = new (string, object?)[] { ("@study", studyId), ("@grace", (long)grace.TotalMilliseconds), ("@max", maxAttempts) };
         const string stale = "study_id = @study AND state = 'running' AND heartbeat_at < {0} - @grace";
-        var requeued = Column(c, tx,
+        int requeued = Execute(c, tx,
             $"UPDATE condensa_trials SET {BackToWaiting}, " +
             "error = 'worker ' || worker || ' stopped sending heartbeats during attempt ' || attempts " +
-            $"WHERE {string.Format(stale, Now)} AND attempts < @max RETURNING id", staleArgs);
-        foreach (long id in requeued) Execute(c, tx, "DELETE FROM condensa_trial_values WHERE trial_id = @id", ("@id", id));
+            $"WHERE {string.Format(stale, Now)} AND attempts < @max", staleArgs);
         int failed = Execute(c, tx,
             $"UPDATE condensa_trials SET state = 'failed', finished_at = {Now}, " +
             "error = 'worker ' || worker || ' stopped sending heartbeats during attempt ' || attempts || ' (the last allowed)' " +
@@ -380,7 +377,7 @@ public abstract partial class StudyStorage : IDisposable
         while (Execute(c, tx,
                    $"UPDATE condensa_trials SET state = 'failed', finished_at = {Now}, error = '{PrerequisiteFailed}' || after_number || ', which failed' " +
                    "WHERE study_id = @study AND state = 'waiting' AND after_number IN " +
-                   "(SELECT number FROM condensa_trials WHERE study_id = @study AND state IN ('failed', 'pruned'))", ("@study", studyId)) > 0)
+                   "(SELECT number FROM condensa_trials WHERE study_id = @study AND state = 'failed')", ("@study", studyId)) > 0)
         {
         }
 
@@ -394,7 +391,7 @@ public abstract partial class StudyStorage : IDisposable
         var claimed = reader.Read()
             ? new ClaimedTrial(Convert.ToInt64(reader.GetValue(0)), Convert.ToInt32(reader.GetValue(1)), Convert.ToInt32(reader.GetValue(2)), reader.GetString(3))
             : null;
-        return new ClaimResult(claimed, requeued.Count, failed);
+        return new ClaimResult(claimed, requeued, failed);
     });
 
     /// <summary>Refreshes the heartbeat of a trial this worker runs; false when the trial is no longer its own.</summary>
@@ -403,50 +400,25 @@ public abstract partial class StudyStorage : IDisposable
 
     // ---- writes of the running trial -----------------------------------------------------------------------------
 
-    internal bool ReportIntermediateValue(TrialLease lease, int step, double value) => Write("reporting an intermediate value", (c, tx) =>
-    {
-        if (Scalar(c, tx, $"SELECT id FROM condensa_trials WHERE {Owned}{ForUpdateClause}", LeaseArgs(lease)) is null) return false;
-        Execute(c, tx, "INSERT INTO condensa_trial_values (trial_id, step, value) VALUES (@id, @step, @value) ON CONFLICT (trial_id, step) DO NOTHING",
-            ("@id", lease.TrialId), ("@step", step), ("@value", value));
-        return true;
-    });
+    internal bool SetTrialUserAttrs(TrialLease lease, string json) => Write("storing trial user attributes", (c, tx) =>
+        Execute(c, tx, $"UPDATE condensa_trials SET user_attrs = @json WHERE {Owned}", [("@json", json), .. LeaseArgs(lease)]) == 1);
 
-    internal bool SetTrialJson(TrialLease lease, TrialJsonColumn column, string json)
-    {
-        string name = column switch
-        {
-            TrialJsonColumn.Params => "params",
-            TrialJsonColumn.UserAttrs => "user_attrs",
-            _ => "system_attrs",
-        };
-        return Write($"storing trial {name}", (c, tx) =>
-            Execute(c, tx, $"UPDATE condensa_trials SET {name} = @json WHERE {Owned}", [("@json", json), .. LeaseArgs(lease)]) == 1);
-    }
-
-    /// <summary>Ends the trial as Complete, Pruned or Failed; false when the trial is no longer this worker's.</summary>
+    /// <summary>Ends the trial as Complete or Failed; false when the trial is no longer this worker's.</summary>
     internal bool Finish(TrialLease lease, TrialState state, double value, string? error) => Write("finishing a trial", (c, tx) =>
         Execute(c, tx, $"UPDATE condensa_trials SET state = @state, value = @value, error = @error, finished_at = {Now} WHERE {Owned}",
             [("@state", StudyText.Of(state)), ("@value", value), ("@error", error), .. LeaseArgs(lease)]) == 1);
 
     /// <summary>
-    /// Puts the worker's own trial back to Waiting (parameters kept, values and attributes cleared) with
+    /// Puts the worker's own trial back to Waiting (parameters kept, attributes cleared) with
     /// <paramref name="reason"/>; <paramref name="countAttempt"/> false gives the attempt back (an interruption).
     /// </summary>
     internal bool Requeue(TrialLease lease, string reason, bool countAttempt) => Write("re-queuing a trial", (c, tx) =>
-    {
-        int changed = Execute(c, tx, $"UPDATE condensa_trials SET {BackToWaiting}, error = @error, attempts = attempts - @undo WHERE {Owned}",
-            [("@error", reason), ("@undo", countAttempt ? 0 : 1), .. LeaseArgs(lease)]);
-        if (changed == 1) Execute(c, tx, "DELETE FROM condensa_trial_values WHERE trial_id = @id", ("@id", lease.TrialId));
-        return changed == 1;
-    });
+        Execute(c, tx, $"UPDATE condensa_trials SET {BackToWaiting}, error = @error, attempts = attempts - @undo WHERE {Owned}",
+            [("@error", reason), ("@undo", countAttempt ? 0 : 1), .. LeaseArgs(lease)]) == 1);
 
     internal int RequeueFailed(long studyId) => Write("re-queuing failed trials", (c, tx) =>
-    {
-        var ids = Column(c, tx, $"UPDATE condensa_trials SET {BackToWaiting}, attempts = 0, finished_at = NULL, value = NULL " +
-            "WHERE study_id = @study AND state = 'failed' RETURNING id", ("@study", studyId));
-        foreach (long id in ids) Execute(c, tx, "DELETE FROM condensa_trial_values WHERE trial_id = @id", ("@id", id));
-        return ids.Count;
-    });
+        Execute(c, tx, $"UPDATE condensa_trials SET {BackToWaiting}, attempts = 0, finished_at = NULL, value = NULL " +
+            "WHERE study_id = @study AND state = 'failed'", ("@study", studyId)));
 
     // ---- reads ---------------------------------------------------------------------------------------------------
 
@@ -455,22 +427,10 @@ public abstract partial class StudyStorage : IDisposable
         string filter = state is null ? "" : " AND t.state = @state";
         (string, object?)[] args = state is { } s ? [("@study", studyId), ("@state", StudyText.Of(s))] : [("@study", studyId)];
 
-        var values = new Dictionary<long, SortedDictionary<int, double>>();
-        using (var command = Command(c, tx,
-            "SELECT v.trial_id, v.step, v.value FROM condensa_trial_values v JOIN condensa_trials t ON t.id = v.trial_id " +
-            $"WHERE t.study_id = @study{filter}", args))
-        using (var reader = command.ExecuteReader())
-            while (reader.Read())
-            {
-                long id = Convert.ToInt64(reader.GetValue(0));
-                if (!values.TryGetValue(id, out var series)) values[id] = series = new();
-                series[Convert.ToInt32(reader.GetValue(1))] = reader.IsDBNull(2) ? double.NaN : Convert.ToDouble(reader.GetValue(2));
-            }
-
         var trials = new List<FrozenTrial>();
         using (var command = Command(c, tx,
             "SELECT t.id, t.number, t.state, t.params, t.value, t.attempts, t.worker, t.started_at, t.heartbeat_at, t.finished_at, " +
-            $"{Now} - t.heartbeat_at, t.error, t.user_attrs, t.system_attrs, t.unit_key, t.after_number FROM condensa_trials t WHERE t.study_id = @study{filter} ORDER BY t.number", args))
+            $"{Now} - t.heartbeat_at, t.error, t.user_attrs, t.unit_key, t.after_number FROM condensa_trials t WHERE t.study_id = @study{filter} ORDER BY t.number", args))
         using (var reader = command.ExecuteReader())
             while (reader.Read())
             {
@@ -487,9 +447,7 @@ public abstract partial class StudyStorage : IDisposable
                     Time(7), Time(8), Time(9), Long(10) is { } age ? TimeSpan.FromMilliseconds(age) : null,
                     reader.IsDBNull(11) ? null : reader.GetString(11),
                     StudyJson.DeserializeMap(reader.GetString(12), $"user attributes of trial {number}"),
-                    StudyJson.DeserializeMap(reader.GetString(13), $"system attributes of trial {number}"),
-                    values.TryGetValue(id, out var series) ? series : new SortedDictionary<int, double>(),
-                    reader.IsDBNull(14) ? null : reader.GetString(14), reader.IsDBNull(15) ? null : Convert.ToInt32(reader.GetValue(15))));
+                    reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : Convert.ToInt32(reader.GetValue(14))));
             }
         return trials;
     });
@@ -554,14 +512,5 @@ public abstract partial class StudyStorage : IDisposable
     {
         using var command = Command(c, tx, sql, args);
         return command.ExecuteScalar();
-    }
-
-    private static List<long> Column(DbConnection c, DbTransaction tx, string sql, params (string, object?)[] args)
-    {
-        using var command = Command(c, tx, sql, args);
-        using var reader = command.ExecuteReader();
-        var ids = new List<long>();
-        while (reader.Read()) ids.Add(Convert.ToInt64(reader.GetValue(0)));
-        return ids;
     }
 }

@@ -64,7 +64,7 @@ internal static class Coordinator
     private static void Work(RunContext ctx, IUnitScenario scenario, StudyRunOptions o, StudyStorage storage, ExecutionSettings settings,
         IReadOnlyList<string> names, IReadOnlyList<SearchStudy> studies, Func<UnitEnvironment, IUnitExecutor>? open, CancellationToken cancellationToken)
     {
-        int Finished() => studies.Sum(s => s.GetTrials().Count(t => t.State is TrialState.Complete or TrialState.Failed or TrialState.Pruned));
+        int Finished() => studies.Sum(s => s.GetTrials().Count(t => t.State is TrialState.Complete or TrialState.Failed));
         using var task = ctx.Progress.Start($"{scenario.Name} units", studies.Sum(s => s.GetTrials().Count));
         int shown = Finished();
         task.Increment(shown);

@@ -24,7 +24,7 @@ public sealed class PlanContext
     {
         var attrs = (usesRunFolder ? Run : Run with { RunFolder = "" }).Attrs();
         foreach (var (key, value) in extra ?? new Dictionary<string, JsonElement>()) attrs[key] = value;
-        return SearchStudy.Create(Storage, name, StudyDirection.Maximize, new UnitSampler(units), userAttrs: attrs);
+        return SearchStudy.Create(Storage, name, StudyDirection.Maximize, units, userAttrs: attrs);
     }
 
     public MemoryPipeline Pipeline() => new(Context.Builders, Files, Settings, Context.Log, Context.Progress);

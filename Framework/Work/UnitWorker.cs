@@ -61,7 +61,7 @@ internal sealed class UnitWorker(StudyStorage storage, Func<SearchStudy, RunInfo
                 complete += report.Complete;
                 failed += report.Failed;
                 lost += report.Lost;
-                ran = report.Complete + report.Failed + report.Lost + report.Pruned + report.Retried > 0 || report.Interrupted;
+                ran = report.Complete + report.Failed + report.Lost + report.Retried > 0 || report.Interrupted;
                 if (ran) break; // back to the first study: earlier studies come first
             }
             if (ran)

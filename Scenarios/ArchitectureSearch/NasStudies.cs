@@ -168,13 +168,15 @@ internal static class NasStudies
 
     /// <summary>
     /// The objective: train the trial's candidate <c>repeats</c> times on the study's training set and return the mean
-    /// validation accuracy (the thesis ranks by it). Every repeat is reported as an intermediate value; the whole-set
+    /// validation accuracy (the thesis ranks by it), recording each repeat's; the whole-set
     /// study also records the mean test accuracy (the "performance of best" column). Seeds depend only on the
     /// candidate and the repeat, so any worker computes the same result.
     /// </summary>
     public static double Objective(Trial trial, WorkerContext ctx, CancellationToken cancellationToken)
     {
-        var arch = trial.SuggestCategorical(ArchParam, ctx.Candidates);
+        var arch = trial.Text(ArchParam);
+        if (!ctx.Candidates.Contains(arch))
+            throw new CondensaException($"Study '{trial.Study.Name}', unit {trial.Number}: {arch} is not a candidate of the space this run searches.");
         var spec = ArchitectureSpec.Parse(arch);
         var o = ctx.Options;
         var clock = Stopwatch.StartNew();
@@ -197,7 +199,6 @@ internal static class NasStudies
                 val[r] = results[0].Accuracy;
                 if (whole) test[r] = results[1].Accuracy;
             }
-            trial.Report(r, val[r]);
         }
         trial.SetUserAttr("val_accuracies", val);
         trial.SetUserAttr("seconds", clock.Elapsed.TotalSeconds);

@@ -50,7 +50,7 @@ public sealed class PostgresStudyTests
     public void RunFilesAreKeptPerRunAndReadByFolder() => StoreScenarios.RunFilesAreKeptPerRunAndReadByFolder(Open, Guid.NewGuid().ToString("N"));
 
     [TestMethod]
-    public void GridIsEnumeratedOnceWhenStudiesOpenConcurrently() => StoreScenarios.GridIsEnumeratedOnce(Open, NewName());
+    public void APlanIsEnqueuedOnceWhenStudiesOpenConcurrently() => StoreScenarios.PlanIsEnqueuedOnce(Open, NewName());
 
     [TestMethod]
     public void FourConcurrentWorkersRunEveryTrialExactlyOnce() => StoreScenarios.EveryTrialRunsExactlyOnce(Open, NewName(), workers: 4);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Condensa.Study;
 
 namespace Condensa.Tests.Framework.Study;
@@ -12,28 +13,42 @@ internal static class StoreScenarios
 {
     public static readonly WorkerOptions FastHeartbeat = new() { HeartbeatInterval = TimeSpan.FromMilliseconds(100), Grace = TimeSpan.FromMilliseconds(300) };
 
-    private static SearchSpace Grid3x4x5 => new SearchSpace().Categorical("width", 32, 64, 128).Int("depth", 1, 4).Categorical("norm", "none", "batch", "instance", "layer", "group");
+    /// <summary><paramref name="count"/> units, the i-th with key <c>prefix/i</c> and the parameter x = i.</summary>
+    public static WorkUnit[] Numbered(string prefix, int count) =>
+        [.. Enumerable.Range(0, count).Select(i => new WorkUnit($"{prefix}/{i}", new Dictionary<string, JsonElement> { ["x"] = JsonSerializer.SerializeToElement(i) }))];
 
-    /// <summary>Several threads create the same grid study at once: the grid is enumerated exactly once.</summary>
-    public static void GridIsEnumeratedOnce(Func<StudyStorage> open, string name, int openers = 4)
+    /// <summary>The 60 points of a 3 x 4 x 5 grid as units, in odometer order.</summary>
+    private static WorkUnit[] Grid3x4x5(string prefix) =>
+    [
+        .. from width in new[] { 32, 64, 128 }
+           from depth in Enumerable.Range(1, 4)
+           from norm in new[] { "none", "batch", "instance", "layer", "group" }
+           select new WorkUnit($"{prefix}/{width}/{depth}/{norm}", new Dictionary<string, JsonElement>
+           {
+               ["width"] = JsonSerializer.SerializeToElement(width), ["depth"] = JsonSerializer.SerializeToElement(depth),
+               ["norm"] = JsonSerializer.SerializeToElement(norm),
+           }),
+    ];
+
+    /// <summary>Several threads create the same study at once: its units are enqueued exactly once, in plan order.</summary>
+    public static void PlanIsEnqueuedOnce(Func<StudyStorage> open, string name, int openers = 4)
     {
-        var sampler = new GridSampler(Grid3x4x5);
+        var units = Grid3x4x5(name);
         using var start = new Barrier(openers);
         RunConcurrently(openers, _ =>
         {
             using var storage = open();
             start.SignalAndWait(TimeSpan.FromSeconds(30));
-            SearchStudy.Create(storage, name, StudyDirection.Maximize, sampler);
+            SearchStudy.Create(storage, name, StudyDirection.Maximize, units);
         });
 
         using var reader = open();
         var trials = SearchStudy.Load(reader, name).GetTrials();
         Assert.AreEqual(60, trials.Count);
         CollectionAssert.AreEqual(Enumerable.Range(0, 60).ToArray(), trials.Select(t => t.Number).ToArray());
-        var points = trials.Select(t => $"{t.Params["width"]}/{t.Params["depth"]}/{t.Params["norm"]}").ToList();
-        Assert.AreEqual(60, points.Distinct().Count(), "every grid point appears once");
-        var expected = sampler.EnqueuedPoints().Select(p => $"{p["width"]}/{p["depth"]}/{p["norm"]}");
-        CollectionAssert.AreEquivalent(expected.ToList(), points);
+        CollectionAssert.AreEqual(units.Select(u => u.Key).ToArray(), trials.Select(t => t.UnitKey).ToArray(), "every unit once, in plan order");
+        CollectionAssert.AreEqual(units.Select(u => $"{u.Params["width"]}/{u.Params["depth"]}/{u.Params["norm"]}").ToArray(),
+            trials.Select(t => $"{t.Params["width"]}/{t.Params["depth"]}/{t.Params["norm"]}").ToArray());
         Assert.IsTrue(trials.All(t => t.State == TrialState.Waiting && t.Attempts == 0));
     }
 
@@ -41,7 +56,7 @@ internal static class StoreScenarios
     public static void EveryTrialRunsExactlyOnce(Func<StudyStorage> open, string name, int workers = 4, int trialCount = 40)
     {
         using (var creator = open())
-            SearchStudy.Create(creator, name, StudyDirection.Minimize, new GridSampler(new SearchSpace().Int("x", 0, trialCount - 1)));
+            SearchStudy.Create(creator, name, StudyDirection.Minimize, Numbered(name, trialCount));
         var runs = new ConcurrentDictionary<int, int>();
         var reports = new ConcurrentBag<WorkerReport>();
         RunConcurrently(workers, w =>
@@ -52,7 +67,7 @@ internal static class StoreScenarios
             {
                 runs.AddOrUpdate(trial.Number, 1, (_, n) => n + 1);
                 Thread.Sleep(2); // let the workers interleave
-                return trial.SuggestInt("x", 0, trialCount - 1) * 0.5;
+                return trial.Params["x"].GetInt32() * 0.5;
             }, $"worker-{w}", options: FastHeartbeat));
         });
 
@@ -65,17 +80,16 @@ internal static class StoreScenarios
     }
 
     /// <summary>
-    /// A worker claims trial 0, reports a value and dies (its heartbeat is backdated); another worker re-queues it,
+    /// A worker claims trial 0, records an attribute and dies (its heartbeat is backdated); another worker re-queues it,
     /// runs it (attempt 2) and the rest; the dead worker's late writes are refused.
     /// </summary>
     public static void StaleTrialIsRequeuedAndCompletedByAnotherWorker(Func<StudyStorage> open, Action<string> execute, string name)
     {
         using var storage = open();
-        var study = SearchStudy.Create(storage, name, StudyDirection.Maximize, new GridSampler(new SearchSpace().Int("x", 0, 2)));
+        var study = SearchStudy.Create(storage, name, StudyDirection.Maximize, Numbered(name, 3));
         var claimed = storage.Claim(study.Id, "dead", StoreScenarios.FastHeartbeat.EffectiveGrace, maxAttempts: 3).Trial!;
         var dead = new Trial(study, claimed, "dead");
         Assert.AreEqual(0, dead.Number);
-        dead.Report(0, 123.0);
         dead.SetUserAttr("note", "from the dead run");
         execute($"UPDATE condensa_trials SET heartbeat_at = heartbeat_at - 600000 WHERE state = 'running' AND study_id = {study.Id}");
         Assert.AreEqual(1, study.Summary(FastHeartbeat.EffectiveGrace).Stale);
@@ -83,8 +97,7 @@ internal static class StoreScenarios
         using var otherStorage = open();
         var report = StudyRunner.RunWorker(SearchStudy.Load(otherStorage, name), (trial, _) =>
         {
-            Assert.AreEqual(0, trial.IntermediateValues.Count);
-            trial.Report(0, trial.Number);
+            trial.SetUserAttr("by", trial.Worker);
             return trial.Number + 10;
         }, "alive", options: FastHeartbeat);
 
@@ -94,18 +107,18 @@ internal static class StoreScenarios
         Assert.IsTrue(trials.All(t => t.State == TrialState.Complete && t.Worker == "alive"));
         CollectionAssert.AreEqual(new[] { 2, 1, 1 }, trials.Select(t => t.Attempts).ToArray());
         Assert.AreEqual(10.0, trials[0].Value);
-        CollectionAssert.AreEqual(new[] { 0.0 }, trials[0].IntermediateValues.Values.ToArray(), "the dead run's values were cleared");
-        Assert.AreEqual(0, trials[0].UserAttrs.Count);
+        CollectionAssert.AreEqual(new[] { "by" }, trials[0].UserAttrs.Keys.ToArray(), "the dead run's attributes were cleared");
+        Assert.AreEqual("alive", trials[0].UserAttrs["by"].GetString());
         Assert.AreEqual(0, trials[0].Params["x"].GetInt32(), "the parameters were kept");
 
         Assert.IsFalse(storage.Finish(dead.Lease, TrialState.Complete, 1.0, null), "the dead worker's late result is refused");
-        Assert.ThrowsExactly<TrialLostException>(() => dead.Report(1, 5.0));
+        Assert.ThrowsExactly<TrialLostException>(() => dead.SetUserAttr("late", 5.0));
         Assert.AreEqual(10.0, study.GetTrials()[0].Value);
     }
 
-    private static WorkUnit Unit(string key, int? after = null) => new(key, new Dictionary<string, System.Text.Json.JsonElement>
+    private static WorkUnit Unit(string key, int? after = null) => new(key, new Dictionary<string, JsonElement>
     {
-        ["label"] = System.Text.Json.JsonSerializer.SerializeToElement(key),
+        ["label"] = JsonSerializer.SerializeToElement(key),
     }, after);
 
     /// <summary>
@@ -117,7 +130,7 @@ internal static class StoreScenarios
     {
         using var storage = open();
         var study = SearchStudy.Create(storage, name, StudyDirection.Maximize,
-            new UnitSampler([Unit(name + "/a"), Unit(name + "/a1", 0), Unit(name + "/a2", 0), Unit(name + "/b"), Unit(name + "/b1", 3), Unit(name + "/c", 4)]));
+            [Unit(name + "/a"), Unit(name + "/a1", 0), Unit(name + "/a2", 0), Unit(name + "/b"), Unit(name + "/b1", 3), Unit(name + "/c", 4)]);
         // one worker holds build A: its evaluations cannot be claimed yet, so another worker takes build B
         var a = storage.Claim(study.Id, "holder", FastHeartbeat.EffectiveGrace, maxAttempts: 3).Trial!;
         Assert.AreEqual(0, a.Number);
@@ -147,24 +160,22 @@ internal static class StoreScenarios
         Assert.IsTrue(study.GetTrials().All(t => t.State == TrialState.Complete));
     }
 
-    /// <summary>A unit created with the key of a Complete unit anywhere in the store starts Complete, with its value, attributes and values.</summary>
+    /// <summary>A unit created with the key of a Complete unit anywhere in the store starts Complete, with its value and attributes.</summary>
     public static void AFinishedUnitsResultIsReusedByKey(Func<StudyStorage> open, string name)
     {
         using var storage = open();
-        var first = SearchStudy.Create(storage, name + "-1", StudyDirection.Maximize, new UnitSampler([Unit(name + "/x"), Unit(name + "/y")]));
+        var first = SearchStudy.Create(storage, name + "-1", StudyDirection.Maximize, [Unit(name + "/x"), Unit(name + "/y")]);
         StudyRunner.RunWorker(first, (unit, _) =>
         {
-            unit.Report(0, 0.25);
             unit.SetUserAttr("memory", "m-" + unit.Number);
             return unit.Number == 0 ? 0.5 : throw new InvalidOperationException("y fails");
         }, "w");
-        var second = SearchStudy.Create(storage, name + "-2", StudyDirection.Maximize, new UnitSampler([Unit(name + "/z"), Unit(name + "/x"), Unit(name + "/y", 1)]));
+        var second = SearchStudy.Create(storage, name + "-2", StudyDirection.Maximize, [Unit(name + "/z"), Unit(name + "/x"), Unit(name + "/y", 1)]);
         var units = second.GetTrials();
         Assert.AreEqual((TrialState.Waiting, TrialState.Complete, TrialState.Waiting), (units[0].State, units[1].State, units[2].State), "only x finished before");
         Assert.AreEqual(0.5, units[1].Value);
         Assert.AreEqual(0, units[1].Attempts, "reused, never run in this study");
         Assert.AreEqual("m-0", units[1].UserAttrs["memory"].GetString());
-        CollectionAssert.AreEqual(new[] { 0.25 }, units[1].IntermediateValues.Values.ToArray());
         Assert.AreEqual(name + "/x", units[1].UnitKey);
         Assert.AreEqual(1, units[2].After, "y waits for x, which is ready at once");
         var ran = new List<int>();

@@ -192,7 +192,7 @@ public sealed class DashboardTests
         var url = "sqlite:" + Path.Combine(_outside, "study.db");
         using (var storage = Condensa.Study.StudyStorage.Open(url))
             Condensa.Study.SearchStudy.Create(storage, "<script>x</script>", Condensa.Study.StudyDirection.Maximize,
-                new Condensa.Study.GridSampler(new Condensa.Study.SearchSpace().Int("x", 0, 3)));
+                Condensa.Tests.Framework.Study.StoreScenarios.Numbered("d", 4));
         var (app, server) = await Start(new DashboardOptions([_root], "127.0.0.1", 0, Storages: [url]));
         await using var _ = app;
         using var http = new HttpClient { BaseAddress = server };
@@ -204,7 +204,7 @@ public sealed class DashboardTests
         using var events = new StreamReader(await http.GetStreamAsync($"/live/store/0?since={version}"));
         using (var storage = Condensa.Study.StudyStorage.Open(url))
             Condensa.Study.SearchStudy.Create(storage, "second-study", Condensa.Study.StudyDirection.Maximize,
-                new Condensa.Study.GridSampler(new Condensa.Study.SearchSpace().Int("x", 0, 1)));
+                Condensa.Tests.Framework.Study.StoreScenarios.Numbered("d2", 2));
         var update = await DashboardRunTests.ReadPage(events).WaitAsync(TimeSpan.FromSeconds(30));
         StringAssert.Contains(update.Data, "<td>second-study</td>", "a new study reaches the open page");
         Assert.AreEqual(HttpStatusCode.NotFound, (await http.GetAsync("/store/1")).StatusCode);

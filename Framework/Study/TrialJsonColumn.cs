@@ -1,4 +1,0 @@
-
-namespace Condensa.Study;
-
-internal enum TrialJsonColumn { Params, UserAttrs, SystemAttrs }
