@@ -21,8 +21,7 @@ namespace Condensa.Study;
 /// <c>condensa_studies</c> (name unique, direction, user attributes JSON, created_at), <c>condensa_trials</c> (study,
 /// number unique per study, state, params JSON, value (NULL stands for NaN, which SQLite cannot store), attempts,
 /// worker, started_at, heartbeat_at, finished_at, error, user attributes JSON, the unit's key and the number of the
-/// trial it waits for) and <c>condensa_files</c> (a run folder's files that workers on other machines share: run id,
-/// path, bytes). Times are Unix milliseconds from the database's clock.
+/// trial it waits for) and <c>condensa_files</c> (<see cref="RunFileStore"/>). Times are Unix milliseconds from the database's clock.
 /// </para>
 /// <para>
 /// Work units (<see cref="WorkUnit"/>): a trial may wait for another trial of its study (<c>after_number</c>); a
@@ -84,6 +83,9 @@ public abstract partial class StudyStorage : IDisposable
         $"Malformed study store URL '{Secrets.MaskUrl(url)}': {problem}.",
         "Use sqlite:///abs/path.db, sqlite:relative.db, path/to/file.db, or postgresql://user:pass@host:port/db.");
 
+    /// <summary>The run-folder files this store shares with workers on other machines.</summary>
+    internal RunFileStore Files => new(this);
+
     public abstract void Dispose();
 
     // ---- dialect -------------------------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ public abstract partial class StudyStorage : IDisposable
 
     // ---- transactions and errors ---------------------------------------------------------------------------------
 
-    private protected T Write<T>(string operation, Func<DbConnection, DbTransaction, T> work, string? hint = null) =>
+    internal T Write<T>(string operation, Func<DbConnection, DbTransaction, T> work, string? hint = null) =>
         Retry(operation, hint, () => WithConnection(connection =>
         {
             using var transaction = BeginWrite(connection);
@@ -137,7 +139,7 @@ public abstract partial class StudyStorage : IDisposable
 
     private protected T Run<T>(string operation, Func<DbConnection, T> work, string? hint = null) => Retry(operation, hint, () => WithConnection(work));
 
-    private protected T Read<T>(string operation, Func<DbConnection, DbTransaction, T> work, string? hint = null) =>
+    internal T Read<T>(string operation, Func<DbConnection, DbTransaction, T> work, string? hint = null) =>
         Retry(operation, hint, () => WithConnection(connection =>
         {
             using var transaction = BeginRead(connection);
@@ -234,13 +236,7 @@ public abstract partial class StudyStorage : IDisposable
     private IEnumerable<string> UnitDdl() =>
     [
         "CREATE INDEX IF NOT EXISTS condensa_trials_by_unit_key ON condensa_trials (unit_key)",
-        $"""
-        CREATE TABLE IF NOT EXISTS condensa_files (
-            run_id TEXT NOT NULL,
-            path TEXT NOT NULL,
-            bytes {BlobColumn} NOT NULL,
-            PRIMARY KEY (run_id, path))
-        """,
+        RunFileStore.Ddl(BlobColumn),
     ];
 
     private IEnumerable<string> Ddl() =>
@@ -452,31 +448,9 @@ public abstract partial class StudyStorage : IDisposable
         return trials;
     });
 
-    // ---- run files -----------------------------------------------------------------------------------------------
-
-    /// <summary>Stores (or replaces) files of the run <paramref name="runId"/> in one transaction: all of them or none.</summary>
-    internal void PutFiles(string runId, IReadOnlyList<(string Path, byte[] Bytes)> files) => Write("storing run files", (c, tx) =>
-    {
-        foreach (var (path, bytes) in files)
-            Execute(c, tx, "INSERT INTO condensa_files (run_id, path, bytes) VALUES (@run, @path, @bytes) " +
-                           "ON CONFLICT (run_id, path) DO UPDATE SET bytes = excluded.bytes", ("@run", runId), ("@path", path), ("@bytes", bytes));
-        return 0;
-    });
-
-    /// <summary>The files of run <paramref name="runId"/> under <paramref name="folder"/> (a relative path with '/' separators).</summary>
-    internal IReadOnlyList<(string Path, byte[] Bytes)> GetFiles(string runId, string folder) => Read("reading run files", (c, tx) =>
-    {
-        using var command = Command(c, tx, "SELECT path, bytes FROM condensa_files WHERE run_id = @run AND (path = @path OR substr(path, 1, @length) = @prefix) ORDER BY path",
-            ("@run", runId), ("@path", folder), ("@length", folder.Length + 1), ("@prefix", folder + "/"));
-        using var reader = command.ExecuteReader();
-        var files = new List<(string, byte[])>();
-        while (reader.Read()) files.Add((reader.GetString(0), (byte[])reader.GetValue(1)));
-        return files;
-    });
-
     // ---- commands ------------------------------------------------------------------------------------------------
 
-    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] args)
+    internal static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] args)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -502,7 +476,7 @@ public abstract partial class StudyStorage : IDisposable
         return command;
     }
 
-    private static int Execute(DbConnection c, DbTransaction tx, string sql, params (string, object?)[] args)
+    internal static int Execute(DbConnection c, DbTransaction tx, string sql, params (string, object?)[] args)
     {
         using var command = Command(c, tx, sql, args);
         return command.ExecuteNonQuery();

@@ -51,7 +51,7 @@ public sealed class RunFiles : IMemoryFiles
     public void Fetch(string folder)
     {
         if (_store is null) return;
-        foreach (var (path, bytes) in _store.GetFiles(_runId, folder).OrderBy(f => f.Path.EndsWith(".json", StringComparison.Ordinal)))
+        foreach (var (path, bytes) in _store.Files.Get(_runId, folder).OrderBy(f => f.Path.EndsWith(".json", StringComparison.Ordinal)))
             Directory.WriteAtomic(path, tmp => File.WriteAllBytes(tmp, bytes));
     }
 
@@ -72,7 +72,7 @@ public sealed class RunFiles : IMemoryFiles
             throw new CondensaException(
                 $"{folder} holds {size / 1048576.0:0.0} MB, above store_limit_mb = {_limitBytes / 1048576} for folders shared through the study store {_store.Url}",
                 "raise store_limit_mb (PostgreSQL keeps up to 1024 MB per file), or give every worker the run folder on a shared file system (memory_sharing: folder)");
-        _store.PutFiles(_runId, files.Select(f => (Path.GetRelativePath(Directory.Path, f).Replace('\\', '/'), File.ReadAllBytes(f))).ToList());
+        _store.Files.Put(_runId, files.Select(f => (Path.GetRelativePath(Directory.Path, f).Replace('\\', '/'), File.ReadAllBytes(f))).ToList());
     }
 
     /// <summary>

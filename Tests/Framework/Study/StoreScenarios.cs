@@ -187,16 +187,16 @@ internal static class StoreScenarios
     public static void RunFilesAreKeptPerRunAndReadByFolder(Func<StudyStorage> open, string runId)
     {
         using var storage = open();
-        storage.PutFiles(runId, [("memories/a/memory.json", [1, 2]), ("memories/a/images.pt", new byte[1000]), ("memories/ab/memory.json", [3])]);
-        storage.PutFiles(runId, [("memories/a/memory.json", [9])]);
-        storage.PutFiles(runId + "-other", [("memories/a/memory.json", [7])]);
-        var a = storage.GetFiles(runId, "memories/a");
+        storage.Files.Put(runId, [("memories/a/memory.json", [1, 2]), ("memories/a/images.pt", new byte[1000]), ("memories/ab/memory.json", [3])]);
+        storage.Files.Put(runId, [("memories/a/memory.json", [9])]);
+        storage.Files.Put(runId + "-other", [("memories/a/memory.json", [7])]);
+        var a = storage.Files.Get(runId, "memories/a");
         CollectionAssert.AreEqual(new[] { "memories/a/images.pt", "memories/a/memory.json" }, a.Select(f => f.Path).ToArray());
         CollectionAssert.AreEqual(new byte[] { 9 }, a[1].Bytes, "replaced");
         Assert.AreEqual(1000, a[0].Bytes.Length);
-        Assert.HasCount(3, storage.GetFiles(runId, "memories"));
-        Assert.HasCount(0, storage.GetFiles(runId, "memories/a/images"), "a file is not a folder");
-        CollectionAssert.AreEqual(new byte[] { 7 }, storage.GetFiles(runId + "-other", "memories/a").Single().Bytes);
+        Assert.HasCount(3, storage.Files.Get(runId, "memories"));
+        Assert.HasCount(0, storage.Files.Get(runId, "memories/a/images"), "a file is not a folder");
+        CollectionAssert.AreEqual(new byte[] { 7 }, storage.Files.Get(runId + "-other", "memories/a").Single().Bytes);
     }
 
     /// <summary>Runs <paramref name="body"/>(0..n-1) on n threads and rethrows what any of them threw.</summary>

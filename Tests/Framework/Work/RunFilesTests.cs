@@ -66,6 +66,6 @@ public sealed class RunFilesTests
         var e = Assert.ThrowsExactly<CondensaException>(() => files.Publish("memories/big"));
         StringAssert.Contains(e.Message, "memories/big holds 1.1 MB, above store_limit_mb = 1");
         StringAssert.Contains(e.Hint, "memory_sharing: folder");
-        Assert.HasCount(0, store.GetFiles("run-1", "memories"));
+        Assert.HasCount(0, store.Files.Get("run-1", "memories"));
     }
 }

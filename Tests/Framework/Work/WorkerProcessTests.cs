@@ -212,7 +212,7 @@ public sealed class WorkerProcessTests
         var units = SearchStudy.Load(store, study).GetTrials().ToList();
         AssertEveryUnitCompleteOnce(units);
         Assert.IsTrue(units.Select(u => u.Worker).Distinct().Count() >= 2, "more than one worker ran units");
-        Assert.HasCount(8, store.GetFiles(runId, "memories").Where(f => f.Path.EndsWith("/memory.json", StringComparison.Ordinal)).ToList(),
+        Assert.HasCount(8, store.Files.Get(runId, "memories").Where(f => f.Path.EndsWith("/memory.json", StringComparison.Ordinal)).ToList(),
             "every memory is in the store for workers without the run folder");
     }
 
