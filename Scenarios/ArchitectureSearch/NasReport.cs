@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Condensa.Hosting;
@@ -33,12 +34,10 @@ internal static class NasReport
         int topFraction = o.TopFraction > 0 ? Math.Max(2, (int)Math.Round(o.TopFraction * whole.Count)) : 0;
         var proxies = new JsonArray();
         string fractionHeader = topFraction >= 2 ? $"Spearman top {100 * o.TopFraction:0.#}%" : "Spearman top fraction (off)";
-        var table = new Table().AddColumns("proxy", "images", "stored", "steps", $"Spearman top {o.TopK}", $"Kendall top {o.TopK}", fractionHeader, "Spearman all", $"precision@{o.TopK}", "best arch", "its whole-set test acc.", "true rank", "minutes");
+        var table = new ReportTable("proxy", "images", "stored", "steps", $"Spearman top {o.TopK}", $"Kendall top {o.TopK}", fractionHeader, "Spearman all", $"precision@{o.TopK}", "best arch", "its test acc. (whole)", "true rank", "minutes");
         var md = new StringBuilder();
         md.AppendLine($"Architecture search on {o.Dataset.Name}: {whole.Count} candidates ranked by mean validation accuracy over {o.Repeats} trainings (steps: minibatch steps of one training); top k = the k candidates with the highest proxy accuracy (k = {o.TopK}; top {100 * o.TopFraction:0.#}% = {topFraction} candidates).");
         md.AppendLine();
-        md.AppendLine($"| proxy | images | stored | steps | Spearman top {o.TopK} | Kendall top {o.TopK} | {fractionHeader} | Spearman all | precision@{o.TopK} | best arch | its test acc. (whole) | true rank | minutes |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in studies)
         {
             var mine = results[s.Label];
@@ -81,9 +80,9 @@ internal static class NasReport
                 row["best_arch_true_rank"] = RankingMetrics.BestTrueRank(proxy, truth);
                 if (s.Kind != NasStudyKind.Whole)
                 {
-                    table.AddRow(s.Label, s.Images.ToString(), Stored(s), s.Steps?.ToString() ?? "", F(row["spearman_topk"]), F(row["kendall_topk"]), F(row["spearman_top_fraction"]), F(row["spearman_all"]),
-                        F(row["topk_overlap"]), bestArch, whole[bestArch].Test is { } tt ? Format.Percent(tt) : "", row["best_arch_true_rank"]!.ToString(), $"{seconds / 60:0.0}");
-                    md.AppendLine($"| {s.Label} | {s.Images} | {Stored(s)} | {s.Steps} | {F(row["spearman_topk"])} | {F(row["kendall_topk"])} | {F(row["spearman_top_fraction"])} | {F(row["spearman_all"])} | {F(row["topk_overlap"])} | {bestArch} | {(whole[bestArch].Test is { } t2 ? Format.Percent(t2) : "")} | {row["best_arch_true_rank"]} | {seconds / 60:0.0} |");
+                    table.Add(s.Label, s.Images.ToString(CultureInfo.InvariantCulture), Stored(s), s.Steps?.ToString(CultureInfo.InvariantCulture) ?? "", F(row["spearman_topk"]), F(row["kendall_topk"]),
+                        F(row["spearman_top_fraction"]), F(row["spearman_all"]), F(row["topk_overlap"]), bestArch, whole[bestArch].Test is { } tt ? Format.Percent(tt) : "",
+                        row["best_arch_true_rank"]!.ToString(), $"{seconds / 60:0.0}");
                     Plots.SavePng(Plots.Scatter($"{s.Label} proxy vs whole-set validation accuracy",
                         $"{s.Label} proxy validation accuracy (%)", "whole-set validation accuracy (%)", proxy.Select(p => 100 * p).ToArray(), truth.Select(p => 100 * p).ToArray(),
                         TopMask(proxy, k)), ctx.Directory.PathOf($"scatter-{RunDirectory.Slug(s.Label)}.png"), 700, 600);
@@ -104,13 +103,13 @@ internal static class NasReport
         };
         outcome.WriteTo(json);
         ctx.Directory.WriteJson("results.json", json);
-        ctx.Directory.WriteText("results.md", md + outcome.Markdown());
+        ctx.Directory.WriteText("results.md", md + table.ToMarkdown() + outcome.Markdown());
         ctx.Directory.WriteCsv("trials.csv", ["study", "proxy", "number", "arch", "state", "validation_accuracy", "test_accuracy", "seconds", "attempts", "worker"],
             studies.SelectMany(s => s.Studies).Select(study => (Study: study, Label: study.UserAttrs["label"].GetString()!)).SelectMany(s => s.Study.GetTrials().Select(t => (IReadOnlyList<object?>)[
                 s.Study.Name, s.Label, t.Number, t.Params.TryGetValue("arch", out var a) ? a.GetString() : "", t.State.ToString().ToLowerInvariant(), t.Value,
                 t.UserAttrs.TryGetValue("test_accuracy", out var ta) ? ta.GetDouble() : null,
                 t.UserAttrs.TryGetValue("seconds", out var sec) ? sec.GetDouble() : null, t.Attempts, t.Worker])));
-        if (table.Rows.Count > 0) AnsiConsole.Write(table);
+        if (table.Rows.Count > 0) AnsiConsole.Write(table.ToConsole());
     }
 
     /// <summary>

@@ -26,8 +26,7 @@ internal static class NasSearchReport
         md.AppendLine($"Architecture search on {o.Dataset.Name}: {o.Space.Candidates(o.Seed).Count} candidates ranked on the proxy {proxy.Label} ({proxy.Images} images); " +
                       $"its best {o.Search.Top} trained on the whole set ({o.WholeTrain.Epochs} epochs, {o.Repeats} trainings each) beside {o.Search.RandomBaseline} random candidates and the default ConvNet.");
         md.AppendLine();
-        md.AppendLine("| phase | candidates | epochs | wall minutes | compute minutes |");
-        md.AppendLine("|---|---|---|---|---|");
+        var phaseTable = new ReportTable("phase", "candidates", "epochs", "wall minutes", "compute minutes");
         void Phase(string name, SearchStudy study, int? epochs, double extraSeconds = 0)
         {
             var units = study.GetTrials();
@@ -35,21 +34,22 @@ internal static class NasSearchReport
             var finished = units.Where(u => u.FinishedAt is not null).Select(u => u.FinishedAt!.Value).DefaultIfEmpty().Max();
             double wall = finished > started ? (finished - started).TotalSeconds : 0, compute = units.Sum(u => u.UserAttrs.TryGetValue("seconds", out var s) ? s.GetDouble() : 0);
             phases.Add(new JsonObject { ["phase"] = name, ["candidates"] = units.Count, ["epochs"] = epochs, ["wall_seconds"] = Math.Round(wall + extraSeconds, 1), ["compute_seconds"] = Math.Round(compute, 1) });
-            md.AppendLine($"| {name} | {units.Count} | {epochs} | {(wall + extraSeconds) / 60:0.0} | {compute / 60:0.0} |");
+            phaseTable.Add(name, $"{units.Count}", $"{epochs}", $"{(wall + extraSeconds) / 60:0.0}", $"{compute / 60:0.0}");
         }
         if (proxy.BuildSeconds > 0)
         {
             phases.Add(new JsonObject { ["phase"] = "proxy set", ["wall_seconds"] = Math.Round(proxy.BuildSeconds, 1), ["compute_seconds"] = Math.Round(proxy.BuildSeconds, 1) });
-            md.AppendLine($"| proxy set ({proxy.Label}) | | | {proxy.BuildSeconds / 60:0.0} | {proxy.BuildSeconds / 60:0.0} |");
+            phaseTable.Add($"proxy set ({proxy.Label})", "", "", $"{proxy.BuildSeconds / 60:0.0}", $"{proxy.BuildSeconds / 60:0.0}");
         }
         foreach (var rung in proxy.Studies)
             Phase(proxy.Studies.Count > 1 ? $"proxy rung {NasStudies.RungOf(rung)}" : "proxy", rung,
                 rung.UserAttrs.TryGetValue("epochs", out var e) ? e.GetInt32() : proxy.Kind == NasStudyKind.TrainingFree ? 0 : o.ProxyTrain.Epochs);
         if (whole is not null) Phase("whole set", whole.Study, o.WholeTrain.Epochs);
         json["phases"] = phases;
+        md.Append(phaseTable.ToMarkdown());
         json["ranking"] = new JsonArray(ranking.Take(20).Select(c => (JsonNode)new JsonObject { ["arch"] = c.Key, ["proxy_value"] = Math.Round(c.Value.Value, 4) }).ToArray());
 
-        var table = new Table().AddColumns("", "architecture", "whole-set validation", "whole-set test");
+        var table = new ReportTable("", "architecture", "whole-set validation", "whole-set test");
         if (whole is not null)
         {
             var trained = NasReport.Completed(whole.Studies);
@@ -67,16 +67,12 @@ internal static class NasSearchReport
             json["random_baseline_best"] = Entry(bestRandom);
             json["random_baseline"] = new JsonArray(random.Select(a => (JsonNode)a).ToArray());
             json["default_convnet"] = Entry(fallback);
-            md.AppendLine();
-            md.AppendLine("| | architecture | whole-set validation | whole-set test |");
-            md.AppendLine("|---|---|---|---|");
             foreach (var (name, pick) in new[] { ($"chosen (best of the proxy's top {top.Count})", chosen), ($"best of {random.Count} random", bestRandom), ("default ConvNet", fallback) })
             {
                 if (pick is not { } p) continue;
-                var cells = new[] { name, p.Arch, Format.Percent(p.Result.Value), p.Result.Test is { } t ? Format.Percent(t) : "" };
-                md.AppendLine("| " + string.Join(" | ", cells) + " |");
-                table.AddRow(cells.Select(Markup.Escape).ToArray());
+                table.Add(name, p.Arch, Format.Percent(p.Result.Value), p.Result.Test is { } t ? Format.Percent(t) : "");
             }
+            md.AppendLine().Append(table.ToMarkdown());
         }
         md.AppendLine();
         md.AppendLine("The proxy's ranking (best 10): " + string.Join(", ", ranking.Take(10).Select(c => c.Key)));
@@ -88,6 +84,6 @@ internal static class NasSearchReport
                 study.Name, study.UserAttrs["label"].GetString(), t.Number, t.Params.TryGetValue("arch", out var a) ? a.GetString() : "", t.State.ToString().ToLowerInvariant(), t.Value,
                 t.UserAttrs.TryGetValue("test_accuracy", out var ta) ? ta.GetDouble() : null,
                 t.UserAttrs.TryGetValue("seconds", out var sec) ? sec.GetDouble() : null, t.Attempts, t.Worker])));
-        if (table.Rows.Count > 0) AnsiConsole.Write(table);
+        if (table.Rows.Count > 0) AnsiConsole.Write(table.ToConsole());
     }
 }

@@ -117,7 +117,7 @@ internal static class CompareReport
             rows.Select(r => (IReadOnlyList<object?>)[r.Method, r.Ipc, r.Fraction, r.Arch, r.Protocol, buildArch.ToString(), r.HasNumber ? r.Mean : null, r.HasNumber ? r.Std : null, r.Models, r.Failed,
                 r.BuildSeconds, r.Images, r.TrainingImages, r.StoredBytes, r.Iterations, r.Sweep]));
 
-        // Markdown: one row per method, one column per (budget, arch, protocol); mean ± std in percent, best per column in bold.
+        // one row per method, one column per (budget, arch, protocol); mean ± std in percent, best per column in bold
         var columns = rows.Select(r => (r.Budget, r.Arch, r.Protocol)).Distinct().ToList();
         var methods = rows.Select(r => r.Method).Distinct().ToList();
         bool manyArchs = columns.Select(c => c.Arch).Distinct().Count() > 1, manyProtocols = columns.Select(c => c.Protocol).Distinct().Count() > 1;
@@ -126,55 +126,39 @@ internal static class CompareReport
         var md = new System.Text.StringBuilder();
         md.AppendLine($"Test accuracy (%) on {o.Dataset.Name}, mean ± std over {o.Seeds} memories x {o.Models} models, with each memory's stored bytes " +
                       $"(its stored images' pixels and labels); memories built with {buildArch}.");
-        if (rows.Count > 0)
-        {
-            md.AppendLine();
-            md.AppendLine("| method | " + string.Join(" | ", columns.Select(Header)) + " |");
-            md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
-        }
-        var table = new Table().AddColumn("method");
-        foreach (var c in columns) table.AddColumn(Header(c));
+        var table = new ReportTable(["method", .. columns.Select(Header)]);
         foreach (var m in methods)
-        {
-            var cellsText = columns.Select(c =>
+            table.Add([m, .. columns.Select(c =>
             {
                 var r = rows.FirstOrDefault(x => x.Method == m && x.Budget == c.Budget && x.Arch == c.Arch && x.Protocol == c.Protocol);
-                if (r is null) return ("", "");
+                if (r is null) return new ReportCell("");
                 bool best = r.HasNumber && rows.Where(x => x.HasNumber && x.Budget == c.Budget && x.Arch == c.Arch && x.Protocol == c.Protocol).Max(x => x.Mean) == r.Mean;
-                var text = r.Cell;
-                return (best ? $"**{text}**" : text, best ? $"[bold]{Markup.Escape(text)}[/]" : Markup.Escape(text));
-            }).ToList();
-            md.AppendLine($"| {m} | " + string.Join(" | ", cellsText.Select(t => t.Item1)) + " |");
-            table.AddRow(new[] { Markup.Escape(m) }.Concat(cellsText.Select(t => t.Item2)).ToArray());
-        }
+                return new ReportCell(r.Cell, best);
+            })]);
+        if (rows.Count > 0) md.AppendLine().Append(table.ToMarkdown());
         if (o.Builders.FirstOrDefault(b => b.Name == "random") is { } random && rows.Any(r => r.Method == random.DisplayName && r.HasNumber))
         {
             // gain over random in the same run, same protocol, same models (DD-Ranking's fair-comparison measure)
-            md.AppendLine();
-            md.AppendLine($"Gain over {random.DisplayName} (points of test accuracy, same run, protocol and architecture):");
-            md.AppendLine();
-            md.AppendLine("| method | " + string.Join(" | ", columns.Select(Header)) + " |");
-            md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
+            var gains = new ReportTable(["method", .. columns.Select(Header)]);
             foreach (var m in methods.Where(m => m != random.DisplayName))
-                md.AppendLine($"| {m} | " + string.Join(" | ", columns.Select(c => GainOver(rows, random.DisplayName, m, c) is double g ? $"{100 * g:+0.00;-0.00;0.00}" : "")) + " |");
+                gains.Add([m, .. columns.Select(c => new ReportCell(GainOver(rows, random.DisplayName, m, c) is double g ? $"{100 * g:+0.00;-0.00;0.00}" : ""))]);
+            md.AppendLine().AppendLine($"Gain over {random.DisplayName} (points of test accuracy, same run, protocol and architecture):").AppendLine().Append(gains.ToMarkdown());
         }
         var swept = rows.Where(r => r.Sweep is not null && r.Protocol == o.EvalProtocols[0]).ToList();
         if (swept.Count > 0)
         {
             // one row per (sweep, budget, arch), one column per iteration count: accuracy and build time
             var counts = swept.Select(r => r.Iterations!.Value).Distinct().Order().ToList();
-            md.AppendLine();
-            md.AppendLine($"Accuracy against synthesis iterations ({o.EvalProtocols[0]} protocol; build time in seconds, a longer row continuing the shorter one's synthesis):");
-            md.AppendLine();
-            md.AppendLine("| sweep | " + string.Join(" | ", counts.Select(c => $"{c} it.")) + " |");
-            md.AppendLine("|---|" + string.Concat(counts.Select(_ => "---|")));
+            var sweepTable = new ReportTable(["sweep", .. counts.Select(c => $"{c} it.")]);
             foreach (var g in swept.GroupBy(r => (r.Sweep, r.Budget, r.Arch)))
-                md.AppendLine($"| {g.Key.Sweep}, {g.Key.Budget}{(manyArchs ? $" ({g.Key.Arch})" : "")} | " + string.Join(" | ", counts.Select(c =>
-                    g.FirstOrDefault(r => r.Iterations == c) is { } r ? r.HasNumber ? $"{Format.MeanStd(r.Mean, r.Std)} ({r.BuildSeconds:0} s)" : r.Cell : "")) + " |");
+                sweepTable.Add([$"{g.Key.Sweep}, {g.Key.Budget}{(manyArchs ? $" ({g.Key.Arch})" : "")}", .. counts.Select(c => new ReportCell(
+                    g.FirstOrDefault(r => r.Iterations == c) is { } r ? r.HasNumber ? $"{Format.MeanStd(r.Mean, r.Std)} ({r.BuildSeconds:0} s)" : r.Cell : ""))]);
+            md.AppendLine().AppendLine($"Accuracy against synthesis iterations ({o.EvalProtocols[0]} protocol; build time in seconds, a longer row continuing the shorter one's synthesis):")
+                .AppendLine().Append(sweepTable.ToMarkdown());
         }
         md.Append(outcome.Markdown());
         ctx.Directory.WriteText("results.md", md.ToString());
-        if (rows.Count > 0) AnsiConsole.Write(table);
+        if (rows.Count > 0) AnsiConsole.Write(table.ToConsole());
 
         foreach (var arch in rows.Select(r => r.Arch).Distinct())
         {

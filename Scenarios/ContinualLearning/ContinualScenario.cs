@@ -342,24 +342,15 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         md.AppendLine($"Accuracy (%) on the test sets of all steps so far ({(byDomain ? "domains" : "classes")} seen), {dataset}, {steps} steps, memory {policy}, mean ± std; per step and final over " +
             $"{o.Seeds} class orders x the models of each step (gdumb: {o.Gdumb.Models}, eeil: 1), the other columns over class orders. " +
             "Forgetting: mean drop from the best accuracy on a step's classes (Chaudhry et al. 2018); BWT: mean A[T][j] − A[j][j] (Lopez-Paz and Ranzato 2017).");
-        md.AppendLine();
-        md.AppendLine("| " + string.Join(" | ", header) + " |");
-        md.AppendLine("|" + string.Concat(header.Select(_ => "---|")));
-        var table = new Table();
-        foreach (var h in header) table.AddColumn(h);
+        var table = new ReportTable(header);
         foreach (var s in summaries)
-        {
-            var cells = new[] { s.Strategy, s.Builder }
-                .Concat(s.StepMean.Select((m, t) => Format.MeanStd(m, s.StepStd[t])))
-                .Concat([Format.MeanStd(s.FinalMean, s.FinalStd), Gain(s), Format.MeanStd(s.AiaMean, s.AiaStd), MeanStdOrNa(s.ForgettingMean, s.ForgettingStd), MeanStdOrNa(s.BwtMean, s.BwtStd),
-                    $"{s.MemoryImagesFinal:0} images, {Format.Kilobytes(s.MemoryBytesFinal)}"])
-                .ToArray();
-            md.AppendLine("| " + string.Join(" | ", cells) + " |");
-            table.AddRow(cells.Select(Markup.Escape).ToArray());
-        }
+            table.Add([s.Strategy, s.Builder, .. s.StepMean.Select((m, t) => new ReportCell(Format.MeanStd(m, s.StepStd[t]))),
+                Format.MeanStd(s.FinalMean, s.FinalStd), Gain(s), Format.MeanStd(s.AiaMean, s.AiaStd), MeanStdOrNa(s.ForgettingMean, s.ForgettingStd), MeanStdOrNa(s.BwtMean, s.BwtStd),
+                $"{s.MemoryImagesFinal:0} images, {Format.Kilobytes(s.MemoryBytesFinal)}"]);
+        md.AppendLine().Append(table.ToMarkdown());
         md.Append(outcome.Markdown());
         dir.WriteText("results.md", md.ToString());
-        AnsiConsole.Write(table);
+        AnsiConsole.Write(table.ToConsole());
 
         Plots.SavePng(Plots.Line($"{dataset}: accuracy on the {(byDomain ? "domains" : "classes")} seen ({steps} steps, memory {policy})",
             byDomain ? "domains seen" : "classes seen", "test accuracy (%)",

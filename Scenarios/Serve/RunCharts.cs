@@ -103,11 +103,11 @@ internal static class RunCharts
                 html.Append($"<h2>Accuracy vs synthesis iterations ({E(arch)})</h2>")
                     .Append(Chart(Plots.Line("test accuracy vs synthesis iterations", "iterations", "test accuracy (%)", sweeps), sweeps, "iterations"));
         }
-        html.Append("<h2>Memory builds</h2><table><tr><th>builder</th><th>budget</th><th>images</th><th>build seconds</th><th>accuracy</th></tr>");
+        var builds = new ReportTable("builder", "budget", "images", "build seconds", "accuracy");
         foreach (var r in rows)
-            html.Append($"<tr><td>{E(r!["method"]?.ToString())}</td><td>{E(Budget(r))}</td><td>{E(r["memory_images"]?.ToString())}</td>" +
-                        $"<td>{E(r["build_seconds"]?.ToString())}</td><td>{(r["accuracy_mean"] is { } mean ? $"{100 * mean.GetValue<double>():0.00} ± {100 * r["accuracy_std"]!.GetValue<double>():0.00}" : E(r["failure"]?.ToString()))}</td></tr>");
-        return html.Append("</table>").ToString();
+            builds.Add(r!["method"]?.ToString() ?? "", Budget(r), r["memory_images"]?.ToString() ?? "", r["build_seconds"]?.ToString() ?? "",
+                r["accuracy_mean"] is { } mean ? $"{100 * mean.GetValue<double>():0.00} ± {100 * r["accuracy_std"]!.GetValue<double>():0.00}" : r["failure"]?.ToString() ?? "");
+        return html.Append("<h2>Memory builds</h2>").Append(builds.ToHtml()).ToString();
     }
 
     /// <summary>Compare rows as accuracy series: one per <paramref name="name"/>, x from the integer field <paramref name="x"/>, mean ± std in percent.</summary>
@@ -163,10 +163,10 @@ internal static class RunCharts
             var top = points.Select((_, i) => i < k).ToArray();
             var plot = Plots.Scatter($"{name}: proxy vs whole-set validation accuracy", "proxy validation accuracy (%)", "whole-set validation accuracy (%)",
                 points.Select(p => p.Proxy).ToArray(), points.Select(p => p.Whole).ToArray(), top, $"top {k} by proxy");
-            var table = new StringBuilder("<table><tr><th>rank by proxy</th><th>architecture</th><th>proxy %</th><th>whole %</th></tr>");
+            var table = new ReportTable("rank by proxy", "architecture", "proxy %", "whole %");
             foreach (var (p, i) in points.Select((p, i) => (p, i)))
-                table.Append($"<tr{(top[i] ? " style=\"font-weight:bold\"" : "")}><td>{i + 1}</td><td>{E(p.Arch)}</td><td>{p.Proxy:0.00}</td><td>{p.Whole:0.00}</td></tr>");
-            html.Append($"<h2>Proxy {E(name)} against whole-set training</h2><div class=\"chart\">").Append(Plots.Svg(plot, 560, 480)).Append(table).Append("</table></div>");
+                table.Add(new ReportCell($"{i + 1}", top[i]), new ReportCell(p.Arch, top[i]), new ReportCell($"{p.Proxy:0.00}", top[i]), new ReportCell($"{p.Whole:0.00}", top[i]));
+            html.Append($"<h2>Proxy {E(name)} against whole-set training</h2><div class=\"chart\">").Append(Plots.Svg(plot, 560, 480)).Append(table.ToHtml()).Append("</div>");
         }
         return html.ToString();
     }

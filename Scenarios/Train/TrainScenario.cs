@@ -107,12 +107,11 @@ internal sealed class TrainScenario : IScenario
         };
         ctx.Directory.WriteJson("results.json", json);
 
-        var table = new Table().AddColumns("metric", "value");
-        table.AddRow("architecture", spec.ToString());
-        table.AddRow("epochs", $"{history.Count}/{o.Train.Epochs}{(status == "cancelled" ? " (cancelled)" : "")}");
-        table.AddRow("test accuracy", Format.Percent(result.Accuracy));
-        table.AddRow("training time", $"{trainClock.Elapsed.TotalSeconds:0} s");
-        AnsiConsole.Write(table);
+        AnsiConsole.Write(new ReportTable("metric", "value")
+            .Add("architecture", spec.ToString())
+            .Add("epochs", $"{history.Count}/{o.Train.Epochs}{(status == "cancelled" ? " (cancelled)" : "")}")
+            .Add("test accuracy", Format.Percent(result.Accuracy))
+            .Add("training time", $"{trainClock.Elapsed.TotalSeconds:0} s").ToConsole());
         log.LogInformation("test accuracy {Accuracy} ({Status})", Format.Percent(result.Accuracy), status);
         if (status == "cancelled") throw new OperationCanceledException();
         return 0;
