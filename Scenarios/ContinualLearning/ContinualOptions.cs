@@ -69,16 +69,25 @@ internal sealed class ContinualOptions : StudyRunOptions
             if (domains.Count < 2) error("domains", "a domain-incremental stream needs at least two datasets");
             if (ClassesPerStep is not null || ClassOrder is not null) error("domains", "classes_per_step and class_order apply to class-incremental streams only");
         }
-        var policy = Memory.ToPolicy();
-        if (Domains is null && Dataset.TrainPerClass is int n && !policy.IsEmpty)
+        if (Memory.Sizes is { } sizes)
         {
-            // the share of step 1 is the largest a class is asked for: known here when the step's class count is, else the per-class cap
-            int? firstClasses = ClassesPerStep is [var first, ..] ? first : Dataset.Classes is { Length: > 0 } subset ? subset.Length / Steps : null;
-            int? share = firstClasses is > 0 and var k ? policy.Share(k) : policy.PerClass;
-            if (share > n) error("memory", $"the memory asks {share} images per class{(firstClasses is > 0 ? $" at step 1 ({firstClasses} classes)" : "")}, more than dataset.train_per_class = {n}");
+            if (sizes.Count == 0 || sizes.Any(n => n < 1)) error("memory.sizes", "give memory sizes of at least 1 image (per class, or in total when total is set)");
+            if (sizes.Distinct().Count() != sizes.Count) error("memory.sizes", "a size appears more than once");
         }
-        if (Strategies.Contains(ContinualStrategy.Gdumb) && Memory.ToPolicy().IsEmpty)
-            error("memory", "gdumb trains on the memory alone: give per_class or total above 0");
+        foreach (var size in Memory.Swept.Where(n => n is null or > 0))
+        {
+            var policy = Memory.At(size).ToPolicy();
+            var which = size is null ? "the memory" : $"memory size {size}";
+            if (Domains is null && Dataset.TrainPerClass is int n && !policy.IsEmpty)
+            {
+                // the share of step 1 is the largest a class is asked for: known here when the step's class count is, else the per-class cap
+                int? firstClasses = ClassesPerStep is [var first, ..] ? first : Dataset.Classes is { Length: > 0 } subset ? subset.Length / Steps : null;
+                int? share = firstClasses is > 0 and var k ? policy.Share(k) : policy.PerClass;
+                if (share > n) error("memory", $"{which} asks {share} images per class{(firstClasses is > 0 ? $" at step 1 ({firstClasses} classes)" : "")}, more than dataset.train_per_class = {n}");
+            }
+            if (Strategies.Contains(ContinualStrategy.Gdumb) && policy.IsEmpty)
+                error("memory", "gdumb trains on the memory alone: give per_class or total above 0");
+        }
         var labels = Builders.GroupBy(b => b.DisplayName).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
         if (labels.Length > 0) error("builders", $"{string.Join(", ", labels)} appear more than once; give each a distinct 'label'");
     }

@@ -14,7 +14,7 @@ namespace Condensa.Scenarios.ContinualLearning;
 internal sealed record StepResult(int Step, int[] Classes, double Accuracy, double[] ModelAccuracies, double[] AccuracyRow,
     double Seconds, double BuildSeconds, int MemoryImages, long MemoryBytes);
 
-/// <summary>One (strategy, builder, repeat) run: its class split and the steps finished so far.</summary>
+/// <summary>One (strategy, builder, repeat) run, at one of the memory sizes a run sweeps if it does: its class split and the steps finished so far.</summary>
 internal sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups, string settings)
 {
     /// <summary>A hash of the settings the results depend on; a stored run is reused only when it matches.</summary>
@@ -26,8 +26,11 @@ internal sealed class ContinualRun(string strategy, string builder, int seed, in
     public int[][] Groups { get; } = groups;
     public List<StepResult> Steps { get; } = [];
 
+    /// <summary>The size of <c>memory.sizes</c> this run has, or null when the run compares one memory.</summary>
+    public int? MemorySize { get; init; }
+
     public bool Complete => Steps.Count == Groups.Length;
-    public string Name => $"{RunDirectory.Slug(Strategy)}-{RunDirectory.Slug(Builder)}-seed{Seed}";
+    public string Name => $"{RunDirectory.Slug(Strategy)}-{RunDirectory.Slug(Builder)}{(MemorySize is int n ? $"-memory{n}" : "")}-seed{Seed}";
     public IReadOnlyList<IReadOnlyList<double>> AccuracyMatrix => Steps.Select(s => (IReadOnlyList<double>)s.AccuracyRow).ToList();
     public double FinalAccuracy => Steps.Count == 0 ? double.NaN : Steps[^1].Accuracy;
     public double AverageIncrementalAccuracy => Steps.Count == 0 ? double.NaN : ContinualMetrics.AverageIncrementalAccuracy(Steps.Select(s => s.Accuracy).ToList());
@@ -39,6 +42,7 @@ internal sealed class ContinualRun(string strategy, string builder, int seed, in
         ["strategy"] = Strategy,
         ["builder"] = Builder,
         ["seed"] = Seed,
+        ["memory_size"] = MemorySize,
         ["settings"] = Settings,
         ["complete"] = Complete,
         ["class_order"] = new JsonArray(Groups.Select(g => (JsonNode)new JsonArray(g.Select(c => (JsonNode)c).ToArray())).ToArray()),
@@ -50,12 +54,15 @@ internal sealed class ContinualRun(string strategy, string builder, int seed, in
         ["accuracy_matrix"] = new JsonArray(Steps.Select(s => (JsonNode)new JsonArray(s.AccuracyRow.Select(a => Number(a)).ToArray())).ToArray()),
     };
 
-    /// <summary>A run as <see cref="ToJson"/> wrote it.</summary>
-    public static ContinualRun FromJson(JsonNode json)
+    /// <summary>
+    /// A run as <see cref="ToJson"/> wrote it, at memory size <paramref name="memorySize"/> (its unit's: a unit reused
+    /// from a run of that size alone carries that run's record, which names no size).
+    /// </summary>
+    public static ContinualRun FromJson(JsonNode json, int? memorySize)
     {
         var groups = json["class_order"]!.AsArray().Select(g => g!.AsArray().Select(c => c!.GetValue<int>()).ToArray()).ToArray();
         var run = new ContinualRun(json["strategy"]!.GetValue<string>(), json["builder"]!.GetValue<string>(), json["seed"]!.GetValue<int>(), groups,
-            json["settings"]!.GetValue<string>());
+            json["settings"]!.GetValue<string>()) { MemorySize = memorySize };
         run.Steps.AddRange(json["steps"].Deserialize<List<StepResult>>(RunDirectory.Json)!);
         return run;
     }
@@ -71,7 +78,7 @@ internal sealed class ContinualRun(string strategy, string builder, int seed, in
 /// </summary>
 internal sealed record ContinualSummary(string Strategy, string Builder, int Runs, int[] ClassesSeen, double[] StepMean, double[] StepStd,
     double FinalMean, double FinalStd, double AiaMean, double AiaStd, double ForgettingMean, double ForgettingStd, double BwtMean, double BwtStd,
-    double SecondsMean, double MemoryImagesFinal, double MemoryBytesFinal)
+    double SecondsMean, double MemoryImagesFinal, double MemoryBytesFinal, int? MemorySize)
 {
     public static ContinualSummary Of(IReadOnlyList<ContinualRun> runs)
     {
@@ -85,13 +92,14 @@ internal sealed record ContinualSummary(string Strategy, string Builder, int Run
             first.Groups.Select((_, t) => first.Groups.Take(t + 1).SelectMany(g => g).Distinct().Count()).ToArray(),
             perStep.Select(p => p.Mean).ToArray(), perStep.Select(p => p.Std).ToArray(),
             perStep[^1].Mean, perStep[^1].Std, aia.Mean, aia.Std, forgetting.Mean, forgetting.Std, bwt.Mean, bwt.Std,
-            runs.Average(r => r.Steps.Sum(s => s.Seconds)), runs.Average(r => r.Steps[^1].MemoryImages), runs.Average(r => r.Steps[^1].MemoryBytes));
+            runs.Average(r => r.Steps.Sum(s => s.Seconds)), runs.Average(r => r.Steps[^1].MemoryImages), runs.Average(r => r.Steps[^1].MemoryBytes), first.MemorySize);
     }
 
     public JsonObject ToJson() => new()
     {
         ["strategy"] = Strategy,
         ["builder"] = Builder,
+        ["memory_size"] = MemorySize,
         ["runs"] = Runs,
         ["final_accuracy_mean"] = ContinualRun.Number(FinalMean),
         ["final_accuracy_std"] = ContinualRun.Number(FinalStd),

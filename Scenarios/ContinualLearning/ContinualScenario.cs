@@ -39,29 +39,37 @@ internal sealed class ContinualScenario : ISingleStudyScenario
     {
         var o = (ContinualOptions)options;
         return $"strategies {string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s)))} x builders {string.Join(", ", o.Builders.Select(b => b.DisplayName))} " +
-               $"x {o.Seeds} repeats, memory {o.Memory.ToPolicy()}";
+               $"x {o.Seeds} repeats, memory {string.Join(" | ", o.Memory.Swept.Select(n => o.Memory.At(n).ToPolicy()))}";
     }
 
-    /// <summary>One unit per (strategy, builder, repeat), keyed by every setting the run's results depend on.</summary>
+    /// <summary>
+    /// One unit per (strategy, builder, memory size, repeat), keyed by every setting the run's results depend on; a
+    /// unit of a size swept by <c>memory.sizes</c> has the key of the same run configured with that size alone.
+    /// </summary>
     public IReadOnlyList<WorkUnit> Units(RunOptions options, RunInfo run)
     {
         var o = (ContinualOptions)options;
-        return o.Strategies.SelectMany(strategy => o.Builders.SelectMany(spec => Enumerable.Range(0, o.Seeds).Select(k =>
-            new WorkUnit(run.UnitKey($"{RunText(o, strategy, spec)}|repeat {k}|{run.SettingsKey}"),
-                UnitParams.Of($"{Naming.EnumValue(strategy)} + {spec.DisplayName}, class order {k}",
-                    ("strategy", Naming.EnumValue(strategy)), ("builder", spec.DisplayName), ("repeat", k)))))).ToList();
+        return o.Strategies.SelectMany(strategy => o.Builders.SelectMany(spec => o.Memory.Swept.SelectMany(size => Enumerable.Range(0, o.Seeds).Select(k =>
+            new WorkUnit(run.UnitKey($"{RunText(o, size, strategy, spec)}|repeat {k}|{run.SettingsKey}"),
+                UnitParams.Of($"{Naming.EnumValue(strategy)} + {spec.DisplayName}{(size is null ? "" : $", memory {o.Memory.At(size).ToPolicy()}")}, class order {k}",
+                    size is int n
+                        ? [("strategy", Naming.EnumValue(strategy)), ("builder", spec.DisplayName), ("repeat", k), ("memory_size", n)]
+                        : [("strategy", Naming.EnumValue(strategy)), ("builder", spec.DisplayName), ("repeat", k)])))))).ToList();
     }
 
     /// <summary>
     /// Every setting a (strategy, builder) run's results depend on: the config without the keys that only concern other
-    /// runs (the other builders and strategies, the repeat count) or how the work is spread, plus the strategy's own
-    /// block and the builder's options.
+    /// runs (the other builders, strategies and memory sizes, the repeat count) or how the work is spread, with the
+    /// memory of <paramref name="size"/>, plus the strategy's own block and the builder's options.
     /// </summary>
-    private static string RunText(ContinualOptions o, ContinualStrategy strategy, MethodSpec spec)
+    private static string RunText(ContinualOptions o, int? size, ContinualStrategy strategy, MethodSpec spec)
     {
         var json = MemoryStore.OptionsJson(o);
         foreach (var key in new[] { "builders", "strategies", "seeds", "name", "threads", "gdumb", "eeil", "storage", "workers", "heartbeat_seconds", "memory_sharing", "store_limit_mb" })
             json.Remove(key);
+        var memory = MemoryStore.OptionsJson(o.Memory.At(size));
+        memory.Remove("sizes");
+        json["memory"] = memory;
         var own = MemoryStore.OptionsJson(strategy == ContinualStrategy.Gdumb ? o.Gdumb : o.Eeil);
         return $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}";
     }
@@ -76,14 +84,15 @@ internal sealed class ContinualScenario : ISingleStudyScenario
     {
         Coordinator.Run(ctx, new ContinualScenario(), o, cancellationToken, env => new Executor(env, stream));
         var results = JsonNode.Parse(File.ReadAllText(ctx.Directory.PathOf("results.json")))!;
-        return results["runs"]!.AsArray().Select(r => ContinualRun.FromJson(r!)).ToList();
+        return results["runs"]!.AsArray().Select(r => ContinualRun.FromJson(r!, r!["memory_size"]?.GetValue<int>())).ToList();
     }
 
     public void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, RunOutcome outcome)
     {
         var o = (ContinualOptions)options;
         var units = studies.Count == 0 ? [] : studies[0].GetTrials(TrialState.Complete);
-        var runs = units.Select(u => ContinualRun.FromJson(JsonNode.Parse(u.UserAttrs["run"].GetRawText())!)).ToList();
+        var runs = units.Select(u => ContinualRun.FromJson(JsonNode.Parse(u.UserAttrs["run"].GetRawText())!,
+            u.Params.ContainsKey("memory_size") ? UnitParams.Int(u.Params, "memory_size") : null)).ToList();
         bool byDomain = o.Domains is { Count: > 0 };
         var dataset = units.Count > 0 ? units[0].UserAttrs["dataset"].GetString()! : byDomain ? string.Join("→", o.Domains!.Select(d => d.Name)) : o.Dataset.Name;
         Write(context, o, dataset, byDomain, byDomain ? o.Domains!.Count : o.Steps, o.Memory.ToPolicy(), runs, outcome);
@@ -98,7 +107,6 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         private readonly List<IDisposable> _owned = [];
         private readonly MemoryPipeline _pipeline;
         private readonly LearnerSetup _setup;
-        private readonly MemoryPolicy _policy;
         private readonly ArchitectureSpec _buildArch;
         private readonly int _steps;
 
@@ -117,12 +125,14 @@ internal sealed class ContinualScenario : ISingleStudyScenario
                 Dispose();
                 throw;
             }
-            _policy = _o.Memory.ToPolicy();
             _steps = _stream.DomainCount ?? _o.Steps;
             _setup = new LearnerSetup(ArchitectureSpec.Parse(_o.Arch), _stream.Shape, _stream.NumClasses, _stream.DatasetName, env.Settings.Device, env.Progress);
             _buildArch = ArchitectureSpec.Parse(_o.EffectiveBuildArch);
-            var shares = _policy.Shares(_stream.Groups(_steps, _o.ClassesPerStep, _o.ClassOrder, 0).Select(g => g.Length).ToArray());
-            if (shares[^1] == 0) env.Log.LogWarning("memory {Policy}: by step {Step} the share per class is 0 images", _policy, Array.IndexOf(shares, 0) + 1);
+            foreach (var policy in _o.Memory.Swept.Select(n => _o.Memory.At(n).ToPolicy()))
+            {
+                var shares = policy.Shares(_stream.Groups(_steps, _o.ClassesPerStep, _o.ClassOrder, 0).Select(g => g.Length).ToArray());
+                if (shares[^1] == 0) env.Log.LogWarning("memory {Policy}: by step {Step} the share per class is 0 images", policy, Array.IndexOf(shares, 0) + 1);
+            }
         }
 
         /// <summary>The stream of the config: one dataset split by class, or one dataset per domain (each with its own data seed).</summary>
@@ -154,10 +164,11 @@ internal sealed class ContinualScenario : ISingleStudyScenario
             var strategy = Enum.GetValues<ContinualStrategy>().Single(s => Naming.EnumValue(s) == unit.Text("strategy"));
             var spec = _o.Builders.Single(b => b.DisplayName == unit.Text("builder"));
             int k = unit.Int("repeat");
+            int? size = unit.Params.ContainsKey("memory_size") ? unit.Int("memory_size") : null;
             var groups = _stream.Groups(_steps, _o.ClassesPerStep, _o.ClassOrder, Seeds.Derive(_o.Seed, "class-order", k));
             var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups,
-                Seeds.Key(_o.Seed, $"{RunText(_o, strategy, spec)}|{_stream.Name}|{_env.Settings.Key}"));
-            int resumed = RunSteps(run, strategy, spec, cancellationToken);
+                Seeds.Key(_o.Seed, $"{RunText(_o, size, strategy, spec)}|{_stream.Name}|{_env.Settings.Key}")) { MemorySize = size };
+            int resumed = RunSteps(run, strategy, spec, _o.Memory.At(size).ToPolicy(), cancellationToken);
             unit.SetUserAttr("run", run.ToJson());
             unit.SetUserAttr("dataset", _stream.Name);
             unit.SetUserAttr("steps_from_checkpoint", resumed);
@@ -168,7 +179,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         /// The run's steps in order: for each, the memory after it (the step's build joined to the memory cut to the new
         /// share), then the step read from its checkpoint or learned and checkpointed. Returns the number of steps read back.
         /// </summary>
-        private int RunSteps(ContinualRun run, ContinualStrategy strategy, MethodSpec spec, CancellationToken cancellationToken)
+        private int RunSteps(ContinualRun run, ContinualStrategy strategy, MethodSpec spec, MemoryPolicy policy, CancellationToken cancellationToken)
         {
             var checkpoints = new StepCheckpoints(_env.Files, run);
             _env.Log.LogInformation("{Run}: class order {Order}", run.Name, string.Join(" | ", run.Groups.Select(g => string.Join(" ", g))));
@@ -180,7 +191,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
                 for (int t = 1; t <= run.Groups.Length; t++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    int share = _policy.Share(run.Groups[..t].Sum(g => g.Length));
+                    int share = policy.Share(run.Groups[..t].Sum(g => g.Length));
                     using var stepTrain = _stream.StepTrain(t, run.Groups, $"{_stream.DatasetName}-seed{run.Seed}-step{t}");
                     var (after, buildSeconds) = UpdateMemory(run, spec, memory, stepTrain, t, share, cancellationToken);
                     try
@@ -253,7 +264,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
             {
                 Builder = spec, Budget = Budget.ImagesPerClass(share), Classes = newClasses, Architecture = _buildArch,
                 SourceKey = $"{ConfigWriter.ToYaml(_o.Dataset)}|{(_o.Domains is null ? "" : ConfigWriter.ToYaml(_o.Domains[t - 1]))}|{_stream.Name} step {t}: {stepTrain.Count} images of classes [{string.Join(",", newClasses)}]",
-                Seed = Seeds.Derive(_o.Seed, $"build/seed{run.Seed}/step{t}"), Slot = $"{RunDirectory.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}",
+                Seed = Seeds.Derive(_o.Seed, $"build/seed{run.Seed}/step{t}"), Slot = $"{RunDirectory.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}{(run.MemorySize is null ? "" : $"/share{share}")}",
             }, stepTrain, cancellationToken);
             var clock = Stopwatch.StartNew();
             var after = memory.Update(t, built?.Set ?? new SelectedMemory([]), stepTrain, newClasses, share, Pruner(cancellationToken),
@@ -306,7 +317,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         foreach (var run in runs.Where(r => r.Steps.Count > 0))
             dir.WriteCsv($"runs/{run.Name}-accuracy.csv", ["after_step", .. run.Groups.Select((_, j) => $"step_{j + 1}")],
                 run.Steps.Select(s => (IReadOnlyList<object?>)[s.Step, .. run.Groups.Select((_, j) => j < s.AccuracyRow.Length ? (object?)s.AccuracyRow[j] : null)]));
-        var summaries = runs.Where(r => r.Complete).GroupBy(r => (r.Strategy, r.Builder)).Select(g => ContinualSummary.Of(g.ToList())).ToList();
+        var summaries = runs.Where(r => r.Complete).GroupBy(r => (r.Strategy, r.Builder, r.MemorySize)).Select(g => ContinualSummary.Of(g.ToList())).ToList();
 
         var results = new JsonObject
         {
@@ -314,7 +325,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
             ["dataset"] = dataset,
             ["incremental"] = byDomain ? "domain" : "class",
             ["steps"] = steps,
-            ["memory"] = policy.ToString(),
+            ["memory"] = string.Join(" | ", o.Memory.Swept.Select(n => o.Memory.At(n).ToPolicy())),
             ["arch"] = o.Arch,
             ["build_arch"] = o.EffectiveBuildArch,
             ["threads_per_worker"] = o.ThreadsPerWorker,
@@ -332,29 +343,52 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         }
 
         var classesSeen = summaries[0].ClassesSeen;
-        var header = new[] { "strategy", "builder" }.Concat(classesSeen.Select((c, t) => byDomain ? $"step {t + 1}" : $"step {t + 1} ({c})"))
+        bool swept = o.Memory.Sizes is { Count: > 0 };
+        string Memory(ContinualSummary s) => o.Memory.At(s.MemorySize).ToPolicy().ToString();
+        var header = new[] { "strategy", "builder" }.Concat(swept ? ["memory"] : Array.Empty<string>()).Concat(classesSeen.Select((c, t) => byDomain ? $"step {t + 1}" : $"step {t + 1} ({c})"))
             .Concat(["final", "final gain over random", "avg. incremental", "forgetting", "BWT", "memory (stored)"]).ToArray();
         var random = o.Builders.FirstOrDefault(b => b.Name == "random")?.DisplayName;
         string Gain(ContinualSummary s) =>
-            summaries.FirstOrDefault(r => r.Builder == random && r.Strategy == s.Strategy) is { } baseline && !double.IsNaN(s.FinalMean) && !double.IsNaN(baseline.FinalMean)
+            summaries.FirstOrDefault(r => r.Builder == random && r.Strategy == s.Strategy && r.MemorySize == s.MemorySize) is { } baseline && !double.IsNaN(s.FinalMean) && !double.IsNaN(baseline.FinalMean)
                 ? $"{100 * (s.FinalMean - baseline.FinalMean):+0.00;-0.00;0.00}" : "";
         var md = new StringBuilder();
-        md.AppendLine($"Accuracy (%) on the test sets of all steps so far ({(byDomain ? "domains" : "classes")} seen), {dataset}, {steps} steps, memory {policy}, mean ± std; per step and final over " +
+        md.AppendLine($"Accuracy (%) on the test sets of all steps so far ({(byDomain ? "domains" : "classes")} seen), {dataset}, {steps} steps, memory {(swept ? "of each size below" : policy)}, mean ± std; per step and final over " +
             $"{o.Seeds} class orders x the models of each step (gdumb: {o.Gdumb.Models}, eeil: 1), the other columns over class orders. " +
             "Forgetting: mean drop from the best accuracy on a step's classes (Chaudhry et al. 2018); BWT: mean A[T][j] − A[j][j] (Lopez-Paz and Ranzato 2017).");
         var table = new ReportTable(header);
         foreach (var s in summaries)
-            table.Add([s.Strategy, s.Builder, .. s.StepMean.Select((m, t) => new ReportCell(Format.MeanStd(m, s.StepStd[t]))),
+            table.Add([s.Strategy, s.Builder, .. swept ? [new ReportCell(Memory(s))] : Array.Empty<ReportCell>(), .. s.StepMean.Select((m, t) => new ReportCell(Format.MeanStd(m, s.StepStd[t]))),
                 Format.MeanStd(s.FinalMean, s.FinalStd), Gain(s), Format.MeanStd(s.AiaMean, s.AiaStd), MeanStdOrNa(s.ForgettingMean, s.ForgettingStd), MeanStdOrNa(s.BwtMean, s.BwtStd),
                 $"{s.MemoryImagesFinal:0} images, {Format.Kilobytes(s.MemoryBytesFinal)}"]);
         md.AppendLine().Append(table.ToMarkdown());
+        if (swept)
+        {
+            // final accuracy against memory size: one row per (strategy, builder), one column per size, the best of each column in bold
+            string unit = o.Memory.Total is null ? "per class" : "in total";
+            var sizes = o.Memory.Sizes!.Order().ToList();
+            var pairs = summaries.Select(s => (s.Strategy, s.Builder)).Distinct().ToList();
+            ContinualSummary? Of((string Strategy, string Builder) p, int size) =>
+                summaries.FirstOrDefault(s => s.Strategy == p.Strategy && s.Builder == p.Builder && s.MemorySize == size && !double.IsNaN(s.FinalMean));
+            var bySize = new ReportTable(["strategy + builder", .. sizes.Select(n => $"{n} {unit}")]);
+            foreach (var p in pairs)
+                bySize.Add([$"{p.Strategy} + {p.Builder}", .. sizes.Select(n => Of(p, n) is { } s
+                    ? new ReportCell(Format.MeanStd(s.FinalMean, s.FinalStd), summaries.Where(x => x.Strategy == s.Strategy && x.MemorySize == n && !double.IsNaN(x.FinalMean)).Max(x => x.FinalMean) == s.FinalMean)
+                    : new ReportCell(""))]);
+            md.AppendLine().AppendLine($"Final accuracy (%) against memory size ({unit}), mean ± std over class orders and models; the best of each strategy and size in bold:")
+                .AppendLine().Append(bySize.ToMarkdown());
+            Plots.SavePng(Plots.Line($"{dataset}: final accuracy against memory size ({steps} steps)", $"memory size (images {unit})", "final test accuracy (%)",
+                pairs.Select(p => (p, points: sizes.Select(n => Of(p, n)).Where(x => x is not null).Select(x => x!).ToList())).Where(x => x.points.Count > 0)
+                    .Select(x => new Series($"{x.p.Strategy} + {x.p.Builder}", x.points.Select(s => (double)s.MemorySize!.Value).ToArray(),
+                        x.points.Select(s => 100 * s.FinalMean).ToArray(), x.points.Select(s => 100 * s.FinalStd).ToArray())).ToList()),
+                dir.PathOf("final_vs_memory.png"));
+        }
         md.Append(outcome.Markdown());
         dir.WriteText("results.md", md.ToString());
         AnsiConsole.Write(table.ToConsole());
 
-        Plots.SavePng(Plots.Line($"{dataset}: accuracy on the {(byDomain ? "domains" : "classes")} seen ({steps} steps, memory {policy})",
+        Plots.SavePng(Plots.Line($"{dataset}: accuracy on the {(byDomain ? "domains" : "classes")} seen ({steps} steps, memory {(swept ? "of several sizes" : policy)})",
             byDomain ? "domains seen" : "classes seen", "test accuracy (%)",
-            summaries.Select(s => new Series($"{s.Strategy} + {s.Builder}", s.ClassesSeen.Select((c, t) => byDomain ? t + 1.0 : c).ToArray(),
+            summaries.Select(s => new Series($"{s.Strategy} + {s.Builder}{(swept ? $", {Memory(s)}" : "")}", s.ClassesSeen.Select((c, t) => byDomain ? t + 1.0 : c).ToArray(),
                 s.StepMean.Select(m => 100 * m).ToArray(), s.StepStd.Select(d => 100 * d).ToArray())).ToList()), dir.PathOf("accuracy_vs_classes.png"));
     }
 

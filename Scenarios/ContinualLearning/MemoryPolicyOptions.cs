@@ -24,5 +24,22 @@ internal sealed class MemoryPolicyOptions
     /// </summary>
     public MethodSpec PruneBy { get; set; } = new() { Name = "herding", Options = new Methods.Selection.Geometry.HerdingOptions() };
 
+    /// <summary>
+    /// Memory sizes compared in one run: each replaces <c>total</c> when <c>total</c> is set, else <c>per_class</c>, and
+    /// every (strategy, builder, class order) runs once per size. A size's runs are those of a run configured with that
+    /// size alone (the same results, reused from the store when they exist). The report adds final accuracy against
+    /// memory size. Empty: one size, as <c>per_class</c> and <c>total</c> say.
+    /// </summary>
+    public List<int>? Sizes { get; set; }
+
+    /// <summary>The memory of one size of <see cref="Sizes"/> (<paramref name="size"/>), or this one when it is null.</summary>
+    public MemoryPolicyOptions At(int? size) => size is not int n ? this : new()
+    {
+        PerClass = Total is null ? n : PerClass, Total = Total is null ? null : n, PruneBy = PruneBy,
+    };
+
+    /// <summary>The sizes a run compares: <see cref="Sizes"/>, or one null for the single memory of <c>per_class</c> and <c>total</c>.</summary>
+    public IReadOnlyList<int?> Swept => Sizes is { Count: > 0 } sizes ? sizes.Select(n => (int?)n).ToList() : [null];
+
     public MemoryPolicy ToPolicy() => new(Total is null ? PerClass ?? 20 : PerClass, Total);
 }

@@ -123,15 +123,17 @@ internal static class RunCharts
     {
         if (run.Results?["summary"] is not JsonArray { Count: > 0 } summary) return "";
         var byDomain = run.Results["incremental"]?.ToString() == "domain";
-        var series = summary.Select(s => new Series($"{s!["strategy"]} + {s["builder"]}",
-            s["classes_seen"]!.AsArray().Select((c, t) => byDomain ? t + 1.0 : c!.GetValue<double>()).ToArray(),
+        // a run of several memory sizes names each series' size
+        static string Name(JsonNode? r) => $"{r!["strategy"]} + {r["builder"]}{(r["memory_size"] is { } size ? $", memory {size}" : "")}";
+        var series = summary.Select(s => new Series(Name(s),
+            s!["classes_seen"]!.AsArray().Select((c, t) => byDomain ? t + 1.0 : c!.GetValue<double>()).ToArray(),
             s["step_accuracy_mean"]!.AsArray().Select(a => 100 * Number(a)).ToArray(),
             s["step_accuracy_std"]!.AsArray().Select(a => 100 * Number(a)).ToArray())).ToList();
         var html = new StringBuilder("<h2>Accuracy on everything seen, after each step</h2>")
             .Append(Chart(Plots.Line("accuracy after each step (mean ± std over runs)", byDomain ? "domains seen" : "classes seen", "test accuracy (%)", series), series,
                 byDomain ? "domains" : "classes"));
         if (run.Results["runs"] is JsonArray runs)
-            foreach (var group in runs.Where(r => r!["accuracy_matrix"] is JsonArray).GroupBy(r => $"{r!["strategy"]} + {r["builder"]}"))
+            foreach (var group in runs.Where(r => r!["accuracy_matrix"] is JsonArray).GroupBy(Name))
             {
                 var matrices = group.Select(r => r!["accuracy_matrix"]!.AsArray().Select(row => row!.AsArray().Select(NumberOrNull).ToArray()).ToArray()).ToList();
                 var steps = matrices.Max(m => m.Length);

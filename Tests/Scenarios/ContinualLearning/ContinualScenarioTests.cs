@@ -82,6 +82,58 @@ public sealed class ContinualScenarioTests
         Assert.HasCount(1, Directory.GetDirectories(Path.Combine(resumed, "checkpoints"), "gdumb-random-seed0-*"), "the old setting's checkpoints are dropped");
     }
 
+    /// <summary>
+    /// <c>memory.sizes</c> runs every (strategy, builder, class order) once per size, and a size's run is the run of a
+    /// config with that size alone: after a run with 4 per class, a sweep of 2 and 4 in the same folder reuses the
+    /// size-4 unit (never started again, the same numbers) and runs size 2 only; the report gains the table and plot of
+    /// final accuracy against memory size.
+    /// </summary>
+    [TestMethod]
+    public void AMemorySweepRunsEachSizeAsTheRunOfThatSizeAlone()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 1);
+        using var test = ContinualTestData.Patches(4, 10, seed: 2);
+        using var folder = new TempRunFolder();
+        var dir = folder.PathOf("sweep");
+        var alone = Options(ContinualStrategy.Gdumb);
+        alone.Memory = new MemoryPolicyOptions { PerClass = 4 };
+        var four = ContinualScenario.RunStudy(ContinualTestData.Context(dir, new RecordingLogger()), alone, ContinualStream.ByClass(train, test), CancellationToken.None).Single();
+        var before = StoredUnits.StudyNames(dir);
+
+        var sweep = Options(ContinualStrategy.Gdumb);
+        sweep.Memory = new MemoryPolicyOptions { PerClass = 4, Sizes = [2, 4] };
+        var runs = ContinualScenario.RunStudy(ContinualTestData.Context(dir, new RecordingLogger()), sweep, ContinualStream.ByClass(train, test), CancellationToken.None);
+        CollectionAssert.AreEquivalent(new int?[] { 2, 4 }, runs.Select(r => r.MemorySize).ToArray());
+        var units = StoredUnits.Of(dir, StoredUnits.StudyNames(dir).Except(before).Single());
+        var reused = units.Single(u => u.Params["memory_size"].GetInt32() == 4);
+        Assert.AreEqual((TrialState.Complete, 0), (reused.State, reused.Attempts), "the size-4 run is the earlier run, reused");
+        Assert.AreEqual(1, units.Single(u => u.Params["memory_size"].GetInt32() == 2).Attempts);
+        CollectionAssert.AreEqual(four.Steps.Select(s => s.Accuracy).ToArray(), runs.Single(r => r.MemorySize == 4).Steps.Select(s => s.Accuracy).ToArray());
+        CollectionAssert.AreEqual(new[] { 4, 8 }, runs.Single(r => r.MemorySize == 2).Steps.Select(s => s.MemoryImages).ToArray(), "2 per class of 2, then 4 classes");
+
+        var md = File.ReadAllText(Path.Combine(dir, "results.md"));
+        StringAssert.Contains(md, "| strategy | builder | memory | step 1 (2) |");
+        StringAssert.Contains(md, "| gdumb | random | 2 per class |");
+        StringAssert.Contains(md, "Final accuracy (%) against memory size (per class)");
+        StringAssert.Contains(md, "| strategy + builder | 2 per class | 4 per class |");
+        Assert.IsTrue(File.Exists(Path.Combine(dir, "final_vs_memory.png")));
+        var summary = Results(dir)["summary"]!.AsArray();
+        CollectionAssert.AreEquivalent(new[] { 2, 4 }, summary.Select(x => x!["memory_size"]!.GetValue<int>()).ToArray());
+    }
+
+    [TestMethod]
+    public void MemorySizesMustBePositiveAndDistinct()
+    {
+        foreach (var (sizes, message) in new (List<int>, string)[] { ([], "at least 1 image"), ([0, 5], "at least 1 image"), ([5, 5], "a size appears more than once") })
+        {
+            var o = Options(ContinualStrategy.Gdumb);
+            o.Memory = new MemoryPolicyOptions { PerClass = 4, Sizes = sizes };
+            var errors = new List<string>();
+            o.Validate((key, text) => errors.Add($"{key}: {text}"));
+            Assert.IsTrue(errors.Any(e => e.StartsWith("memory.sizes:") && e.Contains(message)), string.Join("; ", errors));
+        }
+    }
+
     private static FrozenTrial Unit(IEnumerable<FrozenTrial> units, string strategy) => units.Single(u => u.Params["strategy"].GetString() == strategy);
 
     private static string WithoutTimes(JsonNode summary)
