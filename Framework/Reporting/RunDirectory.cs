@@ -17,6 +17,7 @@ public sealed class RunDirectory
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,   // files for people and programs, never inlined in HTML
+        AllowOutOfOrderMetadataProperties = true,   // a record's type key may come anywhere in a file written by hand
     };
 
     /// <summary>Opens the folder at <paramref name="path"/>, creating it (and its missing parents) when needed.</summary>

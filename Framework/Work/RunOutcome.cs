@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Condensa.Study;
 
 namespace Condensa.Work;
@@ -45,16 +44,8 @@ public sealed record RunOutcome(string Status, int Units, int Failed, IReadOnlyL
         return unit.Error;
     }
 
-    /// <summary>Writes the outcome into a results.json object, right after its <c>scenario</c> key.</summary>
-    public void WriteTo(JsonObject results)
-    {
-        int at = results.ContainsKey("scenario") ? 1 : 0;
-        results.Insert(at, "status", Status);
-        if (Failed == 0) return;
-        results.Insert(at + 1, "failed_units", Failed);
-        results.Insert(at + 2, "units", Units);
-        results.Insert(at + 3, "error", $"{Failed} of {Units} units failed; first: {FirstError}");
-    }
+    /// <summary>What a results.json says of failed units ("2 of 9 units failed; first: ..."), or null when none failed.</summary>
+    public string? Error => Failed == 0 ? null : $"{Failed} of {Units} units failed; first: {FirstError}";
 }
 
 /// <summary>

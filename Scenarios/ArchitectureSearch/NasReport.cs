@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using Condensa.Hosting;
 using Condensa.Reporting;
 using Condensa.Study;
@@ -32,7 +31,7 @@ internal static class NasReport
         var results = studies.ToDictionary(s => s.Label, s => Completed(s.Studies));
         var whole = results["whole"];
         int topFraction = o.TopFraction > 0 ? Math.Max(2, (int)Math.Round(o.TopFraction * whole.Count)) : 0;
-        var proxies = new JsonArray();
+        var rows = new List<NasProxyRow>();
         string fractionHeader = topFraction >= 2 ? $"Spearman top {100 * o.TopFraction:0.#}%" : "Spearman top fraction (off)";
         var table = new ReportTable("proxy", "images", "stored", "steps", $"Spearman top {o.TopK}", $"Kendall top {o.TopK}", fractionHeader, "Spearman all", $"precision@{o.TopK}", "best arch", "its test acc. (whole)", "true rank", "minutes");
         var md = new StringBuilder();
@@ -43,17 +42,11 @@ internal static class NasReport
             var mine = results[s.Label];
             var archs = mine.Keys.Where(whole.ContainsKey).ToArray();
             double seconds = s.BuildSeconds + mine.Values.Sum(c => c.Seconds);
-            var row = new JsonObject
+            var row = new NasProxyRow
             {
-                ["name"] = s.Label,
-                ["kind"] = Config.Naming.EnumValue(s.Kind),
-                ["study"] = s.Study.Name,
-                ["candidates"] = archs.Length,
-                ["failed_candidates"] = s.Study.GetTrials(TrialState.Failed).Count,
-                ["images"] = s.Images,
-                ["stored_bytes"] = s.StoredBytes,
-                ["training_steps"] = s.Steps,
-                ["seconds"] = Math.Round(seconds, 1),
+                Name = s.Label, Kind = Config.Naming.EnumValue(s.Kind), Study = s.Study.Name, Candidates = archs.Length,
+                FailedCandidates = s.Study.GetTrials(TrialState.Failed).Count, Images = s.Images, StoredBytes = s.StoredBytes, TrainingSteps = s.Steps,
+                Seconds = Math.Round(seconds, 1),
             };
             if (archs.Length >= 2)
             {
@@ -62,47 +55,40 @@ internal static class NasReport
                 int k = Math.Min(o.TopK, archs.Length);
                 int best = Array.IndexOf(proxy, proxy.Max());
                 var bestArch = archs[best];
-                row["k"] = k;
-                row["spearman_topk"] = Round(RankingMetrics.TopKSpearman(proxy, truth, k));
-                row["kendall_topk"] = Round(RankingMetrics.TopKKendallTauB(proxy, truth, k));
-                row["topk_overlap"] = Round(RankingMetrics.PrecisionAtK(proxy, truth, k));
-                if (topFraction >= 2)
+                int kf = Math.Min(topFraction, archs.Length);
+                row = row with
                 {
-                    int kf = Math.Min(topFraction, archs.Length);
-                    row["k_top_fraction"] = kf;
-                    row["spearman_top_fraction"] = Round(RankingMetrics.TopKSpearman(proxy, truth, kf));
-                    row["kendall_top_fraction"] = Round(RankingMetrics.TopKKendallTauB(proxy, truth, kf));
-                }
-                row["spearman_all"] = Round(RankingMetrics.Spearman(proxy, truth));
-                row["kendall_all"] = Round(RankingMetrics.KendallTauB(proxy, truth));
-                row["best_arch"] = bestArch;
-                row["best_arch_whole_accuracy"] = whole[bestArch].Test is { } t ? Round(t) : null;
-                row["best_arch_true_rank"] = RankingMetrics.BestTrueRank(proxy, truth);
+                    K = k,
+                    SpearmanTopk = Round(RankingMetrics.TopKSpearman(proxy, truth, k)),
+                    KendallTopk = Round(RankingMetrics.TopKKendallTauB(proxy, truth, k)),
+                    TopkOverlap = Round(RankingMetrics.PrecisionAtK(proxy, truth, k)),
+                    KTopFraction = topFraction >= 2 ? kf : null,
+                    SpearmanTopFraction = topFraction >= 2 ? Round(RankingMetrics.TopKSpearman(proxy, truth, kf)) : null,
+                    KendallTopFraction = topFraction >= 2 ? Round(RankingMetrics.TopKKendallTauB(proxy, truth, kf)) : null,
+                    SpearmanAll = Round(RankingMetrics.Spearman(proxy, truth)),
+                    KendallAll = Round(RankingMetrics.KendallTauB(proxy, truth)),
+                    BestArch = bestArch,
+                    BestArchWholeAccuracy = whole[bestArch].Test is { } t ? Round(t) : null,
+                    BestArchTrueRank = s.Kind == NasStudyKind.Whole ? null : RankingMetrics.BestTrueRank(proxy, truth),
+                };
                 if (s.Kind != NasStudyKind.Whole)
                 {
-                    table.Add(s.Label, s.Images.ToString(CultureInfo.InvariantCulture), Stored(s), s.Steps?.ToString(CultureInfo.InvariantCulture) ?? "", F(row["spearman_topk"]), F(row["kendall_topk"]),
-                        F(row["spearman_top_fraction"]), F(row["spearman_all"]), F(row["topk_overlap"]), bestArch, whole[bestArch].Test is { } tt ? Format.Percent(tt) : "",
-                        row["best_arch_true_rank"]!.ToString(), $"{seconds / 60:0.0}");
+                    table.Add(s.Label, s.Images.ToString(CultureInfo.InvariantCulture), Stored(s), s.Steps?.ToString(CultureInfo.InvariantCulture) ?? "", F(row.SpearmanTopk), F(row.KendallTopk),
+                        F(row.SpearmanTopFraction), F(row.SpearmanAll), F(row.TopkOverlap), bestArch, whole[bestArch].Test is { } tt ? Format.Percent(tt) : "",
+                        $"{row.BestArchTrueRank}", $"{seconds / 60:0.0}");
                     Plots.SavePng(Plots.Scatter($"{s.Label} proxy vs whole-set validation accuracy",
                         $"{s.Label} proxy validation accuracy (%)", "whole-set validation accuracy (%)", proxy.Select(p => 100 * p).ToArray(), truth.Select(p => 100 * p).ToArray(),
                         TopMask(proxy, k)), ctx.Directory.PathOf($"scatter-{RunDirectory.Slug(s.Label)}.png"), 700, 600);
                 }
             }
-            if (s.Kind == NasStudyKind.Whole) row.Remove("best_arch_true_rank");
-            proxies.Add(row);
+            rows.Add(row);
         }
-        var json = new JsonObject
+        new NasResults
         {
-            ["scenario"] = "nas",
-            ["dataset"] = o.Dataset.Name,
-            ["candidates"] = whole.Count,
-            ["repeats"] = o.Repeats,
-            ["topk_definition"] = "correlations over the k candidates with the highest proxy validation accuracy, against their whole-set validation accuracy; signed values",
-            ["proxies"] = new JsonArray(proxies.Where(p => p!["kind"]!.GetValue<string>() != "whole").Select(p => p!.DeepClone()).ToArray()),
-            ["whole"] = proxies.First(p => p!["kind"]!.GetValue<string>() == "whole")!.DeepClone(),
-        };
-        outcome.WriteTo(json);
-        ctx.Directory.WriteJson("results.json", json);
+            Dataset = o.Dataset.Name, Candidates = whole.Count, Repeats = o.Repeats,
+            TopkDefinition = "correlations over the k candidates with the highest proxy validation accuracy, against their whole-set validation accuracy; signed values",
+            Proxies = rows.Where(r => r.Kind != "whole").ToList(), Whole = rows.First(r => r.Kind == "whole"),
+        }.With(outcome).Write(ctx.Directory);
         ctx.Directory.WriteText("results.md", md + table.ToMarkdown() + outcome.Markdown());
         ctx.Directory.WriteCsv("trials.csv", ["study", "proxy", "number", "arch", "state", "validation_accuracy", "test_accuracy", "seconds", "attempts", "worker"],
             studies.SelectMany(s => s.Studies).Select(study => (Study: study, Label: study.UserAttrs["label"].GetString()!)).SelectMany(s => s.Study.GetTrials().Select(t => (IReadOnlyList<object?>)[
@@ -139,5 +125,5 @@ internal static class NasReport
     private static string Stored(StudyResult s) => s.StoredBytes is long b ? Format.Kilobytes(b) : "";
 
     private static double Round(double v) => double.IsNaN(v) ? v : Math.Round(v, 4);
-    private static string F(JsonNode? v) => v is null ? "" : v.GetValue<double>().ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+    private static string F(double? v) => v is double d ? d.ToString("0.00", CultureInfo.InvariantCulture) : "";
 }

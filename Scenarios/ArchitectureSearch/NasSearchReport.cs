@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using Condensa.Hosting;
 using Condensa.Reporting;
 using Condensa.Study;
@@ -20,9 +19,9 @@ internal static class NasSearchReport
         var proxy = studies.First(s => s.Label == o.Proxies[0].Name);
         var whole = studies.FirstOrDefault(s => s.Kind == NasStudyKind.SearchWhole);
         var ranking = NasReport.Completed(proxy.Studies).OrderByDescending(c => c.Value.Value).ToList();
-        var json = new JsonObject { ["scenario"] = "nas", ["mode"] = "search", ["dataset"] = o.Dataset.Name, ["candidates"] = o.Space.Candidates(o.Seed).Count, ["proxy"] = proxy.Label };
+        var json = new NasResults { Mode = "search", Dataset = o.Dataset.Name, Candidates = o.Space.Candidates(o.Seed).Count, Proxy = proxy.Label };
         var md = new StringBuilder();
-        var phases = new JsonArray();
+        var phases = new List<NasPhase>();
         md.AppendLine($"Architecture search on {o.Dataset.Name}: {o.Space.Candidates(o.Seed).Count} candidates ranked on the proxy {proxy.Label} ({proxy.Images} images); " +
                       $"its best {o.Search.Top} trained on the whole set ({o.WholeTrain.Epochs} epochs, {o.Repeats} trainings each) beside {o.Search.RandomBaseline} random candidates and the default ConvNet.");
         md.AppendLine();
@@ -33,21 +32,20 @@ internal static class NasSearchReport
             var started = units.Where(u => u.StartedAt is not null).Select(u => u.StartedAt!.Value).DefaultIfEmpty().Min();
             var finished = units.Where(u => u.FinishedAt is not null).Select(u => u.FinishedAt!.Value).DefaultIfEmpty().Max();
             double wall = finished > started ? (finished - started).TotalSeconds : 0, compute = units.Sum(u => u.UserAttrs.TryGetValue("seconds", out var s) ? s.GetDouble() : 0);
-            phases.Add(new JsonObject { ["phase"] = name, ["candidates"] = units.Count, ["epochs"] = epochs, ["wall_seconds"] = Math.Round(wall + extraSeconds, 1), ["compute_seconds"] = Math.Round(compute, 1) });
+            phases.Add(new NasPhase(name, units.Count, epochs, Math.Round(wall + extraSeconds, 1), Math.Round(compute, 1)));
             phaseTable.Add(name, $"{units.Count}", $"{epochs}", $"{(wall + extraSeconds) / 60:0.0}", $"{compute / 60:0.0}");
         }
         if (proxy.BuildSeconds > 0)
         {
-            phases.Add(new JsonObject { ["phase"] = "proxy set", ["wall_seconds"] = Math.Round(proxy.BuildSeconds, 1), ["compute_seconds"] = Math.Round(proxy.BuildSeconds, 1) });
+            phases.Add(new NasPhase("proxy set", null, null, Math.Round(proxy.BuildSeconds, 1), Math.Round(proxy.BuildSeconds, 1)));
             phaseTable.Add($"proxy set ({proxy.Label})", "", "", $"{proxy.BuildSeconds / 60:0.0}", $"{proxy.BuildSeconds / 60:0.0}");
         }
         foreach (var rung in proxy.Studies)
             Phase(proxy.Studies.Count > 1 ? $"proxy rung {NasStudies.RungOf(rung)}" : "proxy", rung,
                 rung.UserAttrs.TryGetValue("epochs", out var e) ? e.GetInt32() : proxy.Kind == NasStudyKind.TrainingFree ? 0 : o.ProxyTrain.Epochs);
         if (whole is not null) Phase("whole set", whole.Study, o.WholeTrain.Epochs);
-        json["phases"] = phases;
+        json = json with { Phases = phases, Ranking = ranking.Take(20).Select(c => new NasRanked(c.Key, Math.Round(c.Value.Value, 4))).ToList() };
         md.Append(phaseTable.ToMarkdown());
-        json["ranking"] = new JsonArray(ranking.Take(20).Select(c => (JsonNode)new JsonObject { ["arch"] = c.Key, ["proxy_value"] = Math.Round(c.Value.Value, 4) }).ToArray());
 
         var table = new ReportTable("", "architecture", "whole-set validation", "whole-set test");
         if (whole is not null)
@@ -57,16 +55,12 @@ internal static class NasSearchReport
             (string Arch, NasReport.Candidate Result)? Best(IEnumerable<string> archs) =>
                 archs.Where(trained.ContainsKey).Select(a => (Arch: a, Result: trained[a])).OrderByDescending(x => x.Result.Value).ThenBy(x => x.Arch, StringComparer.Ordinal)
                     .Select(x => ((string, NasReport.Candidate)?)x).FirstOrDefault();
-            JsonObject? Entry((string Arch, NasReport.Candidate Result)? pick) => pick is { } p
-                ? new JsonObject { ["arch"] = p.Arch, ["validation_accuracy"] = Math.Round(p.Result.Value, 6), ["test_accuracy"] = p.Result.Test is { } t ? Math.Round(t, 6) : null }
-                : null;
+            NasPick? Entry((string Arch, NasReport.Candidate Result)? pick) =>
+                pick is { } p ? new NasPick(p.Arch, Math.Round(p.Result.Value, 6), p.Result.Test is { } t ? Math.Round(t, 6) : null) : null;
             var chosen = Best(top);
             var bestRandom = Best(random);
             var fallback = baseline is null ? null : Best([baseline]);
-            json["chosen"] = Entry(chosen);
-            json["random_baseline_best"] = Entry(bestRandom);
-            json["random_baseline"] = new JsonArray(random.Select(a => (JsonNode)a).ToArray());
-            json["default_convnet"] = Entry(fallback);
+            json = json with { Chosen = Entry(chosen), RandomBaselineBest = Entry(bestRandom), RandomBaseline = random.ToList(), DefaultConvnet = Entry(fallback) };
             foreach (var (name, pick) in new[] { ($"chosen (best of the proxy's top {top.Count})", chosen), ($"best of {random.Count} random", bestRandom), ("default ConvNet", fallback) })
             {
                 if (pick is not { } p) continue;
@@ -76,8 +70,7 @@ internal static class NasSearchReport
         }
         md.AppendLine();
         md.AppendLine("The proxy's ranking (best 10): " + string.Join(", ", ranking.Take(10).Select(c => c.Key)));
-        outcome.WriteTo(json);
-        ctx.Directory.WriteJson("results.json", json);
+        json.With(outcome).Write(ctx.Directory);
         ctx.Directory.WriteText("results.md", md + outcome.Markdown());
         ctx.Directory.WriteCsv("trials.csv", ["study", "proxy", "number", "arch", "state", "value", "test_accuracy", "seconds", "attempts", "worker"],
             studies.SelectMany(s => s.Studies).SelectMany(study => study.GetTrials().Select(t => (IReadOnlyList<object?>)[

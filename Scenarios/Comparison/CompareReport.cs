@@ -75,43 +75,22 @@ internal static class CompareReport
     private static void WriteTables(RunContext ctx, CompareOptions o, List<Row> rows, RunOutcome outcome)
     {
         var buildArch = ArchitectureSpec.Parse(o.BuildArch);
-        var json = new JsonObject
+        var random = o.Builders.FirstOrDefault(b => b.Name == "random");
+        new CompareResults
         {
-            ["scenario"] = "compare",
-            ["dataset"] = o.Dataset.Name,
-            ["build_arch"] = buildArch.ToString(),
-            ["seeds"] = o.Seeds,
-            ["threads_per_worker"] = o.ThreadsPerWorker,
-            ["models_per_memory"] = o.Models,
-            ["eval_epochs"] = o.Eval.Epochs,
-            ["eval_augmentation"] = o.Eval.Augmentation,
-            ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
+            Dataset = o.Dataset.Name, BuildArch = buildArch.ToString(), Seeds = o.Seeds, ThreadsPerWorker = o.ThreadsPerWorker, ModelsPerMemory = o.Models,
+            EvalEpochs = o.Eval.Epochs, EvalAugmentation = o.Eval.Augmentation,
+            Rows = rows.Select(r => new CompareRow
             {
-                ["method"] = r.Method,
-                ["ipc"] = r.Ipc,
-                ["fraction"] = r.Fraction,
-                ["arch"] = r.Arch,
-                ["protocol"] = r.Protocol,
-                ["build_arch"] = buildArch.ToString(),
-                ["accuracy_mean"] = r.HasNumber ? Math.Round(r.Mean, 6) : null,
-                ["accuracy_std"] = r.HasNumber ? Math.Round(r.Std, 6) : null,
-                ["models"] = r.Models,
-                ["failed_models"] = r.Failed,
-                ["gain_over_random"] = o.Builders.FirstOrDefault(b => b.Name == "random") is { } random
-                    && GainOver(rows, random.DisplayName, r.Method, (r.Budget, r.Arch, r.Protocol)) is double gain ? Math.Round(gain, 6) : null,
-                ["failure"] = r.Failure,
-                ["build_seconds"] = Math.Round(r.BuildSeconds, 2),
-                ["memory_images"] = r.Images,
-                ["training_images"] = r.TrainingImages,
-                ["stored_bytes"] = double.IsNaN(r.StoredBytes) ? null : Math.Round(r.StoredBytes),
-                ["iterations"] = r.Iterations,
-                ["sweep"] = r.Sweep,
-                ["eval_epochs"] = r.Eval.Epochs,
-                ["eval_augmentation"] = r.Eval.Augmentation,
-            }).ToArray()),
-        };
-        outcome.WriteTo(json);
-        ctx.Directory.WriteJson("results.json", json);
+                Method = r.Method, Ipc = r.Ipc, Fraction = r.Fraction, Arch = r.Arch, Protocol = r.Protocol, BuildArch = buildArch.ToString(),
+                AccuracyMean = r.HasNumber ? Math.Round(r.Mean, 6) : null, AccuracyStd = r.HasNumber ? Math.Round(r.Std, 6) : null,
+                Models = r.Models, FailedModels = r.Failed,
+                GainOverRandom = random is not null && GainOver(rows, random.DisplayName, r.Method, (r.Budget, r.Arch, r.Protocol)) is double gain ? Math.Round(gain, 6) : null,
+                Failure = r.Failure, BuildSeconds = Math.Round(r.BuildSeconds, 2), MemoryImages = r.Images, TrainingImages = r.TrainingImages,
+                StoredBytes = double.IsNaN(r.StoredBytes) ? null : Math.Round(r.StoredBytes), Iterations = r.Iterations, Sweep = r.Sweep,
+                EvalEpochs = r.Eval.Epochs, EvalAugmentation = r.Eval.Augmentation,
+            }).ToList(),
+        }.With(outcome).Write(ctx.Directory);
         ctx.Directory.WriteCsv("results.csv", ["method", "ipc", "fraction", "arch", "protocol", "build_arch", "accuracy_mean", "accuracy_std", "models", "failed_models", "build_seconds", "memory_images",
                 "training_images", "stored_bytes", "iterations", "sweep"],
             rows.Select(r => (IReadOnlyList<object?>)[r.Method, r.Ipc, r.Fraction, r.Arch, r.Protocol, buildArch.ToString(), r.HasNumber ? r.Mean : null, r.HasNumber ? r.Std : null, r.Models, r.Failed,
@@ -136,7 +115,7 @@ internal static class CompareReport
                 return new ReportCell(r.Cell, best);
             })]);
         if (rows.Count > 0) md.AppendLine().Append(table.ToMarkdown());
-        if (o.Builders.FirstOrDefault(b => b.Name == "random") is { } random && rows.Any(r => r.Method == random.DisplayName && r.HasNumber))
+        if (random is not null && rows.Any(r => r.Method == random.DisplayName && r.HasNumber))
         {
             // gain over random in the same run, same protocol, same models (DD-Ranking's fair-comparison measure)
             var gains = new ReportTable(["method", .. columns.Select(Header)]);

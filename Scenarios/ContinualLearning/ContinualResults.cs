@@ -1,119 +1,72 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Condensa.Memory;
-using Condensa.Reporting;
-
 namespace Condensa.Scenarios.ContinualLearning;
 
-/// <summary>
-/// One finished step of a run, as checkpointed: the new classes; the accuracy on all seen classes (mean over the
-/// step's models) and per model; the accuracy-matrix row (accuracy on each step's classes so far, mean over models);
-/// wall time and the memory's share of it (building the new classes' memory, as recorded when it was built, and
-/// shrinking the old); the memory held after the step.
-/// </summary>
-internal sealed record StepResult(int Step, int[] Classes, double Accuracy, double[] ModelAccuracies, double[] AccuracyRow,
-    double Seconds, double BuildSeconds, int MemoryImages, long MemoryBytes);
-
-/// <summary>One (strategy, builder, repeat) run, at one of the memory sizes a run sweeps if it does: its class split and the steps finished so far.</summary>
-internal sealed class ContinualRun(string strategy, string builder, int seed, int[][] groups, string settings)
+/// <summary>continual's results.json: the stream and memory, every run and the summary of each (strategy, builder, memory size).</summary>
+internal sealed record ContinualResults : RunResults
 {
-    /// <summary>A hash of the settings the results depend on; a stored run is reused only when it matches.</summary>
-    public string Settings { get; } = settings;
+    public string Dataset { get; init; } = "";
 
-    public string Strategy { get; } = strategy;
-    public string Builder { get; } = builder;
-    public int Seed { get; } = seed;
-    public int[][] Groups { get; } = groups;
-    public List<StepResult> Steps { get; } = [];
+    /// <summary>class or domain.</summary>
+    public string Incremental { get; init; } = "class";
 
-    /// <summary>The size of <c>memory.sizes</c> this run has, or null when the run compares one memory.</summary>
-    public int? MemorySize { get; init; }
+    public int Steps { get; init; }
 
-    public bool Complete => Steps.Count == Groups.Length;
-    public string Name => $"{RunDirectory.Slug(Strategy)}-{RunDirectory.Slug(Builder)}{(MemorySize is int n ? $"-memory{n}" : "")}-seed{Seed}";
-    public IReadOnlyList<IReadOnlyList<double>> AccuracyMatrix => Steps.Select(s => (IReadOnlyList<double>)s.AccuracyRow).ToList();
-    public double FinalAccuracy => Steps.Count == 0 ? double.NaN : Steps[^1].Accuracy;
-    public double AverageIncrementalAccuracy => Steps.Count == 0 ? double.NaN : ContinualMetrics.AverageIncrementalAccuracy(Steps.Select(s => s.Accuracy).ToList());
-    public double Forgetting => ContinualMetrics.Forgetting(AccuracyMatrix);
-    public double BackwardTransfer => ContinualMetrics.BackwardTransfer(AccuracyMatrix);
+    /// <summary>The memory policy, or the policies of the sizes compared, as text.</summary>
+    public string Memory { get; init; } = "";
 
-    public JsonObject ToJson() => new()
-    {
-        ["strategy"] = Strategy,
-        ["builder"] = Builder,
-        ["seed"] = Seed,
-        ["memory_size"] = MemorySize,
-        ["settings"] = Settings,
-        ["complete"] = Complete,
-        ["class_order"] = new JsonArray(Groups.Select(g => (JsonNode)new JsonArray(g.Select(c => (JsonNode)c).ToArray())).ToArray()),
-        ["steps"] = JsonSerializer.SerializeToNode(Steps, RunDirectory.Json),
-        ["final_accuracy"] = Number(FinalAccuracy),
-        ["average_incremental_accuracy"] = Number(AverageIncrementalAccuracy),
-        ["forgetting"] = Number(Forgetting),
-        ["bwt"] = Number(BackwardTransfer),
-        ["accuracy_matrix"] = new JsonArray(Steps.Select(s => (JsonNode)new JsonArray(s.AccuracyRow.Select(a => Number(a)).ToArray())).ToArray()),
-    };
+    public string Arch { get; init; } = "";
+    public string BuildArch { get; init; } = "";
+    public int ThreadsPerWorker { get; init; }
+    public IReadOnlyList<ContinualRunRecord> Runs { get; init; } = [];
+    public IReadOnlyList<ContinualSummaryRow> Summary { get; init; } = [];
 
-    /// <summary>
-    /// A run as <see cref="ToJson"/> wrote it, at memory size <paramref name="memorySize"/> (its unit's: a unit reused
-    /// from a run of that size alone carries that run's record, which names no size).
-    /// </summary>
-    public static ContinualRun FromJson(JsonNode json, int? memorySize)
-    {
-        var groups = json["class_order"]!.AsArray().Select(g => g!.AsArray().Select(c => c!.GetValue<int>()).ToArray()).ToArray();
-        var run = new ContinualRun(json["strategy"]!.GetValue<string>(), json["builder"]!.GetValue<string>(), json["seed"]!.GetValue<int>(), groups,
-            json["settings"]!.GetValue<string>()) { MemorySize = memorySize };
-        run.Steps.AddRange(json["steps"].Deserialize<List<StepResult>>(RunDirectory.Json)!);
-        return run;
-    }
-
-    internal static JsonNode? Number(double v) => double.IsNaN(v) ? null : JsonValue.Create(v);
-
+    /// <summary>The (strategy, builder) with the best final accuracy.</summary>
+    public override string Headline() =>
+        Summary.Where(s => s.FinalAccuracyMean is not null).MaxBy(s => s.FinalAccuracyMean) is { } top
+            ? $"best final accuracy: {top.Strategy} + {top.Builder} {Percent(top.FinalAccuracyMean!.Value)}" : "";
 }
 
 /// <summary>
-/// Mean ± std of a (strategy, builder) pair over its complete runs. The accuracy per step and the final accuracy pool
-/// every model of every repeat (CL_DM.py reports 5 orders × 3 models = 15 values); average incremental accuracy,
-/// forgetting and BWT are per run, so their spread is over repeats.
+/// One run as stored (in results.json, runs/NAME.json and its unit): its class order, its steps, and the metrics of
+/// the steps so far (null where there is none yet).
 /// </summary>
-internal sealed record ContinualSummary(string Strategy, string Builder, int Runs, int[] ClassesSeen, double[] StepMean, double[] StepStd,
-    double FinalMean, double FinalStd, double AiaMean, double AiaStd, double ForgettingMean, double ForgettingStd, double BwtMean, double BwtStd,
-    double SecondsMean, double MemoryImagesFinal, double MemoryBytesFinal, int? MemorySize)
+internal sealed record ContinualRunRecord
 {
-    public static ContinualSummary Of(IReadOnlyList<ContinualRun> runs)
-    {
-        var first = runs[0];
-        int steps = first.Groups.Length;
-        var perStep = Enumerable.Range(0, steps).Select(t => MemoryEvaluation.MeanStd(runs.SelectMany(r => r.Steps[t].ModelAccuracies).ToArray())).ToArray();
-        var aia = MemoryEvaluation.MeanStd(runs.Select(r => r.AverageIncrementalAccuracy).ToArray());
-        var forgetting = MemoryEvaluation.MeanStd(runs.Select(r => r.Forgetting).ToArray());
-        var bwt = MemoryEvaluation.MeanStd(runs.Select(r => r.BackwardTransfer).ToArray());
-        return new ContinualSummary(first.Strategy, first.Builder, runs.Count,
-            first.Groups.Select((_, t) => first.Groups.Take(t + 1).SelectMany(g => g).Distinct().Count()).ToArray(),
-            perStep.Select(p => p.Mean).ToArray(), perStep.Select(p => p.Std).ToArray(),
-            perStep[^1].Mean, perStep[^1].Std, aia.Mean, aia.Std, forgetting.Mean, forgetting.Std, bwt.Mean, bwt.Std,
-            runs.Average(r => r.Steps.Sum(s => s.Seconds)), runs.Average(r => r.Steps[^1].MemoryImages), runs.Average(r => r.Steps[^1].MemoryBytes), first.MemorySize);
-    }
+    public string Strategy { get; init; } = "";
+    public string Builder { get; init; } = "";
+    public int Seed { get; init; }
+    public int? MemorySize { get; init; }
+    public string Settings { get; init; } = "";
+    public bool Complete { get; init; }
+    public int[][] ClassOrder { get; init; } = [];
+    public IReadOnlyList<StepResult> Steps { get; init; } = [];
+    public double? FinalAccuracy { get; init; }
+    public double? AverageIncrementalAccuracy { get; init; }
+    public double? Forgetting { get; init; }
+    public double? Bwt { get; init; }
 
-    public JsonObject ToJson() => new()
-    {
-        ["strategy"] = Strategy,
-        ["builder"] = Builder,
-        ["memory_size"] = MemorySize,
-        ["runs"] = Runs,
-        ["final_accuracy_mean"] = ContinualRun.Number(FinalMean),
-        ["final_accuracy_std"] = ContinualRun.Number(FinalStd),
-        ["average_incremental_accuracy_mean"] = ContinualRun.Number(AiaMean),
-        ["average_incremental_accuracy_std"] = ContinualRun.Number(AiaStd),
-        ["forgetting_mean"] = ContinualRun.Number(ForgettingMean),
-        ["forgetting_std"] = ContinualRun.Number(ForgettingStd),
-        ["bwt_mean"] = ContinualRun.Number(BwtMean),
-        ["bwt_std"] = ContinualRun.Number(BwtStd),
-        ["classes_seen"] = new JsonArray(ClassesSeen.Select(c => (JsonNode)c).ToArray()),
-        ["step_accuracy_mean"] = new JsonArray(StepMean.Select(ContinualRun.Number).ToArray()),
-        ["step_accuracy_std"] = new JsonArray(StepStd.Select(ContinualRun.Number).ToArray()),
-        ["seconds_mean"] = Math.Round(SecondsMean, 2),
-        ["final_memory_images_mean"] = MemoryImagesFinal,
-        ["final_memory_bytes_mean"] = Math.Round(MemoryBytesFinal),
-    };
+    /// <summary>Row i: after step i + 1; column j: accuracy on step j + 1's test data.</summary>
+    public IReadOnlyList<IReadOnlyList<double?>> AccuracyMatrix { get; init; } = [];
+}
+
+/// <summary>A (strategy, builder, memory size)'s mean ± std over its complete runs (null: not a number).</summary>
+internal sealed record ContinualSummaryRow
+{
+    public string Strategy { get; init; } = "";
+    public string Builder { get; init; } = "";
+    public int? MemorySize { get; init; }
+    public int Runs { get; init; }
+    public double? FinalAccuracyMean { get; init; }
+    public double? FinalAccuracyStd { get; init; }
+    public double? AverageIncrementalAccuracyMean { get; init; }
+    public double? AverageIncrementalAccuracyStd { get; init; }
+    public double? ForgettingMean { get; init; }
+    public double? ForgettingStd { get; init; }
+    public double? BwtMean { get; init; }
+    public double? BwtStd { get; init; }
+    public IReadOnlyList<int> ClassesSeen { get; init; } = [];
+    public IReadOnlyList<double?> StepAccuracyMean { get; init; } = [];
+    public IReadOnlyList<double?> StepAccuracyStd { get; init; } = [];
+    public double SecondsMean { get; init; }
+    public double FinalMemoryImagesMean { get; init; }
+    public double FinalMemoryBytesMean { get; init; }
 }

@@ -83,8 +83,8 @@ internal sealed class ContinualScenario : ISingleStudyScenario
     internal static IReadOnlyList<ContinualRun> RunStudy(RunContext ctx, ContinualOptions o, ContinualStream stream, CancellationToken cancellationToken)
     {
         Coordinator.Run(ctx, new ContinualScenario(), o, cancellationToken, env => new Executor(env, stream));
-        var results = JsonNode.Parse(File.ReadAllText(ctx.Directory.PathOf("results.json")))!;
-        return results["runs"]!.AsArray().Select(r => ContinualRun.FromJson(r!, r!["memory_size"]?.GetValue<int>())).ToList();
+        var results = (ContinualResults)RunResults.Read(File.ReadAllText(ctx.Directory.PathOf("results.json")))!;
+        return results.Runs.Select(r => ContinualRun.FromRecord(r, r.MemorySize)).ToList();
     }
 
     public void Report(RunContext context, RunOptions options, IReadOnlyList<SearchStudy> studies, RunOutcome outcome)
@@ -319,21 +319,12 @@ internal sealed class ContinualScenario : ISingleStudyScenario
                 run.Steps.Select(s => (IReadOnlyList<object?>)[s.Step, .. run.Groups.Select((_, j) => j < s.AccuracyRow.Length ? (object?)s.AccuracyRow[j] : null)]));
         var summaries = runs.Where(r => r.Complete).GroupBy(r => (r.Strategy, r.Builder, r.MemorySize)).Select(g => ContinualSummary.Of(g.ToList())).ToList();
 
-        var results = new JsonObject
+        new ContinualResults
         {
-            ["scenario"] = "continual",
-            ["dataset"] = dataset,
-            ["incremental"] = byDomain ? "domain" : "class",
-            ["steps"] = steps,
-            ["memory"] = string.Join(" | ", o.Memory.Swept.Select(n => o.Memory.At(n).ToPolicy())),
-            ["arch"] = o.Arch,
-            ["build_arch"] = o.EffectiveBuildArch,
-            ["threads_per_worker"] = o.ThreadsPerWorker,
-            ["runs"] = new JsonArray(runs.Select(r => (JsonNode)r.ToJson()).ToArray()),
-            ["summary"] = new JsonArray(summaries.Select(s => (JsonNode)s.ToJson()).ToArray()),
-        };
-        outcome.WriteTo(results);
-        dir.WriteJson("results.json", results);
+            Dataset = dataset, Incremental = byDomain ? "domain" : "class", Steps = steps,
+            Memory = string.Join(" | ", o.Memory.Swept.Select(n => o.Memory.At(n).ToPolicy())), Arch = o.Arch, BuildArch = o.EffectiveBuildArch,
+            ThreadsPerWorker = o.ThreadsPerWorker, Runs = runs.Select(r => r.ToRecord()).ToList(), Summary = summaries.Select(s => s.ToRow()).ToList(),
+        }.With(outcome).Write(dir);
         dir.WriteCsv("results.csv", ["strategy", "builder", "seed", "step", "classes", "accuracy", "seconds", "build_seconds", "memory_images", "memory_bytes"],
             runs.SelectMany(r => r.Steps.Select(s => (IReadOnlyList<object?>)[r.Strategy, r.Builder, r.Seed, s.Step, string.Join(" ", s.Classes), s.Accuracy, s.Seconds, s.BuildSeconds, s.MemoryImages, s.MemoryBytes])));
         if (summaries.Count == 0)

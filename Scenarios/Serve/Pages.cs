@@ -63,7 +63,7 @@ internal sealed class Pages(RunIndex runs, IReadOnlyList<string> storages)
         if (run.Headline.Length > 0) body.Append($"<p><strong>{E(run.Headline)}</strong></p>");
         if (run.Error is { } error) body.Append($"<pre class=\"failed\">{E(Secrets.Mask(error))}</pre>");
         if (run.Text("results.md") is { } table) body.Append("<h2>Results</h2>").Append(MarkdownTables(table));
-        else if (run.Results is JsonObject results) body.Append("<h2>Results</h2>").Append(ScalarTables(results));
+        else if (run.Json is JsonObject results) body.Append("<h2>Results</h2>").Append(ScalarTables(results));
         body.Append(RunCharts.Of(run));
         if (store is { Studies.Count: > 0 }) body.Append("<h2>Work units</h2>").Append(StoreTables(store));
         var images = run.Images();

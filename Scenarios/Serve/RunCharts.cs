@@ -3,6 +3,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Condensa.Memory;
 using Condensa.Reporting;
+using Condensa.Scenarios.ArchitectureSearch;
+using Condensa.Scenarios.Comparison;
+using Condensa.Scenarios.ContinualLearning;
+using Condensa.Scenarios.Train;
 using static Condensa.Scenarios.Serve.Dashboard;
 
 namespace Condensa.Scenarios.Serve;
@@ -16,12 +20,13 @@ namespace Condensa.Scenarios.Serve;
 /// </summary>
 internal static class RunCharts
 {
-    public static string Of(RunFolder run) => Guarded(() => run.Scenario switch
+    public static string Of(RunFolder run) => Guarded(() => run.Results switch
     {
-        "train" => Train(run),
-        "compare" => Compare(run),
-        "continual" => Continual(run),
-        "nas" => Nas(run),
+        TrainResults train => Train(run, train),
+        CompareResults compare => Compare(compare),
+        ContinualResults continual => Continual(continual),
+        NasResults nas => Nas(run, nas),
+        null when run.Scenario == "train" => Train(run, null),   // a training still running: its curve so far
         _ => "",
     });
 
@@ -59,7 +64,7 @@ internal static class RunCharts
                $"rows, top to bottom: {E(string.Join(", ", rows))}<br>{string.Join(" ", files)}";
     }
 
-    private static string Train(RunFolder run)
+    private static string Train(RunFolder run, TrainResults? results)
     {
         var html = new StringBuilder();
         var csv = run.Csv("training.csv");
@@ -71,10 +76,10 @@ internal static class RunCharts
             if (tested.Count > 0) series.Add(new("test accuracy", Column(tested, "epoch"), Column(tested, "test_accuracy")));
             html.Append("<h2>Training curve</h2>").Append(Chart(Plots.Line("Training curve", "epoch", "loss / accuracy", series), series, "epoch"));
         }
-        if (run.Results?["confusion_matrix"] is JsonArray confusion)
+        if (results?.ConfusionMatrix is { } confusion)
         {
-            var names = run.Results["per_class_accuracy"] is JsonObject perClass ? perClass.Select(p => p.Key).ToArray() : [];
-            var counts = confusion.Select(r => r!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToArray();
+            var names = results.PerClassAccuracy?.Keys.ToArray() ?? [];
+            var counts = confusion.Select(r => r.Select(v => (double)v).ToArray()).ToArray();
             string Name(int i) => i < names.Length ? names[i] : i.ToString(CultureInfo.InvariantCulture);
             html.Append("<h2>Confusion matrix</h2><p>rows: true class, columns: predicted; shade: share of the row</p>")
                 .Append(Heatmap(counts.Select((r, i) => (Name(i), r.Select(v => (double?)v).ToArray(), r.Sum())).ToList(),
@@ -83,82 +88,80 @@ internal static class RunCharts
         return html.ToString();
     }
 
-    private static string Compare(RunFolder run)
+    private static string Compare(CompareResults results)
     {
-        if (run.Results?["rows"] is not JsonArray { Count: > 0 } rows) return "";
+        var rows = results.Rows;
+        if (rows.Count == 0) return "";
         var html = new StringBuilder();
         // the charts show the first protocol's cells that have a number (a failed cell has none)
-        string Protocol(JsonNode? r) => r!["protocol"]?.ToString() ?? "";
-        var charted = rows.Where(r => r!["accuracy_mean"] is not null && Protocol(r) == Protocol(rows[0])).ToList();
-        string Budget(JsonNode? r) => r!["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {r["fraction"]}";
-        foreach (var arch in rows.Select(r => r!["arch"]?.ToString() ?? "").Distinct())
+        var charted = rows.Where(r => r.AccuracyMean is not null && r.Protocol == rows[0].Protocol).ToList();
+        foreach (var arch in rows.Select(r => r.Arch).Distinct())
         {
-            var ofArch = charted.Where(r => (r!["arch"]?.ToString() ?? "") == arch).ToList();
-            var series = AccuracySeries(ofArch.Where(r => r!["ipc"] is not null), r => r!["method"]!.ToString(), "ipc");
+            var ofArch = charted.Where(r => r.Arch == arch).ToList();
+            var series = AccuracySeries(ofArch.Where(r => r.Ipc is not null), r => r.Method, r => r.Ipc!.Value);
             if (series.Count > 0)
                 html.Append($"<h2>Accuracy vs images per class ({E(arch)})</h2>")
                     .Append(Chart(Plots.Line("test accuracy vs images per class", "images per class", "test accuracy (%)", series), series, "ipc"));
-            var sweeps = AccuracySeries(ofArch.Where(r => r!["sweep"] is not null && r["iterations"] is not null), r => $"{r!["sweep"]}, {Budget(r)}", "iterations");
+            var sweeps = AccuracySeries(ofArch.Where(r => r.Sweep is not null && r.Iterations is not null), r => $"{r.Sweep}, {r.Budget}", r => r.Iterations!.Value);
             if (sweeps.Count > 0)
                 html.Append($"<h2>Accuracy vs synthesis iterations ({E(arch)})</h2>")
                     .Append(Chart(Plots.Line("test accuracy vs synthesis iterations", "iterations", "test accuracy (%)", sweeps), sweeps, "iterations"));
         }
         var builds = new ReportTable("builder", "budget", "images", "build seconds", "accuracy");
         foreach (var r in rows)
-            builds.Add(r!["method"]?.ToString() ?? "", Budget(r), r["memory_images"]?.ToString() ?? "", r["build_seconds"]?.ToString() ?? "",
-                r["accuracy_mean"] is { } mean ? $"{100 * mean.GetValue<double>():0.00} ± {100 * r["accuracy_std"]!.GetValue<double>():0.00}" : r["failure"]?.ToString() ?? "");
+            builds.Add(r.Method, r.Budget, r.MemoryImages.ToString(CultureInfo.InvariantCulture), r.BuildSeconds.ToString(CultureInfo.InvariantCulture),
+                r.AccuracyMean is double mean ? $"{100 * mean:0.00} ± {100 * (r.AccuracyStd ?? 0):0.00}" : r.Failure ?? "");
         return html.Append("<h2>Memory builds</h2>").Append(builds.ToHtml()).ToString();
     }
 
-    /// <summary>Compare rows as accuracy series: one per <paramref name="name"/>, x from the integer field <paramref name="x"/>, mean ± std in percent.</summary>
-    private static List<Series> AccuracySeries(IEnumerable<JsonNode?> rows, Func<JsonNode?, string> name, string x) =>
+    /// <summary>Compare rows as accuracy series: one per <paramref name="name"/>, x from <paramref name="x"/>, mean ± std in percent.</summary>
+    private static List<Series> AccuracySeries(IEnumerable<CompareRow> rows, Func<CompareRow, string> name, Func<CompareRow, int> x) =>
         rows.GroupBy(name).Select(g =>
         {
-            var pts = g.OrderBy(r => r![x]!.GetValue<int>()).ToList();
-            return new Series(g.Key, pts.Select(p => (double)p![x]!.GetValue<int>()).ToArray(),
-                pts.Select(p => 100 * p!["accuracy_mean"]!.GetValue<double>()).ToArray(), pts.Select(p => 100 * p!["accuracy_std"]!.GetValue<double>()).ToArray());
+            var pts = g.OrderBy(x).ToList();
+            return new Series(g.Key, pts.Select(p => (double)x(p)).ToArray(), pts.Select(p => 100 * p.AccuracyMean!.Value).ToArray(),
+                pts.Select(p => 100 * (p.AccuracyStd ?? 0)).ToArray());
         }).ToList();
 
-    private static string Continual(RunFolder run)
+    private static string Continual(ContinualResults results)
     {
-        if (run.Results?["summary"] is not JsonArray { Count: > 0 } summary) return "";
-        var byDomain = run.Results["incremental"]?.ToString() == "domain";
+        if (results.Summary.Count == 0) return "";
+        var byDomain = results.Incremental == "domain";
         // a run of several memory sizes names each series' size
-        static string Name(JsonNode? r) => $"{r!["strategy"]} + {r["builder"]}{(r["memory_size"] is { } size ? $", memory {size}" : "")}";
-        var series = summary.Select(s => new Series(Name(s),
-            s!["classes_seen"]!.AsArray().Select((c, t) => byDomain ? t + 1.0 : c!.GetValue<double>()).ToArray(),
-            s["step_accuracy_mean"]!.AsArray().Select(a => 100 * Number(a)).ToArray(),
-            s["step_accuracy_std"]!.AsArray().Select(a => 100 * Number(a)).ToArray())).ToList();
+        static string Name(string strategy, string builder, int? size) => $"{strategy} + {builder}{(size is int n ? $", memory {n}" : "")}";
+        var series = results.Summary.Select(s => new Series(Name(s.Strategy, s.Builder, s.MemorySize),
+            s.ClassesSeen.Select((c, t) => byDomain ? t + 1.0 : c).ToArray(),
+            s.StepAccuracyMean.Select(a => 100 * (a ?? double.NaN)).ToArray(),
+            s.StepAccuracyStd.Select(a => 100 * (a ?? double.NaN)).ToArray())).ToList();
         var html = new StringBuilder("<h2>Accuracy on everything seen, after each step</h2>")
             .Append(Chart(Plots.Line("accuracy after each step (mean ± std over runs)", byDomain ? "domains seen" : "classes seen", "test accuracy (%)", series), series,
                 byDomain ? "domains" : "classes"));
-        if (run.Results["runs"] is JsonArray runs)
-            foreach (var group in runs.Where(r => r!["accuracy_matrix"] is JsonArray).GroupBy(Name))
+        foreach (var group in results.Runs.Where(r => r.AccuracyMatrix.Count > 0).GroupBy(r => Name(r.Strategy, r.Builder, r.MemorySize)))
+        {
+            var matrices = group.Select(r => r.AccuracyMatrix).ToList();
+            var steps = matrices.Max(m => m.Count);
+            var mean = Enumerable.Range(0, steps).Select(i => (double?[])Enumerable.Range(0, steps).Select(j =>
             {
-                var matrices = group.Select(r => r!["accuracy_matrix"]!.AsArray().Select(row => row!.AsArray().Select(NumberOrNull).ToArray()).ToArray()).ToList();
-                var steps = matrices.Max(m => m.Length);
-                var mean = Enumerable.Range(0, steps).Select(i => (double?[])Enumerable.Range(0, steps).Select(j =>
-                {
-                    var values = matrices.Where(m => i < m.Length && j < m[i].Length && m[i][j] is not null).Select(m => m[i][j]!.Value).ToList();
-                    return values.Count > 0 ? 100 * values.Average() : (double?)null;
-                }).ToArray()).ToList();
-                html.Append($"<h3>Accuracy matrix: {E(group.Key)} (mean of {matrices.Count} runs)</h3><p>row: after step i; column: test data of step j (%)</p>")
-                    .Append(Heatmap(mean.Select((r, i) => ($"after step {i + 1}", r, 100.0)).ToList(), Enumerable.Range(1, steps).Select(j => $"step {j}").ToArray(),
-                        v => v.ToString("0.0", CultureInfo.InvariantCulture)));
-            }
+                var values = matrices.Where(m => i < m.Count && j < m[i].Count && m[i][j] is not null).Select(m => m[i][j]!.Value).ToList();
+                return values.Count > 0 ? 100 * values.Average() : (double?)null;
+            }).ToArray()).ToList();
+            html.Append($"<h3>Accuracy matrix: {E(group.Key)} (mean of {matrices.Count} runs)</h3><p>row: after step i; column: test data of step j (%)</p>")
+                .Append(Heatmap(mean.Select((r, i) => ($"after step {i + 1}", r, 100.0)).ToList(), Enumerable.Range(1, steps).Select(j => $"step {j}").ToArray(),
+                    v => v.ToString("0.0", CultureInfo.InvariantCulture)));
+        }
         return html.ToString();
     }
 
-    private static string Nas(RunFolder run)
+    private static string Nas(RunFolder run, NasResults results)
     {
         var trials = run.Csv("trials.csv").Where(t => t.GetValueOrDefault("state") == "complete" && t.GetValueOrDefault("validation_accuracy") is { Length: > 0 }).ToList();
-        if (run.Results?["proxies"] is not JsonArray proxies || trials.Count == 0) return "";
+        if (results.Proxies is not { } proxies || trials.Count == 0) return "";
         var whole = trials.Where(t => t["proxy"] == "whole").GroupBy(t => t["arch"]).ToDictionary(g => g.Key, g => g.Average(t => Parse(t["validation_accuracy"])));
         var html = new StringBuilder();
         foreach (var proxy in proxies)
         {
-            var name = proxy!["name"]!.ToString();
-            var k = proxy["k"]?.GetValue<int>() ?? 0;
+            var name = proxy.Name;
+            var k = proxy.K ?? 0;
             var points = trials.Where(t => t["proxy"] == name && whole.ContainsKey(t["arch"])).GroupBy(t => t["arch"])
                 .Select(g => (Arch: g.Key, Proxy: 100 * g.Average(t => Parse(t["validation_accuracy"])), Whole: 100 * whole[g.Key])).OrderByDescending(p => p.Proxy).ToList();
             if (points.Count == 0) continue;

@@ -57,24 +57,28 @@ internal sealed class RunIndex(IReadOnlyList<string> roots)
 internal sealed class RunFolder
 {
     private readonly int _root;
-    private readonly JsonNode? _results;
+    private readonly JsonNode? _json;
 
     public RunFolder(int root, string path)
     {
         _root = root;
         Path = path;
         Name = System.IO.Path.GetFileName(path);
-        try { _results = File("results.json") is { } results ? JsonNode.Parse(System.IO.File.ReadAllText(results)) : null; }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { _results = null; }
-        Scenario = TextOf(_results, "scenario") ?? ScenarioFromConfig() ?? "?";
-        Status = IsOwnerAlive(path) ? "running" : TextOf(_results, "status") ?? "no results";
+        string? text = null;
+        try { text = File("results.json") is { } results ? System.IO.File.ReadAllText(results) : null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { text = null; }
+        try { _json = text is null ? null : JsonNode.Parse(text); }
+        catch (JsonException) { _json = null; }
+        Results = text is null ? null : RunResults.Read(text);
+        Scenario = TextOf(_json, "scenario") ?? ScenarioFromConfig() ?? "?";
+        Status = IsOwnerAlive(path) ? "running" : Results is { Status.Length: > 0 } ended ? ended.Status : TextOf(_json, "status") ?? "no results";
         var config = new FileInfo(System.IO.Path.Combine(path, "config.yaml"));
         Started = config.Exists ? config.LastWriteTime : Directory.GetCreationTime(path);
         var last = new[] { "results.json", "log.txt" }.Select(f => new FileInfo(System.IO.Path.Combine(path, f))).Where(f => f.Exists).Select(f => f.LastWriteTime).DefaultIfEmpty(Started).Max();
         var span = last - Started;
         Duration = span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes} min" : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes} min" : $"{Math.Max(0, (int)span.TotalSeconds)} s";
-        Headline = HeadlineOf(Scenario, _results);
-        Error = TextOf(_results, "error");
+        Headline = Results?.Headline() ?? "";
+        Error = Results?.Error ?? TextOf(_json, "error");
     }
 
     /// <summary>A text value of a results.json that may be half-written or of another shape, or null.</summary>
@@ -90,8 +94,11 @@ internal sealed class RunFolder
     public string Headline { get; }
     public string? Error { get; }
 
-    /// <summary>The parsed results.json, or null.</summary>
-    public JsonNode? Results => _results;
+    /// <summary>The run's results record (what its scenario wrote), or null when results.json is missing or of another format.</summary>
+    public RunResults? Results { get; }
+
+    /// <summary>results.json as JSON whatever its format (shown key by key when the run has no results.md), or null.</summary>
+    public JsonNode? Json => _json;
     public string Link => $"/run/{_root}/{Uri.EscapeDataString(Name)}";
 
     public string FileLink(string relative) => $"/file/{_root}/{Uri.EscapeDataString(Name)}/{string.Join('/', relative.Split('/').Select(Uri.EscapeDataString))}";
@@ -187,40 +194,6 @@ internal sealed class RunFolder
         catch (Exception e) when (e is IOException or JsonException or ArgumentException or InvalidOperationException)
         {
             return false;
-        }
-    }
-
-    /// <summary>The number a run is read for: a train run's test accuracy, the best compare row, the best continual final accuracy, the best NAS proxy.</summary>
-    private static string HeadlineOf(string scenario, JsonNode? results)
-    {
-        static string Pct(double x) => $"{100 * x:0.00}%";
-        try
-        {
-            if (results is null) return "";
-            if (scenario == "train" && results["metrics"] is JsonObject metrics && metrics["test_accuracy"] is { } accuracy)
-                return $"test accuracy {Pct(accuracy.GetValue<double>())}";
-            if (scenario == "compare" && results["rows"] is JsonArray rows && rows.Where(r => r?["accuracy_mean"] is JsonValue).ToList() is { Count: > 0 } measured)
-            {
-                var best = measured.MaxBy(r => r!["accuracy_mean"]!.GetValue<double>())!;
-                return $"best: {best["method"]} {(best["ipc"] is { } ipc ? $"ipc {ipc}" : $"fraction {best["fraction"]}")} {Pct(best["accuracy_mean"]!.GetValue<double>())}";
-            }
-            if (scenario == "continual" && results["summary"] is JsonArray { Count: > 0 } summary)
-            {
-                var top = summary.Where(x => x!["final_accuracy_mean"] is not null).MaxBy(x => x!["final_accuracy_mean"]!.GetValue<double>());
-                return top is null ? "" : $"best final accuracy: {top["strategy"]} + {top["builder"]} {Pct(top["final_accuracy_mean"]!.GetValue<double>())}";
-            }
-            if (scenario == "nas" && results["chosen"] is JsonObject chosen)
-                return $"chosen: {chosen["arch"]} ({(chosen["test_accuracy"] is { } t ? Pct(t.GetValue<double>()) : "untested")} whole-set test)";
-            if (scenario == "nas" && results["proxies"] is JsonArray { Count: > 0 } proxies)
-            {
-                var proxy = proxies.Where(x => x!["spearman_topk"] is not null).MaxBy(x => x!["spearman_topk"]!.GetValue<double>());
-                return proxy is null ? "" : $"best proxy: {proxy["name"]} (Spearman top {proxy["k"]} {proxy["spearman_topk"]!.GetValue<double>():0.00})";
-            }
-            return "";
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return "";   // a results.json of another shape: no headline
         }
     }
 }

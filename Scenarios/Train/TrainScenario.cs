@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Condensa.Data;
 using Condensa.Hosting;
 using Condensa.Models;
@@ -71,41 +70,31 @@ internal sealed class TrainScenario : IScenario
         catch (TrainingDivergedException diverged)
         {
             // no accuracy is reported for a diverged model: results.json says why the run failed
-            ctx.Directory.WriteJson("results.json", new JsonObject
+            new TrainResults
             {
-                ["scenario"] = "train", ["status"] = "failed", ["error"] = Errors.Describe(diverged), ["arch"] = spec.ToString(), ["dataset"] = train.Name,
-                ["seed"] = o.Seed, ["metrics"] = new JsonObject { ["epochs_completed"] = history.Count },
-            });
+                Status = "failed", Error = Errors.Describe(diverged), Arch = spec.ToString(), Dataset = train.Name, Seed = o.Seed,
+                Metrics = new TrainMetrics { EpochsCompleted = history.Count },
+            }.Write(ctx.Directory);
             throw;
         }
         trainClock.Stop();
 
         var result = Evaluator.Evaluate(model, test, precision: o.Train.Precision);
         model.save(ctx.Directory.PathOf("model.bin"));
-        var perClass = new JsonObject();
-        for (int c = 0; c < train.NumClasses; c++) perClass[train.ClassNames[c]] = Round(result.PerClassAccuracy[c]);
-        var json = new JsonObject
+        new TrainResults
         {
-            ["scenario"] = "train",
-            ["status"] = status,
-            ["arch"] = spec.ToString(),
-            ["dataset"] = train.Name,
-            ["seed"] = o.Seed,
-            ["metrics"] = new JsonObject
+            Status = status, Arch = spec.ToString(), Dataset = train.Name, Seed = o.Seed,
+            Metrics = new TrainMetrics
             {
-                ["test_accuracy"] = Round(result.Accuracy),
-                ["test_loss"] = Round(result.Loss),
-                ["train_accuracy"] = history.Count > 0 ? Round(history[^1].TrainAccuracy) : null,
-                ["train_loss"] = history.Count > 0 ? Round(history[^1].Loss) : null,
-                ["epochs_completed"] = history.Count,
-                ["train_seconds"] = Math.Round(trainClock.Elapsed.TotalSeconds, 2),
-                ["train_images_per_second"] = history.Count > 0 ? Math.Round(train.Count * history.Count / history.Sum(h => h.Seconds), 1) : null,
-                ["total_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
+                TestAccuracy = Round(result.Accuracy), TestLoss = Round(result.Loss),
+                TrainAccuracy = history.Count > 0 ? Round(history[^1].TrainAccuracy) : null, TrainLoss = history.Count > 0 ? Round(history[^1].Loss) : null,
+                EpochsCompleted = history.Count, TrainSeconds = Math.Round(trainClock.Elapsed.TotalSeconds, 2),
+                TrainImagesPerSecond = history.Count > 0 ? Math.Round(train.Count * history.Count / history.Sum(h => h.Seconds), 1) : null,
+                TotalSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2),
             },
-            ["per_class_accuracy"] = perClass,
-            ["confusion_matrix"] = new JsonArray(result.Confusion.Select(r => (JsonNode)new JsonArray(r.Select(v => (JsonNode)v).ToArray())).ToArray()),
-        };
-        ctx.Directory.WriteJson("results.json", json);
+            PerClassAccuracy = Enumerable.Range(0, train.NumClasses).ToDictionary(c => train.ClassNames[c], c => Round(result.PerClassAccuracy[c])),
+            ConfusionMatrix = result.Confusion,
+        }.Write(ctx.Directory);
 
         AnsiConsole.Write(new ReportTable("metric", "value")
             .Add("architecture", spec.ToString())

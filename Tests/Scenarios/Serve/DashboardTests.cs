@@ -37,7 +37,7 @@ public sealed class DashboardTests
         var compare = Directory.CreateDirectory(Path.Combine(_root, Evil)).FullName;
         File.WriteAllText(Path.Combine(compare, "config.yaml"), "scenario: compare\n");
         File.WriteAllText(Path.Combine(compare, "results.json"),
-            """{"scenario":"compare","status":"completed","rows":[{"method":"dm","ipc":10,"accuracy_mean":0.8179,"accuracy_std":0.0016},{"method":"random","ipc":10,"accuracy_mean":0.7362,"accuracy_std":0.0002,"memory_images":"<img src=y onerror=alert(2)>"}]}""");
+            """{"scenario":"compare","status":"completed","rows":[{"method":"dm","ipc":10,"accuracy_mean":0.8179,"accuracy_std":0.0016},{"method":"<img src=y onerror=alert(2)>","ipc":10,"accuracy_mean":0.7362,"accuracy_std":0.0002}]}""");
         File.WriteAllText(Path.Combine(compare, "results.md"), "| method | ipc 10 |\n|---|---|\n| dm | **81.79 ± 0.16** |\n| <b>random</b> | 73.62 ± 0.02 |\n");
         Directory.CreateSymbolicLink(Path.Combine(_root, "linked-run"), _outside);
         var halfWritten = Directory.CreateDirectory(Path.Combine(_root, "half-written")).FullName;
