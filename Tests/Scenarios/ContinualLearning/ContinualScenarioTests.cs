@@ -156,13 +156,20 @@ public sealed class ContinualScenarioTests
     /// Castro's temporary distillation acts in the balanced fine-tuning alone: it changes the model after step 2 when
     /// there is a fine-tuning phase and nothing without one.
     /// </summary>
-    [TestMethod]
-    public void TemporaryDistillationOfTheNewClassesActsOnlyInTheFineTuning()
+    /// <summary>The EEIL model after step 2 of a run of <paramref name="o"/> in <paramref name="dir"/>, as the run's checkpoint holds it.</summary>
+    private static byte[] EeilModelAfterStep2(ContinualOptions o, string dir)
     {
         using var train = ContinualTestData.Patches(4, 24, seed: 5);
         using var test = ContinualTestData.Patches(4, 10, seed: 6);
+        ContinualScenario.RunStudy(ContinualTestData.Context(dir, new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
+        var checkpoints = Directory.GetDirectories(Path.Combine(dir, "checkpoints"), "eeil-*").Single();
+        return File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"));
+    }
+
+    [TestMethod]
+    public void TemporaryDistillationOfTheNewClassesActsOnlyInTheFineTuning()
+    {
         using var folder = new TempRunFolder();
-        // The model after step 2, as the run's checkpoint holds it.
         byte[] Step2(bool temporary, int finetuneIterations, string dir)
         {
             var o = Options(ContinualStrategy.Eeil);
@@ -171,9 +178,7 @@ public sealed class ContinualScenarioTests
             o.Eeil.FinetuneIterations = finetuneIterations;
             o.Eeil.FinetuneLrFactor = 1;
             o.Eeil.KdWeight = 10;
-            ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
-            var checkpoints = Directory.GetDirectories(Path.Combine(folder.PathOf(dir), "checkpoints"), "eeil-random-seed0-*").Single();
-            return File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"));
+            return EeilModelAfterStep2(o, folder.PathOf(dir));
         }
         CollectionAssert.AreNotEqual(Step2(false, 20, "plain"), Step2(true, 20, "temporary"), "the temporary term takes part in fine-tuning");
         CollectionAssert.AreEqual(Step2(false, 0, "plain-no-finetune"), Step2(true, 0, "temporary-no-finetune"), "and nowhere else");
@@ -186,19 +191,14 @@ public sealed class ContinualScenarioTests
     [TestMethod]
     public void TheNewImagesAreShownAtTheResolutionOfAMultiFormationMemoryOnly()
     {
-        using var train = ContinualTestData.Patches(4, 24, seed: 5);
-        using var test = ContinualTestData.Patches(4, 10, seed: 6);
         using var folder = new TempRunFolder();
-        // The model after step 2, as the run's checkpoint holds it.
         byte[] Step2(MethodSpec builder, bool match, string dir)
         {
             var o = Options(ContinualStrategy.Eeil);
             o.Builders = [builder];
             o.Memory = new MemoryPolicyOptions { PerClass = 2 };
             o.Eeil.MatchResolution = match;
-            ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
-            var checkpoints = Directory.GetDirectories(Path.Combine(folder.PathOf(dir), "checkpoints"), "eeil-*").Single();
-            return File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"));
+            return EeilModelAfterStep2(o, folder.PathOf(dir));
         }
         var decoded = new MethodSpec { Name = "dm", Options = new DmOptions { Iterations = 2, Factor = 2, BatchReal = 8, PixelBits = 32 } };
         CollectionAssert.AreNotEqual(Step2(decoded, false, "f2-sharp"), Step2(decoded, true, "f2-matched"), "a factor-2 memory: the new images are shown blurred");
