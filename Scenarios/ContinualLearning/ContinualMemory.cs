@@ -36,6 +36,9 @@ internal sealed class ContinualMemory : IDisposable
     /// <summary>Images a model trains on when the memory is decoded.</summary>
     public int TrainingImages => _entries.Sum(e => e.Images.Count * e.Factor * e.Factor);
 
+    /// <summary>Training images per stored image: 1 for a plain memory, K² for one of multi-formation factor K, between for a hybrid.</summary>
+    public double DecodedPerStored => Count == 0 ? 1 : TrainingImages / (double)Count;
+
     /// <summary>The largest multi-formation factor of the images held (1 when none is decoded, or the memory is empty).</summary>
     public int Factor => _entries.Count == 0 ? 1 : _entries.Max(e => e.Factor);
 

@@ -70,7 +70,7 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
             {
                 if (step.MemoryShare == 0) return null;
                 using var oldPart = after.Materialize(name, beforeStep: step.Index);
-                using var newPart = DatasetSampling.SamplePerClass(step.Train, step.MemoryShare, seed);
+                using var newPart = DatasetSampling.SamplePerClass(step.Train, NewImagesPerClass(step.MemoryShare, after), seed);
                 using var shown = AtMemoryResolution(newPart, after);
                 return oldPart is null ? LabeledDataset.Concat(name, shown ?? newPart) : LabeledDataset.Concat(name, oldPart, shown ?? newPart);
             }
@@ -87,6 +87,13 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
                 throw new ArgumentOutOfRangeException(nameof(options), options.Balanced, null);
         }
     }
+
+    /// <summary>
+    /// Images of each new class in the <c>per-class</c> fine-tuning set: as many as an old class trains on, its
+    /// <paramref name="share"/> of stored images times the images each decodes into (4 under multi-formation factor 2),
+    /// so the set is balanced in what the model sees.
+    /// </summary>
+    internal static int NewImagesPerClass(int share, ContinualMemory after) => (int)Math.Round(share * after.DecodedPerStored);
 
     /// <summary>
     /// The step's real <paramref name="images"/> at the resolution of <paramref name="memory"/>'s tiles when

@@ -46,6 +46,19 @@ public sealed class ContinualMemoryTests
     private static SyntheticMemory Synthetic(int first, params long[] labels) =>
         new((arange(labels.Length, ScalarType.Float32) + first).view(-1, 1, 1, 1).expand(-1, 1, 1, 2).contiguous(), tensor(labels));
 
+    /// <summary>EEIL's per-class fine-tuning set takes as many images of a new class as an old class trains on.</summary>
+    [TestMethod]
+    public void EeilsBalancedSetCountsTrainingImagesNotStoredOnes()
+    {
+        using var step1 = Numbered(0, 0, 1, 1);
+        using var empty = ContinualMemory.Empty();
+        using var plain = empty.Update(1, new SelectedMemory([0, 1, 2, 3]), step1, [0, 1], share: 2, NoPruning, seed: 0);
+        Assert.AreEqual((1.0, 2), (plain.DecodedPerStored, EeilLearner.NewImagesPerClass(2, plain)));
+        using var decoded = empty.Update(1, Synthetic(10, 0, 0, 1, 1) with { Factor = 2 }, step1, [0, 1], share: 2, NoPruning, seed: 0);
+        Assert.AreEqual((4.0, 8), (decoded.DecodedPerStored, EeilLearner.NewImagesPerClass(2, decoded)), "a factor-2 image trains as 4");
+        Assert.AreEqual((1.0, 5), (empty.DecodedPerStored, EeilLearner.NewImagesPerClass(5, empty)));
+    }
+
     [TestMethod]
     public void EverySyntheticClassThatShrinksIsPrunedInOneCall()
     {
