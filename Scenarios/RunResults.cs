@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Condensa.Reporting;
 using Condensa.Scenarios.ArchitectureSearch;
@@ -50,7 +51,21 @@ internal abstract record RunResults
     {
         try
         {
-            return JsonSerializer.Deserialize<RunResults>(json, RunDirectory.Json);
+            return Read(JsonNode.Parse(json));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The record of an already parsed results.json (null: none).</summary>
+    public static RunResults? Read(JsonNode? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            return json.Deserialize<RunResults>(RunDirectory.Json);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
         {

@@ -39,7 +39,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
     {
         var o = (ContinualOptions)options;
         return $"strategies {string.Join(", ", o.Strategies.Select(s => Naming.EnumValue(s)))} x builders {string.Join(", ", o.Builders.Select(b => b.DisplayName))} " +
-               $"x {o.Seeds} repeats, memory {string.Join(" | ", o.Memory.Swept.Select(n => o.Memory.At(n).ToPolicy()))}";
+               $"x {o.Seeds} repeats, memory {string.Join(" | ", o.Memory.Policies)}";
     }
 
     /// <summary>
@@ -52,10 +52,11 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         return o.Strategies.SelectMany(strategy => o.Builders.SelectMany(spec => o.Memory.Swept.SelectMany(size => Enumerable.Range(0, o.Seeds).Select(k =>
             new WorkUnit(run.UnitKey($"{RunText(o, size, strategy, spec)}|repeat {k}|{run.SettingsKey}"),
                 UnitParams.Of($"{Naming.EnumValue(strategy)} + {spec.DisplayName}{(size is null ? "" : $", memory {o.Memory.At(size).ToPolicy()}")}, class order {k}",
-                    size is int n
-                        ? [("strategy", Naming.EnumValue(strategy)), ("builder", spec.DisplayName), ("repeat", k), ("memory_size", n)]
-                        : [("strategy", Naming.EnumValue(strategy)), ("builder", spec.DisplayName), ("repeat", k)])))))).ToList();
+                    [("strategy", Naming.EnumValue(strategy)), ("builder", spec.DisplayName), ("repeat", k), .. MemorySizeParam(size)])))))).ToList();
     }
+
+    /// <summary>The unit parameter of a swept memory size; none for a run of one memory (its units' parameters stay as they were).</summary>
+    private static (string, object)[] MemorySizeParam(int? size) => size is int n ? [("memory_size", n)] : [];
 
     /// <summary>
     /// Every setting a (strategy, builder) run's results depend on: the config without the keys that only concern other
@@ -128,7 +129,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
             _steps = _stream.DomainCount ?? _o.Steps;
             _setup = new LearnerSetup(ArchitectureSpec.Parse(_o.Arch), _stream.Shape, _stream.NumClasses, _stream.DatasetName, env.Settings.Device, env.Progress);
             _buildArch = ArchitectureSpec.Parse(_o.EffectiveBuildArch);
-            foreach (var policy in _o.Memory.Swept.Select(n => _o.Memory.At(n).ToPolicy()))
+            foreach (var policy in _o.Memory.Policies)
             {
                 var shares = policy.Shares(_stream.Groups(_steps, _o.ClassesPerStep, _o.ClassOrder, 0).Select(g => g.Length).ToArray());
                 if (shares[^1] == 0) env.Log.LogWarning("memory {Policy}: by step {Step} the share per class is 0 images", policy, Array.IndexOf(shares, 0) + 1);
@@ -322,7 +323,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         new ContinualResults
         {
             Dataset = dataset, Incremental = byDomain ? "domain" : "class", Steps = steps,
-            Memory = string.Join(" | ", o.Memory.Swept.Select(n => o.Memory.At(n).ToPolicy())), Arch = o.Arch, BuildArch = o.EffectiveBuildArch,
+            Memory = string.Join(" | ", o.Memory.Policies), Arch = o.Arch, BuildArch = o.EffectiveBuildArch,
             ThreadsPerWorker = o.ThreadsPerWorker, Runs = runs.Select(r => r.ToRecord()).ToList(), Summary = summaries.Select(s => s.ToRow()).ToList(),
         }.With(outcome).Write(dir);
         dir.WriteCsv("results.csv", ["strategy", "builder", "seed", "step", "classes", "accuracy", "seconds", "build_seconds", "memory_images", "memory_bytes"],

@@ -41,5 +41,8 @@ internal sealed class MemoryPolicyOptions
     /// <summary>The sizes a run compares: <see cref="Sizes"/>, or one null for the single memory of <c>per_class</c> and <c>total</c>.</summary>
     public IReadOnlyList<int?> Swept => Sizes is { Count: > 0 } sizes ? sizes.Select(n => (int?)n).ToList() : [null];
 
+    /// <summary>The policy of each size a run compares (<see cref="Swept"/>), in order.</summary>
+    public IReadOnlyList<MemoryPolicy> Policies => Swept.Select(n => At(n).ToPolicy()).ToList();
+
     public MemoryPolicy ToPolicy() => new(Total is null ? PerClass ?? 20 : PerClass, Total);
 }

@@ -64,12 +64,9 @@ internal sealed class RunFolder
         _root = root;
         Path = path;
         Name = System.IO.Path.GetFileName(path);
-        string? text = null;
-        try { text = File("results.json") is { } results ? System.IO.File.ReadAllText(results) : null; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { text = null; }
-        try { _json = text is null ? null : JsonNode.Parse(text); }
-        catch (JsonException) { _json = null; }
-        Results = text is null ? null : RunResults.Read(text);
+        try { _json = File("results.json") is { } results ? JsonNode.Parse(System.IO.File.ReadAllText(results)) : null; }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { _json = null; }
+        Results = RunResults.Read(_json);
         Scenario = TextOf(_json, "scenario") ?? ScenarioFromConfig() ?? "?";
         Status = IsOwnerAlive(path) ? "running" : Results is { Status.Length: > 0 } ended ? ended.Status : TextOf(_json, "status") ?? "no results";
         var config = new FileInfo(System.IO.Path.Combine(path, "config.yaml"));
