@@ -32,9 +32,10 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
             _model = NewModel(Seeds.Derive(seed, "model"));
         }
         var old = step.Old;
+        var tiles = TileFactor(before, after);
         using var previous = options.Kd && old.Length > 0 ? Copy(_model) : null;
         using (var memory = before.Materialize(setup.DatasetName))
-        using (var shown = AtMemoryResolution(step.Train, before))
+        using (var shown = AtTileResolution(step.Train, tiles))
         using (var joined = memory is null ? null : LabeledDataset.Concat(setup.DatasetName, shown ?? step.Train, memory))
         {
             var data = joined ?? shown ?? step.Train;
@@ -43,7 +44,7 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
         }
         if (step.Index > 1 && options.FinetuneIterations > 0)
         {
-            using var balanced = BalancedSet(step, before, after, Seeds.Derive(seed, "balanced"));
+            using var balanced = BalancedSet(step, before, after, tiles, Seeds.Derive(seed, "balanced"));
             if (balanced is not null)
             {
                 bool distill = options.Kd && options.KdInFinetune, temporary = options.Kd && options.TemporaryKd;
@@ -59,7 +60,7 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
     }
 
     /// <summary>The fine-tuning set (see <see cref="EeilBalance"/>), or null when it would be empty (no memory).</summary>
-    private LabeledDataset? BalancedSet(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed)
+    private LabeledDataset? BalancedSet(ContinualStep step, ContinualMemory before, ContinualMemory after, int tiles, long seed)
     {
         var name = setup.DatasetName;
         switch (options.Balanced)
@@ -71,7 +72,7 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
                 if (step.MemoryShare == 0) return null;
                 using var oldPart = after.Materialize(name, beforeStep: step.Index);
                 using var newPart = DatasetSampling.SamplePerClass(step.Train, NewImagesPerClass(step.MemoryShare, after), seed);
-                using var shown = AtMemoryResolution(newPart, after);
+                using var shown = AtTileResolution(newPart, tiles);
                 return oldPart is null ? LabeledDataset.Concat(name, shown ?? newPart) : LabeledDataset.Concat(name, oldPart, shown ?? newPart);
             }
             case EeilBalance.Total:
@@ -80,7 +81,7 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
                 if (memory is null) return null;
                 var picked = Shuffling.Permutation(step.Train.Count, new Random(unchecked((int)seed))).Take(memory.Count).ToArray();
                 using var newPart = step.Train.Subset(picked);
-                using var shown = AtMemoryResolution(newPart, before);
+                using var shown = AtTileResolution(newPart, tiles);
                 return LabeledDataset.Concat(name, memory, shown ?? newPart);
             }
             default:
@@ -96,14 +97,19 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
     internal static int NewImagesPerClass(int share, ContinualMemory after) => (int)Math.Round(share * after.DecodedPerStored);
 
     /// <summary>
-    /// The step's real <paramref name="images"/> at the resolution of <paramref name="memory"/>'s tiles when
-    /// <c>match_resolution</c> is on and the memory holds multi-formation images; null when they are shown as they are.
+    /// The multi-formation factor K whose tile resolution every real image of the step is shown at: with
+    /// <c>match_resolution</c>, the largest of the memory before and after the step (so at step 1, with no memory yet,
+    /// the first classes are shown as the later ones will be: every class the model learns is seen at one resolution);
+    /// 1 (as they are) without it.
     /// </summary>
-    private LabeledDataset? AtMemoryResolution(LabeledDataset images, ContinualMemory memory)
+    private int TileFactor(ContinualMemory before, ContinualMemory after) => options.MatchResolution ? Math.Max(before.Factor, after.Factor) : 1;
+
+    /// <summary>The real <paramref name="images"/> at the resolution of a factor-<paramref name="tiles"/> tile, or null when they are shown as they are (factor 1).</summary>
+    private static LabeledDataset? AtTileResolution(LabeledDataset images, int tiles)
     {
-        if (!options.MatchResolution || memory.Factor == 1) return null;
+        if (tiles == 1) return null;
         using var scope = NewDisposeScope();
-        return images.WithImages(MultiFormation.AtTileResolution(images.Images, memory.Factor), images.Normalization);
+        return images.WithImages(MultiFormation.AtTileResolution(images.Images, tiles), images.Normalization);
     }
 
     /// <summary>

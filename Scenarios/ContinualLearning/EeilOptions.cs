@@ -74,11 +74,13 @@ internal sealed class EeilOptions : IValidatableOptions
     public bool TemporaryKd { get; set; }
 
     /// <summary>
-    /// When the memory holds multi-formation images (factor K > 1, decoded from tiles of 1/K the side), train on the
+    /// When the memory holds multi-formation images (factor K > 1, decoded from tiles of 1/K the side), train on every
     /// step's real images at that resolution too (<see cref="Condensa.Memory.MultiFormation.AtTileResolution"/>), in
-    /// both phases, so that sharpness tells nothing about whether a class is old or new. Without it the model learns
-    /// that shortcut: the old classes' decoded images are blurred, the new classes' real ones sharp, and real test
-    /// images of old classes, all sharp, go to the new classes. Default true; no effect on a memory of factor 1.
+    /// both phases and from the first step on, so that sharpness tells nothing about whether a class is old or new.
+    /// Without it the model learns that shortcut: the old classes' decoded images are blurred, the new classes' real
+    /// ones sharp, and real test images of old classes, all sharp, go to the new classes. Shown blurred from step 2 on
+    /// only, the first classes (learned sharp) take the later classes' sharp test images instead. Default true; no
+    /// effect on a memory of factor 1.
     /// </summary>
     public bool MatchResolution { get; set; } = true;
 

@@ -157,13 +157,16 @@ public sealed class ContinualScenarioTests
     /// there is a fine-tuning phase and nothing without one.
     /// </summary>
     /// <summary>The EEIL model after step 2 of a run of <paramref name="o"/> in <paramref name="dir"/>, as the run's checkpoint holds it.</summary>
-    private static byte[] EeilModelAfterStep2(ContinualOptions o, string dir)
+    private static byte[] EeilModelAfterStep2(ContinualOptions o, string dir) => EeilModelsAfterEachStep(o, dir)[1];
+
+    /// <summary>The EEIL model's bytes as checkpointed after each of the 2 steps.</summary>
+    private static byte[][] EeilModelsAfterEachStep(ContinualOptions o, string dir)
     {
         using var train = ContinualTestData.Patches(4, 24, seed: 5);
         using var test = ContinualTestData.Patches(4, 10, seed: 6);
         ContinualScenario.RunStudy(ContinualTestData.Context(dir, new RecordingLogger()), o, ContinualStream.ByClass(train, test), CancellationToken.None);
         var checkpoints = Directory.GetDirectories(Path.Combine(dir, "checkpoints"), "eeil-*").Single();
-        return File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"));
+        return [File.ReadAllBytes(Path.Combine(checkpoints, "step1-model.bin")), File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"))];
     }
 
     [TestMethod]
@@ -185,25 +188,30 @@ public sealed class ContinualScenarioTests
     }
 
     /// <summary>
-    /// EEIL shows the new images at the memory's resolution when the memory is multi-formation (factor 2 here), and
-    /// only then: with a plain memory <c>match_resolution</c> changes nothing.
+    /// EEIL shows the new images at the memory's resolution when the memory is multi-formation (factor 2 here), from
+    /// the first step on (before any memory exists, the first classes are shown as the later ones will be), and only
+    /// then: with a plain memory <c>match_resolution</c> changes nothing.
     /// </summary>
     [TestMethod]
-    public void TheNewImagesAreShownAtTheResolutionOfAMultiFormationMemoryOnly()
+    public void TheNewImagesAreShownAtTheResolutionOfAMultiFormationMemoryOnlyFromTheFirstStepOn()
     {
         using var folder = new TempRunFolder();
-        byte[] Step2(MethodSpec builder, bool match, string dir)
+        byte[][] Models(MethodSpec builder, bool match, string dir)
         {
             var o = Options(ContinualStrategy.Eeil);
             o.Builders = [builder];
             o.Memory = new MemoryPolicyOptions { PerClass = 2 };
             o.Eeil.MatchResolution = match;
-            return EeilModelAfterStep2(o, folder.PathOf(dir));
+            return EeilModelsAfterEachStep(o, folder.PathOf(dir));
         }
         var decoded = new MethodSpec { Name = "dm", Options = new DmOptions { Iterations = 2, Factor = 2, BatchReal = 8, PixelBits = 32 } };
-        CollectionAssert.AreNotEqual(Step2(decoded, false, "f2-sharp"), Step2(decoded, true, "f2-matched"), "a factor-2 memory: the new images are shown blurred");
+        byte[][] sharp = Models(decoded, false, "f2-sharp"), matched = Models(decoded, true, "f2-matched");
+        CollectionAssert.AreNotEqual(sharp[0], matched[0], "a factor-2 memory: the first step's images are shown blurred, before the memory exists");
+        CollectionAssert.AreNotEqual(sharp[1], matched[1], "and the second step's");
         var plain = new MethodSpec { Name = "random", Options = new RandomOptions() };
-        CollectionAssert.AreEqual(Step2(plain, false, "f1-sharp"), Step2(plain, true, "f1-matched"), "a plain memory: nothing changes");
+        byte[][] plainSharp = Models(plain, false, "f1-sharp"), plainMatched = Models(plain, true, "f1-matched");
+        CollectionAssert.AreEqual(plainSharp[0], plainMatched[0], "a plain memory: nothing changes at step 1");
+        CollectionAssert.AreEqual(plainSharp[1], plainMatched[1], "nor at step 2");
     }
 
     [TestMethod]
