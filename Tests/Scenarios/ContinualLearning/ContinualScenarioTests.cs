@@ -152,14 +152,7 @@ public sealed class ContinualScenarioTests
         return ContinualScenario.RunStudy(ContinualTestData.Context(dir, new RecordingLogger()), o, stream, CancellationToken.None).Single();
     }
 
-    /// <summary>
-    /// Castro's temporary distillation acts in the balanced fine-tuning alone: it changes the model after step 2 when
-    /// there is a fine-tuning phase and nothing without one.
-    /// </summary>
-    /// <summary>The EEIL model after step 2 of a run of <paramref name="o"/> in <paramref name="dir"/>, as the run's checkpoint holds it.</summary>
-    private static byte[] EeilModelAfterStep2(ContinualOptions o, string dir) => EeilModelsAfterEachStep(o, dir)[1];
-
-    /// <summary>The EEIL model's bytes as checkpointed after each of the 2 steps.</summary>
+    /// <summary>The EEIL model after each of the 2 steps of a run of <paramref name="o"/> in <paramref name="dir"/>, as the run's checkpoints hold it.</summary>
     private static byte[][] EeilModelsAfterEachStep(ContinualOptions o, string dir)
     {
         using var train = ContinualTestData.Patches(4, 24, seed: 5);
@@ -169,6 +162,10 @@ public sealed class ContinualScenarioTests
         return [File.ReadAllBytes(Path.Combine(checkpoints, "step1-model.bin")), File.ReadAllBytes(Path.Combine(checkpoints, "step2-model.bin"))];
     }
 
+    /// <summary>
+    /// Castro's temporary distillation acts in the balanced fine-tuning alone: it changes the model after step 2 when
+    /// there is a fine-tuning phase and nothing without one.
+    /// </summary>
     [TestMethod]
     public void TemporaryDistillationOfTheNewClassesActsOnlyInTheFineTuning()
     {
@@ -181,7 +178,7 @@ public sealed class ContinualScenarioTests
             o.Eeil.FinetuneIterations = finetuneIterations;
             o.Eeil.FinetuneLrFactor = 1;
             o.Eeil.KdWeight = 10;
-            return EeilModelAfterStep2(o, folder.PathOf(dir));
+            return EeilModelsAfterEachStep(o, folder.PathOf(dir))[1];
         }
         CollectionAssert.AreNotEqual(Step2(false, 20, "plain"), Step2(true, 20, "temporary"), "the temporary term takes part in fine-tuning");
         CollectionAssert.AreEqual(Step2(false, 0, "plain-no-finetune"), Step2(true, 0, "temporary-no-finetune"), "and nowhere else");
