@@ -5,7 +5,7 @@ using Condensa.Memory;
 namespace Condensa.Methods;
 
 /// <summary>Options of <c>hybrid</c>.</summary>
-public sealed class HybridOptions : IValidatableOptions
+public sealed class HybridOptions : IValidatableOptions, IMultiFormationOptions
 {
     /// <summary>The selector of the real part, with its options.</summary>
     public MethodSpec Real { get; set; } = new() { Name = "herding", Options = new Selection.Geometry.HerdingOptions() };
@@ -15,6 +15,9 @@ public sealed class HybridOptions : IValidatableOptions
 
     /// <summary>The share of each class's stored bytes spent on synthetic images (0..1); the rest goes to real samples.</summary>
     [Range(0.0, 1.0)] public double SyntheticShare { get; set; } = 0.5;
+
+    /// <summary>The synthetic part's multi-formation factor (the real part stores one image per training image).</summary>
+    int IMultiFormationOptions.Factor => MultiFormation.FactorOf(Synthetic);
 
     public void Validate(Action<string, string> error)
     {

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Condensa.Methods;
 
 /// <summary>Options of <c>shrink</c>.</summary>
-public sealed class ShrinkOptions : IValidatableOptions
+public sealed class ShrinkOptions : IValidatableOptions, IMultiFormationOptions
 {
     /// <summary>The builder of the larger memory, with its options: any registered selector or synthesizer.</summary>
     public MethodSpec? From { get; set; }
@@ -16,6 +16,9 @@ public sealed class ShrinkOptions : IValidatableOptions
 
     /// <summary>The selector that picks the final budget out of the larger memory; default <c>yoco</c> (YOCO's rules for pruning a condensed set).</summary>
     public MethodSpec By { get; set; } = new() { Name = "yoco", Options = new Selection.Scores.YocoOptions() };
+
+    /// <summary>The larger memory's multi-formation factor, which the images picked from it keep.</summary>
+    int IMultiFormationOptions.Factor => From is null ? 1 : MultiFormation.FactorOf(From);
 
     public void Validate(Action<string, string> error)
     {

@@ -1,3 +1,4 @@
+using Condensa.Config;
 using Condensa.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,6 +16,9 @@ namespace Condensa.Memory;
 /// </summary>
 public static class MultiFormation
 {
+    /// <summary>The factor K of the memory <paramref name="builder"/> builds: its options' (<see cref="IMultiFormationOptions"/>), or 1.</summary>
+    public static int FactorOf(MethodSpec builder) => builder.Options is IMultiFormationOptions m ? m.Factor : 1;
+
     /// <summary>An error unless <paramref name="factor"/> divides both sides of <paramref name="shape"/>.</summary>
     public static void Check(ImageShape shape, int factor, string key = "factor")
     {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Condensa.Config;
+using Condensa.Memory;
 using Condensa.Training;
 using Condensa.Training.Augmentation;
 using TorchSharp;
@@ -44,7 +45,7 @@ public enum NetworkTraining
 /// Options every synthesizer shares. The images are learned in the source's normalized space with SGD (momentum 0.5,
 /// the reference's <c>optimizer_img</c>); labels are fixed, class-major. Defaults are set by each method's options.
 /// </summary>
-public abstract class SynthesisOptions : IValidatableOptions
+public abstract class SynthesisOptions : IValidatableOptions, IMultiFormationOptions
 {
     /// <summary>Iterations K, each with a freshly initialized network (thesis: 1000 for DC/DSA, 20,000 for DM).</summary>
     [Range(1, 10_000_000)] public int Iterations { get; set; }

@@ -167,9 +167,10 @@ internal sealed class ContinualScenario : ISingleStudyScenario
             int k = unit.Int("repeat");
             int? size = unit.Params.ContainsKey("memory_size") ? unit.Int("memory_size") : null;
             var groups = _stream.Groups(_steps, _o.ClassesPerStep, _o.ClassOrder, Seeds.Derive(_o.Seed, "class-order", k));
+            int tiles = TileFactor(strategy, spec);
             var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups,
-                Seeds.Key(_o.Seed, $"{RunText(_o, size, strategy, spec)}|{_stream.Name}|{_env.Settings.Key}")) { MemorySize = size };
-            int resumed = RunSteps(run, strategy, spec, _o.Memory.At(size).ToPolicy(), cancellationToken);
+                Seeds.Key(_o.Seed, $"{RunText(_o, size, strategy, spec)}|{_stream.Name}{AtTiles(tiles)}|{_env.Settings.Key}")) { MemorySize = size };
+            int resumed = RunSteps(run, strategy, spec, tiles, _o.Memory.At(size).ToPolicy(), cancellationToken);
             unit.SetUserAttr("run", run.ToJson());
             unit.SetUserAttr("dataset", _stream.Name);
             unit.SetUserAttr("steps_from_checkpoint", resumed);
@@ -177,10 +178,34 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         }
 
         /// <summary>
+        /// The multi-formation factor K whose tile resolution the run's real images are shown at, training and test alike
+        /// (<see cref="MultiFormation.AtTileResolution"/>): EEIL's with <c>match_resolution</c>, the factor of the builder's
+        /// memory; otherwise 1 (the images as they are).
+        /// </summary>
+        private int TileFactor(ContinualStrategy strategy, MethodSpec spec) =>
+            strategy == ContinualStrategy.Eeil && _o.Eeil.MatchResolution ? MultiFormation.FactorOf(spec) : 1;
+
+        /// <summary>What the run and memory keys add for images at the tile resolution.</summary>
+        private static string AtTiles(int tiles) => tiles == 1 ? "" : $" at the resolution of factor-{tiles} tiles";
+
+        /// <summary>
+        /// <paramref name="images"/> at the resolution of factor-<paramref name="tiles"/> tiles: the same images when
+        /// <paramref name="tiles"/> is 1, else a copy (and <paramref name="images"/> is disposed).
+        /// </summary>
+        private static LabeledDataset AtTileResolution(LabeledDataset images, int tiles)
+        {
+            if (tiles == 1) return images;
+            using (images)
+            using (TorchSharp.torch.NewDisposeScope())
+                return images.WithImages(MultiFormation.AtTileResolution(images.Images, tiles), images.Normalization);
+        }
+
+        /// <summary>
         /// The run's steps in order: for each, the memory after it (the step's build joined to the memory cut to the new
         /// share), then the step read from its checkpoint or learned and checkpointed. Returns the number of steps read back.
+        /// Every real image of the run, the builder's and the learner's, is at the resolution of factor-<paramref name="tiles"/> tiles.
         /// </summary>
-        private int RunSteps(ContinualRun run, ContinualStrategy strategy, MethodSpec spec, MemoryPolicy policy, CancellationToken cancellationToken)
+        private int RunSteps(ContinualRun run, ContinualStrategy strategy, MethodSpec spec, int tiles, MemoryPolicy policy, CancellationToken cancellationToken)
         {
             var checkpoints = new StepCheckpoints(_env.Files, run);
             _env.Log.LogInformation("{Run}: class order {Order}", run.Name, string.Join(" | ", run.Groups.Select(g => string.Join(" ", g))));
@@ -193,8 +218,8 @@ internal sealed class ContinualScenario : ISingleStudyScenario
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     int share = policy.Share(run.Groups[..t].Sum(g => g.Length));
-                    using var stepTrain = _stream.StepTrain(t, run.Groups, $"{_stream.DatasetName}-seed{run.Seed}-step{t}");
-                    var (after, buildSeconds) = UpdateMemory(run, spec, memory, stepTrain, t, share, cancellationToken);
+                    using var stepTrain = AtTileResolution(_stream.StepTrain(t, run.Groups, $"{_stream.DatasetName}-seed{run.Seed}-step{t}"), tiles);
+                    var (after, buildSeconds) = UpdateMemory(run, spec, memory, stepTrain, tiles, t, share, cancellationToken);
                     try
                     {
                         if (checkpoints.Read(t) is { } stored)
@@ -206,7 +231,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
                         else
                         {
                             if (learnerAt != t - 1) checkpoints.Restore(t - 1, learner);
-                            var result = Learn(run, learner, t, share, stepTrain, memory, after, buildSeconds, cancellationToken);
+                            var result = Learn(run, learner, t, share, stepTrain, tiles, memory, after, buildSeconds, cancellationToken);
                             checkpoints.Write(t, result, learner);
                             learnerAt = t;
                             run.Steps.Add(result);
@@ -231,11 +256,11 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         /// Step <paramref name="t"/> learned from its data and the memory before and after it (<paramref name="before"/>,
         /// <paramref name="after"/>), tested on the test sets of every step so far.
         /// </summary>
-        private StepResult Learn(ContinualRun run, IContinualLearner learner, int t, int share, LabeledDataset stepTrain, ContinualMemory before, ContinualMemory after,
-            double buildSeconds, CancellationToken cancellationToken)
+        private StepResult Learn(ContinualRun run, IContinualLearner learner, int t, int share, LabeledDataset stepTrain, int tiles, ContinualMemory before,
+            ContinualMemory after, double buildSeconds, CancellationToken cancellationToken)
         {
             var groups = run.Groups[..t];
-            var stepTests = _stream.StepTests(t, run.Groups);
+            var stepTests = _stream.StepTests(t, run.Groups).Select(test => AtTileResolution(test, tiles)).ToArray();
             try
             {
                 var clock = Stopwatch.StartNew();
@@ -258,13 +283,13 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         /// both took (the build's as recorded when it was built).
         /// </summary>
         private (ContinualMemory After, double BuildSeconds) UpdateMemory(ContinualRun run, MethodSpec spec, ContinualMemory memory, LabeledDataset stepTrain,
-            int t, int share, CancellationToken cancellationToken)
+            int tiles, int t, int share, CancellationToken cancellationToken)
         {
             var newClasses = run.Groups[t - 1];
             using var built = share == 0 ? null : _pipeline.Obtain(new MemorySpec
             {
                 Builder = spec, Budget = Budget.ImagesPerClass(share), Classes = newClasses, Architecture = _buildArch,
-                SourceKey = $"{ConfigWriter.ToYaml(_o.Dataset)}|{(_o.Domains is null ? "" : ConfigWriter.ToYaml(_o.Domains[t - 1]))}|{_stream.Name} step {t}: {stepTrain.Count} images of classes [{string.Join(",", newClasses)}]",
+                SourceKey = $"{ConfigWriter.ToYaml(_o.Dataset)}|{(_o.Domains is null ? "" : ConfigWriter.ToYaml(_o.Domains[t - 1]))}|{_stream.Name} step {t}: {stepTrain.Count} images of classes [{string.Join(",", newClasses)}]{AtTiles(tiles)}",
                 Seed = Seeds.Derive(_o.Seed, $"build/seed{run.Seed}/step{t}"), Slot = $"{RunDirectory.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}{(run.MemorySize is null ? "" : $"/share{share}")}",
             }, stepTrain, cancellationToken);
             var clock = Stopwatch.StartNew();

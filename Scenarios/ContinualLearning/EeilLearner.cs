@@ -18,7 +18,8 @@ namespace Condensa.Scenarios.ContinualLearning;
 /// from before the step and the fine-tuning the updated one. Departures from Castro: a fixed output layer over all
 /// classes (unseen classes' logits take part in the softmax and are pushed down, as in CL_DM.py's network) instead of a
 /// growing one; constant rates per phase (the thesis gives one rate each) instead of Castro's step decay; under a
-/// multi-formation memory, the new images at the memory's resolution (<c>match_resolution</c>).
+/// multi-formation memory, every real image (the builder's, the training's and the test's) at the memory's resolution
+/// (<c>match_resolution</c>, applied by the scenario to the step it hands over).
 /// </summary>
 internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : IContinualLearner
 {
@@ -32,19 +33,17 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
             _model = NewModel(Seeds.Derive(seed, "model"));
         }
         var old = step.Old;
-        var tiles = TileFactor(before, after);
         using var previous = options.Kd && old.Length > 0 ? Copy(_model) : null;
         using (var memory = before.Materialize(setup.DatasetName))
-        using (var shown = AtTileResolution(step.Train, tiles))
-        using (var joined = memory is null ? null : LabeledDataset.Concat(setup.DatasetName, shown ?? step.Train, memory))
+        using (var joined = memory is null ? null : LabeledDataset.Concat(setup.DatasetName, step.Train, memory))
         {
-            var data = joined ?? shown ?? step.Train;
+            var data = joined ?? step.Train;
             Train(data, options.Phase(options.Iterations, data.Count, options.Lr), Seeds.Derive(seed, "train"),
                 previous is null ? [] : [(previous, old)], cancellationToken);
         }
         if (step.Index > 1 && options.FinetuneIterations > 0)
         {
-            using var balanced = BalancedSet(step, before, after, tiles, Seeds.Derive(seed, "balanced"));
+            using var balanced = BalancedSet(step, before, after, Seeds.Derive(seed, "balanced"));
             if (balanced is not null)
             {
                 bool distill = options.Kd && options.KdInFinetune, temporary = options.Kd && options.TemporaryKd;
@@ -60,7 +59,7 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
     }
 
     /// <summary>The fine-tuning set (see <see cref="EeilBalance"/>), or null when it would be empty (no memory).</summary>
-    private LabeledDataset? BalancedSet(ContinualStep step, ContinualMemory before, ContinualMemory after, int tiles, long seed)
+    private LabeledDataset? BalancedSet(ContinualStep step, ContinualMemory before, ContinualMemory after, long seed)
     {
         var name = setup.DatasetName;
         switch (options.Balanced)
@@ -72,8 +71,7 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
                 if (step.MemoryShare == 0) return null;
                 using var oldPart = after.Materialize(name, beforeStep: step.Index);
                 using var newPart = DatasetSampling.SamplePerClass(step.Train, NewImagesPerClass(step.MemoryShare, after), seed);
-                using var shown = AtTileResolution(newPart, tiles);
-                return oldPart is null ? LabeledDataset.Concat(name, shown ?? newPart) : LabeledDataset.Concat(name, oldPart, shown ?? newPart);
+                return oldPart is null ? LabeledDataset.Concat(name, newPart) : LabeledDataset.Concat(name, oldPart, newPart);
             }
             case EeilBalance.Total:
             {
@@ -81,8 +79,7 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
                 if (memory is null) return null;
                 var picked = Shuffling.Permutation(step.Train.Count, new Random(unchecked((int)seed))).Take(memory.Count).ToArray();
                 using var newPart = step.Train.Subset(picked);
-                using var shown = AtTileResolution(newPart, tiles);
-                return LabeledDataset.Concat(name, memory, shown ?? newPart);
+                return LabeledDataset.Concat(name, memory, newPart);
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Balanced, null);
@@ -95,22 +92,6 @@ internal sealed class EeilLearner(EeilOptions options, LearnerSetup setup) : ICo
     /// so the set is balanced in what the model sees.
     /// </summary>
     internal static int NewImagesPerClass(int share, ContinualMemory after) => (int)Math.Round(share * after.DecodedPerStored);
-
-    /// <summary>
-    /// The multi-formation factor K whose tile resolution every real image of the step is shown at: with
-    /// <c>match_resolution</c>, the largest of the memory before and after the step (so at step 1, with no memory yet,
-    /// the first classes are shown as the later ones will be: every class the model learns is seen at one resolution);
-    /// 1 (as they are) without it.
-    /// </summary>
-    private int TileFactor(ContinualMemory before, ContinualMemory after) => options.MatchResolution ? Math.Max(before.Factor, after.Factor) : 1;
-
-    /// <summary>The real <paramref name="images"/> at the resolution of a factor-<paramref name="tiles"/> tile, or null when they are shown as they are (factor 1).</summary>
-    private static LabeledDataset? AtTileResolution(LabeledDataset images, int tiles)
-    {
-        if (tiles == 1) return null;
-        using var scope = NewDisposeScope();
-        return images.WithImages(MultiFormation.AtTileResolution(images.Images, tiles), images.Normalization);
-    }
 
     /// <summary>
     /// Trains the model on <paramref name="data"/> with CE plus, for every (teacher, classes) term, λ·L_KD of those

@@ -74,13 +74,15 @@ internal sealed class EeilOptions : IValidatableOptions
     public bool TemporaryKd { get; set; }
 
     /// <summary>
-    /// When the memory holds multi-formation images (factor K > 1, decoded from tiles of 1/K the side), train on every
-    /// step's real images at that resolution too (<see cref="Condensa.Memory.MultiFormation.AtTileResolution"/>), in
-    /// both phases and from the first step on, so that sharpness tells nothing about whether a class is old or new.
-    /// Without it the model learns that shortcut: the old classes' decoded images are blurred, the new classes' real
-    /// ones sharp, and real test images of old classes, all sharp, go to the new classes. Shown blurred from step 2 on
-    /// only, the first classes (learned sharp) take the later classes' sharp test images instead. Default true; no
-    /// effect on a memory of factor 1.
+    /// When the builder's memory holds multi-formation images (factor K > 1, decoded from tiles of 1/K the side), run
+    /// the whole stream at that resolution (<see cref="Condensa.Memory.MultiFormation.AtTileResolution"/>): the real
+    /// images the builder condenses, the new classes' images in both phases from the first step on, and the test
+    /// images, so the model lives in one image space and no property of an image tells old classes from new. Without
+    /// it, the old classes' decoded images are blurred and the new classes' real ones sharp: the model learns that
+    /// shortcut and sharp test images of old classes go to the new classes. Blurring the new images alone is not
+    /// enough: a memory condensed against sharp images still looks sharp to the network (it was matched to their
+    /// features), and sharp test images of the new classes then go to the old ones. Default true; no effect on a
+    /// memory of factor 1. The model classifies images at the tile resolution, so it expects its inputs shrunk alike.
     /// </summary>
     public bool MatchResolution { get; set; } = true;
 

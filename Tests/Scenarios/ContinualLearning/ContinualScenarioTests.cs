@@ -3,6 +3,7 @@ using Condensa.Data;
 using Condensa.Hosting;
 using Condensa.Config;
 using Condensa.Memory;
+using Condensa.Models;
 using Condensa.Methods.Selection;
 using Condensa.Methods.Synthesis;
 using Condensa.Scenarios.ContinualLearning;
@@ -185,30 +186,85 @@ public sealed class ContinualScenarioTests
     }
 
     /// <summary>
-    /// EEIL shows the new images at the memory's resolution when the memory is multi-formation (factor 2 here), from
-    /// the first step on (before any memory exists, the first classes are shown as the later ones will be), and only
-    /// then: with a plain memory <c>match_resolution</c> changes nothing.
+    /// EEIL with <c>match_resolution</c> and a builder of factor-2 memories runs the whole stream at the tile resolution:
+    /// the builder condenses each step's images shrunk 2 x 2 and upsampled, and every reported accuracy is the saved
+    /// model's on test images shrunk alike. Without the option, under GDumb, or with a builder of factor 1, the builder
+    /// gets the images as they are.
     /// </summary>
     [TestMethod]
-    public void TheNewImagesAreShownAtTheResolutionOfAMultiFormationMemoryOnlyFromTheFirstStepOn()
+    public void UnderMatchResolutionTheBuilderTheTrainingAndTheTestSeeImagesAtTheTileResolution()
     {
+        using var train = ContinualTestData.Patches(4, 24, seed: 5);
+        using var test = ContinualTestData.Patches(4, 10, seed: 6);
         using var folder = new TempRunFolder();
-        byte[][] Models(MethodSpec builder, bool match, string dir)
+        var sources = new List<Tensor>();
+        var builders = new MemoryBuilderRegistry().Register<TilesOptions>("tiles", "selector", "test", _ => new SourceRecorder(sources));
+        ContinualRun Run(ContinualStrategy strategy, bool match, int factor, string dir)
         {
-            var o = Options(ContinualStrategy.Eeil);
-            o.Builders = [builder];
+            foreach (var t in sources) t.Dispose();
+            sources.Clear();
+            var o = Options(strategy);
+            o.Builders = [new MethodSpec { Name = "tiles", Options = new TilesOptions { Factor = factor } }];
             o.Memory = new MemoryPolicyOptions { PerClass = 2 };
             o.Eeil.MatchResolution = match;
-            return EeilModelsAfterEachStep(o, folder.PathOf(dir));
+            o.Eeil.Iterations = 3;   // a model half-trained, so that sharp and shrunk test images score differently
+            return ContinualScenario.RunStudy(ContinualTestData.Context(folder.PathOf(dir), new RecordingLogger(), builders), o,
+                ContinualStream.ByClass(train, test), CancellationToken.None).Single();
         }
-        var decoded = new MethodSpec { Name = "dm", Options = new DmOptions { Iterations = 2, Factor = 2, BatchReal = 8, PixelBits = 32 } };
-        byte[][] sharp = Models(decoded, false, "f2-sharp"), matched = Models(decoded, true, "f2-matched");
-        CollectionAssert.AreNotEqual(sharp[0], matched[0], "a factor-2 memory: the first step's images are shown blurred, before the memory exists");
-        CollectionAssert.AreNotEqual(sharp[1], matched[1], "and the second step's");
-        var plain = new MethodSpec { Name = "random", Options = new RandomOptions() };
-        byte[][] plainSharp = Models(plain, false, "f1-sharp"), plainMatched = Models(plain, true, "f1-matched");
-        CollectionAssert.AreEqual(plainSharp[0], plainMatched[0], "a plain memory: nothing changes at step 1");
-        CollectionAssert.AreEqual(plainSharp[1], plainMatched[1], "nor at step 2");
+        Tensor Images(LabeledDataset data, int[] classes)
+        {
+            using var part = data.WithClasses(classes);
+            return part.Images.clone();
+        }
+        void AssertSources(ContinualRun run, int tiles, string what)
+        {
+            Assert.HasCount(2, sources, what);
+            for (int t = 0; t < 2; t++)
+            {
+                using var sharp = Images(train, run.Groups[t]);
+                using var expected = MultiFormation.AtTileResolution(sharp, tiles);
+                Assert.IsTrue(expected.allclose(sources[t], rtol: 0, atol: 1e-6), $"{what}: step {t + 1}'s builder images");
+            }
+        }
+
+        var matched = Run(ContinualStrategy.Eeil, true, 2, "eeil-matched");
+        AssertSources(matched, 2, "eeil, match_resolution, factor 2");
+        using (var model = ModelFactory.Create(ArchitectureSpec.Parse(Tiny), train.Shape, train.NumClasses, seed: 0))
+        {
+            var checkpoints = Directory.GetDirectories(Path.Combine(folder.PathOf("eeil-matched"), "checkpoints"), "eeil-*").Single();
+            model.load(Path.Combine(checkpoints, "step2-model.bin"));
+            var sharpAccuracies = new List<double>();
+            for (int j = 0; j < 2; j++)
+            {
+                using var stepTest = test.WithClasses(matched.Groups[j]);
+                using var blurred = stepTest.WithImages(MultiFormation.AtTileResolution(stepTest.Images, 2), stepTest.Normalization);
+                var precision = new EeilOptions().Precision;
+                Assert.AreEqual(Evaluator.Evaluate(model, blurred, precision: precision).Accuracy, matched.AccuracyMatrix[1][j], 1e-9,
+                    $"after step 2, step {j + 1}'s test images are tested at the tile resolution");
+                sharpAccuracies.Add(Evaluator.Evaluate(model, stepTest, precision: precision).Accuracy);
+            }
+            CollectionAssert.AreNotEqual(sharpAccuracies, matched.AccuracyMatrix[1].ToList(), "the sharp images would have scored otherwise");
+        }
+        AssertSources(Run(ContinualStrategy.Eeil, false, 2, "eeil-sharp"), 1, "eeil without match_resolution");
+        AssertSources(Run(ContinualStrategy.Gdumb, true, 2, "gdumb"), 1, "gdumb");
+        AssertSources(Run(ContinualStrategy.Eeil, true, 1, "eeil-plain"), 1, "eeil with a builder of factor 1");
+        foreach (var t in sources) t.Dispose();
+    }
+
+    /// <summary>Options of the <c>tiles</c> test builder: the multi-formation factor it declares.</summary>
+    public sealed class TilesOptions : IMultiFormationOptions
+    {
+        public int Factor { get; set; } = 1;
+    }
+
+    /// <summary>A selector that keeps a copy of the images it is given and picks each class's first k.</summary>
+    private sealed class SourceRecorder(List<Tensor> sources) : IMemoryBuilder
+    {
+        public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken)
+        {
+            sources.Add(request.Source.Images.clone());
+            return new SelectedMemory(request.TargetClasses.SelectMany(c => request.Source.IndicesOfClass(c).Take(request.Budget.Ipc!.Value)).Select(i => (long)i).ToArray());
+        }
     }
 
     [TestMethod]
