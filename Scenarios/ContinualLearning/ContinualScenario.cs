@@ -59,6 +59,17 @@ internal sealed class ContinualScenario : ISingleStudyScenario
     private static (string, object)[] MemorySizeParam(int? size) => size is int n ? [("memory_size", n)] : [];
 
     /// <summary>
+    /// The multi-formation factor K whose tile resolution the run's real images are shown at, training and test alike
+    /// (<see cref="MultiFormation.AtTileResolution"/>): EEIL's with <c>match_resolution</c>, the factor of the builder's
+    /// memory; otherwise 1 (the images as they are).
+    /// </summary>
+    private static int TileFactor(ContinualOptions o, ContinualStrategy strategy, MethodSpec spec) =>
+        strategy == ContinualStrategy.Eeil && o.Eeil.MatchResolution ? MultiFormation.FactorOf(spec) : 1;
+
+    /// <summary>What the run and memory keys add for images at the tile resolution.</summary>
+    private static string AtTiles(int tiles) => tiles == 1 ? "" : $" at the resolution of factor-{tiles} tiles";
+
+    /// <summary>
     /// Every setting a (strategy, builder) run's results depend on: the config without the keys that only concern other
     /// runs (the other builders, strategies and memory sizes, the repeat count) or how the work is spread, with the
     /// memory of <paramref name="size"/>, plus the strategy's own block and the builder's options.
@@ -72,7 +83,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         memory.Remove("sizes");
         json["memory"] = memory;
         var own = MemoryStore.OptionsJson(strategy == ContinualStrategy.Gdumb ? o.Gdumb : o.Eeil);
-        return $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}";
+        return $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}{AtTiles(TileFactor(o, strategy, spec))}";
     }
 
     /// <summary>The best (strategy, builder): the highest final accuracy, averaged over class orders.</summary>
@@ -167,10 +178,9 @@ internal sealed class ContinualScenario : ISingleStudyScenario
             int k = unit.Int("repeat");
             int? size = unit.Params.ContainsKey("memory_size") ? unit.Int("memory_size") : null;
             var groups = _stream.Groups(_steps, _o.ClassesPerStep, _o.ClassOrder, Seeds.Derive(_o.Seed, "class-order", k));
-            int tiles = TileFactor(strategy, spec);
             var run = new ContinualRun(Naming.EnumValue(strategy), spec.DisplayName, k, groups,
-                Seeds.Key(_o.Seed, $"{RunText(_o, size, strategy, spec)}|{_stream.Name}{AtTiles(tiles)}|{_env.Settings.Key}")) { MemorySize = size };
-            int resumed = RunSteps(run, strategy, spec, tiles, _o.Memory.At(size).ToPolicy(), cancellationToken);
+                Seeds.Key(_o.Seed, $"{RunText(_o, size, strategy, spec)}|{_stream.Name}|{_env.Settings.Key}")) { MemorySize = size };
+            int resumed = RunSteps(run, strategy, spec, TileFactor(_o, strategy, spec), _o.Memory.At(size).ToPolicy(), cancellationToken);
             unit.SetUserAttr("run", run.ToJson());
             unit.SetUserAttr("dataset", _stream.Name);
             unit.SetUserAttr("steps_from_checkpoint", resumed);
@@ -178,26 +188,16 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         }
 
         /// <summary>
-        /// The multi-formation factor K whose tile resolution the run's real images are shown at, training and test alike
-        /// (<see cref="MultiFormation.AtTileResolution"/>): EEIL's with <c>match_resolution</c>, the factor of the builder's
-        /// memory; otherwise 1 (the images as they are).
-        /// </summary>
-        private int TileFactor(ContinualStrategy strategy, MethodSpec spec) =>
-            strategy == ContinualStrategy.Eeil && _o.Eeil.MatchResolution ? MultiFormation.FactorOf(spec) : 1;
-
-        /// <summary>What the run and memory keys add for images at the tile resolution.</summary>
-        private static string AtTiles(int tiles) => tiles == 1 ? "" : $" at the resolution of factor-{tiles} tiles";
-
-        /// <summary>
         /// <paramref name="images"/> at the resolution of factor-<paramref name="tiles"/> tiles: the same images when
-        /// <paramref name="tiles"/> is 1, else a copy (and <paramref name="images"/> is disposed).
+        /// <paramref name="tiles"/> is 1, else a copy (and <paramref name="images"/> is disposed) whose name says so, since
+        /// artifacts computed from a dataset (a selection model's training dynamics) are keyed by its name.
         /// </summary>
         private static LabeledDataset AtTileResolution(LabeledDataset images, int tiles)
         {
             if (tiles == 1) return images;
             using (images)
             using (TorchSharp.torch.NewDisposeScope())
-                return images.WithImages(MultiFormation.AtTileResolution(images.Images, tiles), images.Normalization);
+                return images.WithImages(MultiFormation.AtTileResolution(images.Images, tiles), images.Normalization, $"{images.Name}{AtTiles(tiles)}");
         }
 
         /// <summary>

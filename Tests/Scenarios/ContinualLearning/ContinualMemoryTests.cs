@@ -86,6 +86,30 @@ public sealed class ContinualMemoryTests
         StringAssert.Contains(Assert.ThrowsExactly<CondensaException>(() => m1.Update(2, new SelectedMemory([0]), step2, [2], 2, unbalanced, 0)).Message, "kept 3 of class 0's 4, not 2");
     }
 
+    /// <summary>
+    /// The images a pruner sees are named by their pixels and labels: its artifacts (a selection model trained on them,
+    /// stored in the run folder under the name) are shared by equal images only, never by two memories of one size.
+    /// </summary>
+    [TestMethod]
+    public void ThePrunedImagesAreNamedByTheirPixelsAndLabels()
+    {
+        using var step1 = Numbered(0, 0, 1, 1);
+        using var step2 = Numbered(2, 2);
+        using var empty = ContinualMemory.Empty();
+        string NameSeen(SyntheticMemory built)
+        {
+            string? name = null;
+            SyntheticPruner prune = (held, _, _) => { name = held.Name; return [0, 2]; };
+            using var m1 = empty.Update(1, built, step1, [0, 1], share: 2, NoPruning, seed: 0);
+            using var m2 = m1.Update(2, new SelectedMemory([0]), step2, [2], share: 1, prune, seed: 0);
+            return name!;
+        }
+        string a = NameSeen(Synthetic(10, 0, 0, 1, 1));
+        Assert.AreEqual(a, NameSeen(Synthetic(10, 0, 0, 1, 1)), "equal images, equal name");
+        Assert.AreNotEqual(a, NameSeen(Synthetic(20, 0, 0, 1, 1)), "other pixels of the same size");
+        Assert.AreNotEqual(a, NameSeen(Synthetic(10, 0, 1, 0, 1)), "the same pixels under other labels");
+    }
+
     [TestMethod]
     public void AClassHeldTwiceIsPrunedInASecondCall()
     {
