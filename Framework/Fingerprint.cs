@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using static TorchSharp.torch;
@@ -13,15 +12,15 @@ internal static class Fingerprint
 {
     public static string Of(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
 
-    /// <summary>The hash of the tensors' shapes, element types and values, in order.</summary>
+    /// <summary>The hash of the tensors' shapes, element types and values, in order (each below 2 GB).</summary>
     public static string Of(params Tensor[] tensors)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var t in tensors)
         {
             hash.AppendData(Encoding.UTF8.GetBytes($"{t.dtype} [{string.Join(",", t.shape)}];"));
-            using var host = t.cpu().contiguous();
-            hash.AppendData(host.bytes);
+            using var scope = NewDisposeScope();
+            hash.AppendData(t.cpu().contiguous().bytes);
         }
         return Convert.ToHexString(hash.GetHashAndReset())[..16].ToLowerInvariant();
     }

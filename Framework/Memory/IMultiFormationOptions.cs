@@ -1,5 +1,3 @@
-using Condensa.Config;
-
 namespace Condensa.Memory;
 
 /// <summary>

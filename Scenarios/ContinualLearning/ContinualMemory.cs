@@ -109,9 +109,9 @@ internal sealed class ContinualMemory : IDisposable
                 int k = keep[rounds[r][0]];
                 if (rounds[r].Any(i => keep[i] != k))
                     throw new CondensaException($"the synthetic entries pruned together keep different counts ({string.Join(", ", rounds[r].Select(i => keep[i]).Distinct())}); one builder per run gives them one");
-                using var joined = LabeledDataset.Concat("synthetic memory", rounds[r].Select(i => _entries[i].Images).ToArray());
-                // named by its pixels: the pruner's artifacts (a selection model trained on these images) are keyed by the name
-                using var images = joined.WithImages(joined.Images.alias(), joined.Normalization, $"synthetic memory {Fingerprint.Of(joined.Images, joined.Labels)}");
+                var parts = rounds[r].Select(i => _entries[i].Images).ToArray();
+                // named by its pixels and labels: the pruner's artifacts (a selection model trained on these images) are keyed by the name
+                using var images = LabeledDataset.Concat($"synthetic memory {Fingerprint.Of(parts.SelectMany(p => new[] { p.Images, p.Labels }).ToArray())}", parts);
                 var picked = prune(images, k, Seeds.Derive(seed, "prune", r));
                 if (picked.Distinct().Count() != picked.Length || picked.Any(j => j < 0 || j >= images.Count))
                     throw new CondensaException($"pruning the synthetic memory ({images.Count} images) to {share} per class returned repeated indices or indices outside it");

@@ -72,7 +72,10 @@ internal sealed class ContinualScenario : ISingleStudyScenario
     /// <summary>
     /// Every setting a (strategy, builder) run's results depend on: the config without the keys that only concern other
     /// runs (the other builders, strategies and memory sizes, the repeat count) or how the work is spread, with the
-    /// memory of <paramref name="size"/>, plus the strategy's own block and the builder's options.
+    /// memory of <paramref name="size"/>, plus the strategy's own block and the builder's options. A memory of a fixed
+    /// total (which prunes the old classes' images at every step) also names how pruned images are named (by their
+    /// content), so a run stored while they were all named alike, when one memory's pruner could reuse a selection
+    /// model trained on another memory's images, is not reported as a run of this version.
     /// </summary>
     private static string RunText(ContinualOptions o, int? size, ContinualStrategy strategy, MethodSpec spec)
     {
@@ -83,7 +86,8 @@ internal sealed class ContinualScenario : ISingleStudyScenario
         memory.Remove("sizes");
         json["memory"] = memory;
         var own = MemoryStore.OptionsJson(strategy == ContinualStrategy.Gdumb ? o.Gdumb : o.Eeil);
-        return $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}{AtTiles(TileFactor(o, strategy, spec))}";
+        var pruning = o.Memory.At(size).Total is null ? "" : "|pruned images named by their content";
+        return $"{json.ToJsonString()}|{Naming.EnumValue(strategy)} {own.ToJsonString()}|{spec.Name} {MemoryStore.OptionsJson(spec.Options).ToJsonString()}{AtTiles(TileFactor(o, strategy, spec))}{pruning}";
     }
 
     /// <summary>The best (strategy, builder): the highest final accuracy, averaged over class orders.</summary>
@@ -220,6 +224,12 @@ internal sealed class ContinualScenario : ISingleStudyScenario
                     int share = policy.Share(run.Groups[..t].Sum(g => g.Length));
                     using var stepTrain = AtTileResolution(_stream.StepTrain(t, run.Groups, $"{_stream.DatasetName}-seed{run.Seed}-step{t}"), tiles);
                     var (after, buildSeconds) = UpdateMemory(run, spec, memory, stepTrain, tiles, t, share, cancellationToken);
+                    if (after.Factor is > 1 and var factor && factor != tiles && strategy == ContinualStrategy.Eeil && _o.Eeil.MatchResolution)
+                    {
+                        after.Dispose();
+                        throw new CondensaException($"eeil.match_resolution: builder '{spec.DisplayName}' returned multi-formation images of factor {factor}, but its options declare factor {tiles}",
+                            $"implement {nameof(IMultiFormationOptions)} on the builder's options (its Factor is the memory's), or set eeil.match_resolution: false");
+                    }
                     try
                     {
                         if (checkpoints.Read(t) is { } stored)
@@ -290,7 +300,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
             {
                 Builder = spec, Budget = Budget.ImagesPerClass(share), Classes = newClasses, Architecture = _buildArch,
                 SourceKey = $"{ConfigWriter.ToYaml(_o.Dataset)}|{(_o.Domains is null ? "" : ConfigWriter.ToYaml(_o.Domains[t - 1]))}|{_stream.Name} step {t}: {stepTrain.Count} images of classes [{string.Join(",", newClasses)}]{AtTiles(tiles)}",
-                Seed = Seeds.Derive(_o.Seed, $"build/seed{run.Seed}/step{t}"), Slot = $"{RunDirectory.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}{(run.MemorySize is null ? "" : $"/share{share}")}",
+                Seed = Seeds.Derive(_o.Seed, $"build/seed{run.Seed}/step{t}"), Slot = $"{RunDirectory.Slug(spec.DisplayName)}/seed{run.Seed}/step{t}{(tiles == 1 ? "" : $"-tiles{tiles}")}{(run.MemorySize is null ? "" : $"/share{share}")}",
             }, stepTrain, cancellationToken);
             var clock = Stopwatch.StartNew();
             var after = memory.Update(t, built?.Set ?? new SelectedMemory([]), stepTrain, newClasses, share, Pruner(cancellationToken),

@@ -93,21 +93,22 @@ public sealed class ContinualMemoryTests
     [TestMethod]
     public void ThePrunedImagesAreNamedByTheirPixelsAndLabels()
     {
-        using var step1 = Numbered(0, 0, 1, 1);
-        using var step2 = Numbered(2, 2);
+        using var step1 = Numbered(0, 0, 1, 1, 2, 2);
+        using var step2 = Numbered(3, 3);
         using var empty = ContinualMemory.Empty();
-        string NameSeen(SyntheticMemory built)
+        string NameSeen(int first, long other)
         {
             string? name = null;
             SyntheticPruner prune = (held, _, _) => { name = held.Name; return [0, 2]; };
-            using var m1 = empty.Update(1, built, step1, [0, 1], share: 2, NoPruning, seed: 0);
-            using var m2 = m1.Update(2, new SelectedMemory([0]), step2, [2], share: 1, prune, seed: 0);
+            using var built = Synthetic(first, 0, 0, other, other);
+            using var m1 = empty.Update(1, built, step1, [0, (int)other], share: 2, NoPruning, seed: 0);
+            using var m2 = m1.Update(2, new SelectedMemory([0]), step2, [3], share: 1, prune, seed: 0);
             return name!;
         }
-        string a = NameSeen(Synthetic(10, 0, 0, 1, 1));
-        Assert.AreEqual(a, NameSeen(Synthetic(10, 0, 0, 1, 1)), "equal images, equal name");
-        Assert.AreNotEqual(a, NameSeen(Synthetic(20, 0, 0, 1, 1)), "other pixels of the same size");
-        Assert.AreNotEqual(a, NameSeen(Synthetic(10, 0, 1, 0, 1)), "the same pixels under other labels");
+        string a = NameSeen(10, 1);
+        Assert.AreEqual(a, NameSeen(10, 1), "equal images, equal name");
+        Assert.AreNotEqual(a, NameSeen(20, 1), "other pixels of the same size");
+        Assert.AreNotEqual(a, NameSeen(10, 2), "the same pixels in the same order under other labels");
     }
 
     [TestMethod]

@@ -9,6 +9,7 @@ using Condensa.Methods.Synthesis;
 using Condensa.Scenarios.ContinualLearning;
 using Condensa.Study;
 using Condensa.Training;
+using Condensa.Work;
 using Condensa.Tests.Support;
 
 using static TorchSharp.torch;
@@ -249,6 +250,36 @@ public sealed class ContinualScenarioTests
         AssertSources(Run(ContinualStrategy.Gdumb, true, 2, "gdumb"), 1, "gdumb");
         AssertSources(Run(ContinualStrategy.Eeil, true, 1, "eeil-plain"), 1, "eeil with a builder of factor 1");
         foreach (var t in sources) t.Dispose();
+    }
+
+    /// <summary>
+    /// A builder whose memory holds multi-formation images its options do not declare cannot be run at the tile
+    /// resolution: under <c>match_resolution</c> the run fails naming the builder and both factors, and reports no accuracy.
+    /// </summary>
+    [TestMethod]
+    public void AMultiFormationMemoryItsOptionsDoNotDeclareFailsTheEeilRun()
+    {
+        using var train = ContinualTestData.Patches(4, 24, seed: 5);
+        using var test = ContinualTestData.Patches(4, 10, seed: 6);
+        using var folder = new TempRunFolder();
+        var builders = new MemoryBuilderRegistry().Register<NoOptions>("undeclared", "synthesizer", "test", _ => new UndeclaredFactor2());
+        var o = Options(ContinualStrategy.Eeil);
+        o.Builders = [new MethodSpec { Name = "undeclared", Options = new NoOptions() }];
+        o.Memory = new MemoryPolicyOptions { PerClass = 2 };
+        var error = Assert.ThrowsExactly<UnitsFailedException>(() => ContinualScenario.RunStudy(ContinualTestData.Context(folder.Root, new RecordingLogger(), builders), o,
+            ContinualStream.ByClass(train, test), CancellationToken.None));
+        StringAssert.Contains(error.Message, "factor 2, but its options declare factor 1");
+        var results = Results(folder.Root);
+        Assert.IsEmpty(results["runs"]!.AsArray(), "no run is reported");
+        Assert.AreEqual("failed", results["status"]!.GetValue<string>());
+        StringAssert.Contains(results["error"]!.GetValue<string>(), "builder 'undeclared' returned multi-formation images of factor 2, but its options declare factor 1");
+    }
+
+    /// <summary>Each class's first k images as synthetic images that claim to be factor-2 tiles.</summary>
+    private sealed class UndeclaredFactor2 : IMemoryBuilder
+    {
+        public MemorySet Build(MemoryRequest request, CancellationToken cancellationToken) =>
+            (SyntheticMemory)new CopySynthesizer().Build(request, cancellationToken) with { Factor = 2 };
     }
 
     /// <summary>Options of the <c>tiles</c> test builder: the multi-formation factor it declares.</summary>
