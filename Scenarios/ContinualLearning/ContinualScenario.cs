@@ -64,7 +64,10 @@ internal sealed class ContinualScenario : ISingleStudyScenario
     /// memory; otherwise 1 (the images as they are).
     /// </summary>
     private static int TileFactor(ContinualOptions o, ContinualStrategy strategy, MethodSpec spec) =>
-        strategy == ContinualStrategy.Eeil && o.Eeil.MatchResolution ? MultiFormation.FactorOf(spec) : 1;
+        MatchesResolution(o, strategy) ? MultiFormation.FactorOf(spec) : 1;
+
+    /// <summary>Whether the run shows its real images at the tile resolution of the builder's memory: EEIL's <c>match_resolution</c>.</summary>
+    private static bool MatchesResolution(ContinualOptions o, ContinualStrategy strategy) => strategy == ContinualStrategy.Eeil && o.Eeil.MatchResolution;
 
     /// <summary>What the run and memory keys add for images at the tile resolution.</summary>
     private static string AtTiles(int tiles) => tiles == 1 ? "" : $" at the resolution of factor-{tiles} tiles";
@@ -224,7 +227,7 @@ internal sealed class ContinualScenario : ISingleStudyScenario
                     int share = policy.Share(run.Groups[..t].Sum(g => g.Length));
                     using var stepTrain = AtTileResolution(_stream.StepTrain(t, run.Groups, $"{_stream.DatasetName}-seed{run.Seed}-step{t}"), tiles);
                     var (after, buildSeconds) = UpdateMemory(run, spec, memory, stepTrain, tiles, t, share, cancellationToken);
-                    if (after.Factor is > 1 and var factor && factor != tiles && strategy == ContinualStrategy.Eeil && _o.Eeil.MatchResolution)
+                    if (after.Factor is > 1 and var factor && factor != tiles && MatchesResolution(_o, strategy))
                     {
                         after.Dispose();
                         throw new CondensaException($"eeil.match_resolution: builder '{spec.DisplayName}' returned multi-formation images of factor {factor}, but its options declare factor {tiles}",
