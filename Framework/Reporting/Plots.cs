@@ -11,13 +11,17 @@ public sealed record Series(string Name, double[] X, double[] Y, double[]? Error
 /// </summary>
 public static class Plots
 {
-    /// <summary>Lines with markers (markers up to 30 points), each with its ± band when the series has one.</summary>
+    /// <summary>
+    /// Lines with markers (markers up to 30 points), each with its ± band when the series has one. Series i takes the
+    /// palette's colour i, whatever the bands before it (an added band would otherwise take a colour of its own).
+    /// </summary>
     public static Plot Line(string title, string xLabel, string yLabel, IReadOnlyList<Series> series)
     {
         var plot = NewPlot(title, xLabel, yLabel);
-        foreach (var s in series)
+        for (var i = 0; i < series.Count; i++)
         {
-            var line = plot.Add.Scatter(s.X, s.Y);
+            var s = series[i];
+            var line = plot.Add.Scatter(s.X, s.Y, plot.Add.Palette.GetColor(i));
             line.LegendText = s.Name;
             line.MarkerSize = s.X.Length <= 30 ? 6 : 0;
             if (s.Error is { } err)
