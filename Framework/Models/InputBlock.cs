@@ -24,9 +24,6 @@ internal sealed class InputBlock
 
     private InputBlock(InputConv2d conv, GroupNorm norm, nn.Module<Tensor, Tensor>[] layers) => (_conv, _norm, _layers) = (conv, norm, layers);
 
-    /// <summary>The block for <paramref name="features"/> if it starts with the four layers and the fused kernel runs (<see cref="Runtime.CondensaKernels.FusedInputBlock"/>), else null.</summary>
-    public static InputBlock? Match(Sequential features) => Runtime.CondensaKernels.FusedInputBlock ? Of(features) : null;
-
     /// <summary>
     /// The block for <paramref name="features"/> if it starts with the four layers, whatever the CPU: without 512-bit
     /// vectors in hardware .NET computes the kernel's vectors in software, the same values, slower (what tests use).

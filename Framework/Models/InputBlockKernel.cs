@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
+using static Condensa.Models.FeatureMapKernel;
 using static TorchSharp.torch;
 
 namespace Condensa.Models;
@@ -14,19 +14,13 @@ namespace Condensa.Models;
 /// (<see cref="InputConv2d"/>) those passes cost more than the convolution (docs/results.md, Layers and kernels). Here
 /// only the pooled map is written, and backward recomputes the convolution from the input (9 Cin multiply-adds per pixel).
 /// <para>
-/// Per map, with <c>z = w * x + b</c> over its M pixels: <c>μ = Σz / M</c>, <c>σ⁻¹ = (Σ(z - μ)² / M + ε)^-1/2</c>,
-/// <c>ẑ = (z - μ) σ⁻¹</c>, <c>a = max(0, γ ẑ + β)</c>, <c>y[i, j] = ¼ Σ_uv a[2i + u, 2j + v]</c> (u, v in {0, 1}).
-/// Backward (the normalization gradient of Ioffe and Szegedy 2015, Section 3, taken over one map as instance norm,
-/// i.e. GroupNorm with one channel per group, Wu and He 2018, normalizes): <c>g_a = ¼ g_y[⌊i/2⌋, ⌊j/2⌋]</c> where
-/// <c>a &gt; 0</c>, else 0; <c>∂γ = Σ g_a ẑ</c>, <c>∂β = Σ g_a</c>; <c>g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M)</c>;
-/// <c>∂b = Σ g_z</c> and <c>∂w[ci, u, t] = Σ_ij g_z[i, j] x[ci, i + u, j + t]</c> (u, t in {0, 1, 2}), each summed
-/// over the batch.
+/// Per map, with <c>z = w * x + b</c> over its M pixels: the normalization and ReLU of <see cref="FeatureMapKernel"/>,
+/// then <c>y[i, j] = ¼ Σ_uv a[2i + u, 2j + v]</c> (u, v in {0, 1}). Backward: <c>g_a = ¼ g_y[⌊i/2⌋, ⌊j/2⌋]</c> where
+/// <c>a &gt; 0</c>, else 0, through the normalization to g_z (<see cref="FeatureMapKernel"/>); <c>∂b = Σ g_z</c> and
+/// <c>∂w[ci, u, t] = Σ_ij g_z[i, j] x[ci, i + u, j + t]</c> (u, t in {0, 1, 2}), each summed over the batch.
 /// </para>
 /// Maps are stored as their even and their odd columns, so a pooling window is the same lane of four vectors and no
-/// lane is shuffled. Channels are split into fixed ranges, one per libtorch thread (<c>get_num_threads</c>), each run on
-/// a .NET thread: every gradient has one writer and sums over the batch in image order, whatever the thread count.
-/// The pooled output and its gradient are float32 or bfloat16 (rounded to nearest even, as libtorch does). The loops
-/// are compiled fully optimized at their first call (<c>AggressiveOptimization</c>) rather than after .NET's tiers.
+/// lane is shuffled. The pooled output and its gradient are float32 or bfloat16.
 /// </summary>
 internal static unsafe class InputBlockKernel
 {
@@ -140,38 +134,6 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>
-    /// The kernel holds only addresses: the tensors behind them (some are fresh float32 copies that nothing else
-    /// references) must not be finalized before it ends.
-    /// </summary>
-    private static void KeepAlive(params Tensor[] tensors) => GC.KeepAlive(tensors);
-
-    private static void Store(double[] sums, Tensor t)
-    {
-        var p = (float*)Address(t);
-        for (var i = 0; i < sums.Length; i++) p[i] = (float)sums[i];
-        GC.KeepAlive(t);
-    }
-
-    private static nint Address(Tensor t, bool bfloat16 = false)
-    {
-        var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        if (t.dtype != dtype || !t.is_contiguous() || t.device_type != DeviceType.CPU)
-            throw new ArgumentException($"expected a contiguous {dtype} CPU tensor, got {t.dtype} on {t.device}");
-        // the first element's bytes: a span over the whole tensor would be limited to 2 GiB
-        using var flat = t.view(-1);
-        using var first = flat.narrow(0, 0, 1);
-        return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(first.bytes));
-    }
-
-    /// <summary>Runs <paramref name="body"/> on one contiguous range of channels per libtorch thread.</summary>
-    private static void ForEachChannelRange(int channels, Action<int, int> body)
-    {
-        var parts = Math.Clamp(get_num_threads(), 1, channels);
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
-            p => body(channels * p / parts, channels * (p + 1) / parts));
-    }
-
-    /// <summary>
     /// z = w * x + b for one output channel, as its even-column and odd-column planes (2 x Ho x Wq): output column
     /// 2j + p takes input columns 2j + p + t, t = 0..2, i.e. even[j], odd[j], even[j + 1], odd[j + 1].
     /// </summary>
@@ -240,42 +202,6 @@ internal static unsafe class InputBlockKernel
         }
     }
 
-    /// <summary>μ and σ⁻¹ = (biased variance + ε)^-1/2 of one map, in two passes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (float Mean, float Rstd) Moments(float* z, int m, float eps)
-    {
-        var acc = Vector512<float>.Zero;
-        for (var q = 0; q < m; q += Vector512<float>.Count) acc += Vector512.Load(z + q);
-        var mean = Vector512.Sum(acc) / m;
-        var centre = Vector512.Create(mean);
-        acc = Vector512<float>.Zero;
-        for (var q = 0; q < m; q += Vector512<float>.Count)
-        {
-            var d = Vector512.Load(z + q) - centre;
-            acc = Vector512.FusedMultiplyAdd(d, d, acc);
-        }
-        return (mean, 1 / MathF.Sqrt(Vector512.Sum(acc) / m + eps));
-    }
-
-    /// <summary>
-    /// γ ẑ + β = z · scale + shift with scale = γ σ⁻¹ and shift = β - μ · scale: forward and backward both take the ReLU's
-    /// mask from this one expression, so the two masks agree bit for bit.
-    /// </summary>
-    private static (float Scale, float Shift) ScaleShift(float gamma, float beta, float mean, float rstd)
-    {
-        var scale = gamma * rstd;
-        return (scale, beta - mean * scale);
-    }
-
-    /// <summary>a = max(0, z · scale + shift) in place (<see cref="ScaleShift"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void NormalizeRelu(float* z, int m, float scale, float shift)
-    {
-        Vector512<float> vs = Vector512.Create(scale), vt = Vector512.Create(shift);
-        for (var q = 0; q < m; q += Vector512<float>.Count)
-            Vector512.Max(Vector512.FusedMultiplyAdd(Vector512.Load(z + q), vs, vt), Vector512<float>.Zero).Store(z + q);
-    }
-
     /// <summary>Pooled map <paramref name="offset"/> of <paramref name="y"/> from the activations' two column-parity planes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pool(in Shape s, float* a, nint y, long offset)
@@ -288,9 +214,7 @@ internal static unsafe class InputBlockKernel
         {
             int r0 = 2 * i * wq + j, r1 = r0 + wq;
             var v = (Vector512.Load(a + r0) + Vector512.Load(odd + r0) + (Vector512.Load(a + r1) + Vector512.Load(odd + r1))) * quarter;
-            var at = offset + i * wq + j;
-            if (s.BFloat16) ToBFloat16(v).Store((ushort*)y + at);
-            else v.Store((float*)y + at);
+            Save(v, y, offset + i * wq + j, s.BFloat16);
         }
     }
 
@@ -304,59 +228,9 @@ internal static unsafe class InputBlockKernel
         for (var i = 0; i < s.Ho; i++)
         for (var j = 0; j < wq; j += Vector512<float>.Count)
         {
-            var at = offset + i / 2 * wq + j;
-            var v = (s.BFloat16 ? FromBFloat16((ushort*)gy + at) : Vector512.Load((float*)gy + at)) * quarter;
+            var v = Load(gy, offset + i / 2 * wq + j, s.BFloat16) * quarter;
             v.Store(g + i * wq + j);
             v.Store(odd + i * wq + j);
         }
-    }
-
-    /// <summary>float32 to bfloat16, rounded to nearest even (finite values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Vector256<ushort> ToBFloat16(Vector512<float> v)
-    {
-        var bits = v.AsUInt32();
-        var rounded = (bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) >> 16;
-        return Vector512.Narrow(rounded, Vector512<uint>.Zero).GetLower();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Vector512<float> FromBFloat16(ushort* p) =>
-        (Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()) << 16).AsSingle();
-
-    /// <summary>
-    /// Turns z into ẑ and the pooled gradient into g_a (zero where the forward pass's z · scale + shift ≤ 0: the same
-    /// expression, so the same mask), both in place; returns Σ g_a and Σ g_a ẑ.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (float SumGa, float SumGaZ) ReluNormGradient(float* z, float* g, int m, float mean, float rstd, float scale, float shift)
-    {
-        Vector512<float> vm = Vector512.Create(mean), vr = Vector512.Create(rstd), vs = Vector512.Create(scale), vt = Vector512.Create(shift);
-        Vector512<float> s1 = Vector512<float>.Zero, s2 = Vector512<float>.Zero;
-        for (var q = 0; q < m; q += Vector512<float>.Count)
-        {
-            var zq = Vector512.Load(z + q);
-            var zh = (zq - vm) * vr;
-            var ga = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.FusedMultiplyAdd(zq, vs, vt), Vector512<float>.Zero), Vector512.Load(g + q), Vector512<float>.Zero);
-            zh.Store(z + q);
-            ga.Store(g + q);
-            s1 += ga;
-            s2 = Vector512.FusedMultiplyAdd(ga, zh, s2);
-        }
-        return (Vector512.Sum(s1), Vector512.Sum(s2));
-    }
-
-    /// <summary>g = k1 · g + k2 · ẑ + k3 in place; returns Σ g.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Affine(float* g, float* zh, int m, float k1, float k2, float k3)
-    {
-        Vector512<float> v1 = Vector512.Create(k1), v2 = Vector512.Create(k2), v3 = Vector512.Create(k3), acc = Vector512<float>.Zero;
-        for (var q = 0; q < m; q += Vector512<float>.Count)
-        {
-            var r = Vector512.FusedMultiplyAdd(Vector512.Load(zh + q), v2, Vector512.FusedMultiplyAdd(Vector512.Load(g + q), v1, v3));
-            r.Store(g + q);
-            acc += r;
-        }
-        return Vector512.Sum(acc);
     }
 }

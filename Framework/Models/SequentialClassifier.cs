@@ -6,14 +6,17 @@ namespace Condensa.Models;
 
 /// <summary>
 /// Every network of the model zoo: <c>features</c> (a sequential stack ending in a flatten, so its output is the
-/// embedding) followed by one linear <c>classifier</c>, as DC's <c>forward = classifier(embed(x))</c>. A ConvNet's first
-/// block runs as one <see cref="InputBlock"/> where that applies.
+/// embedding) followed by one linear <c>classifier</c>, as DC's <c>forward = classifier(embed(x))</c>. Where Condensa's
+/// fused kernels run, a ConvNet's first block runs as one <see cref="InputBlock"/> and the norm, ReLU and pooling after
+/// each convolution as one <see cref="NormReluPool"/>, wherever the images allow.
 /// </summary>
 internal sealed class SequentialClassifier : ClassifierModel
 {
     private readonly Sequential features;
     private readonly Linear classifier;
     private readonly InputBlock? _inputBlock;
+    /// <summary>The fused norm, ReLU and pooling that starts at each index of <c>features</c>, or null.</summary>
+    private readonly NormReluPool?[] _normReluPools;
 
     public SequentialClassifier(string name, Sequential features, int embeddingSize, int numClasses) : base(name)
     {
@@ -21,13 +24,18 @@ internal sealed class SequentialClassifier : ClassifierModel
         classifier = nn.Linear(embeddingSize, numClasses);
         EmbeddingSize = embeddingSize;
         RegisterComponents();
-        _inputBlock = InputBlock.Match(features);
+        var fused = Runtime.CondensaKernels.FusedKernels;
+        _inputBlock = fused ? InputBlock.Of(features) : null;
+        _normReluPools = Enumerable.Range(0, features.Count).Select(i => fused ? NormReluPool.Of(features, i) : null).ToArray();
     }
 
     public override int EmbeddingSize { get; }
 
     /// <summary>True when the first four layers run as one <see cref="InputBlock"/> (where the images allow).</summary>
     internal bool HasInputBlock => _inputBlock is not null;
+
+    /// <summary>How many norm-ReLU-pooling triples run as one <see cref="NormReluPool"/> (where the maps allow).</summary>
+    internal int NormReluPools => _normReluPools.Count(p => p is not null);
 
     public override nn.Module<Tensor, Tensor> Classifier => classifier;
 
@@ -43,8 +51,10 @@ internal sealed class SequentialClassifier : ClassifierModel
 
     public override Tensor Embed(Tensor x)
     {
-        if (_inputBlock?.TryForward(x) is not { } y) return features.call(x);
-        for (var i = InputBlock.Layers; i < features.Count; i++) y = features[i].call(y);
+        var (y, i) = _inputBlock?.TryForward(x) is { } block ? (block, InputBlock.Layers) : (x, 0);
+        while (i < features.Count)
+            if (_normReluPools[i]?.TryForward(y) is { } pooled) (y, i) = (pooled, i + NormReluPool.Layers);
+            else y = features[i++].call(y);
         return y;
     }
 }

@@ -3,8 +3,9 @@ using System.Runtime.Intrinsics;
 namespace Condensa.Runtime;
 
 /// <summary>
-/// Whether Condensa's own CPU kernels run: the fused first block of the ConvNet (conv, instance norm, ReLU and average
-/// pooling in one pass per feature map, on CPUs with 512-bit vectors), the input convolution that keeps its bias out of
+/// Whether Condensa's own CPU kernels run: the fused blocks of the ConvNet (on CPUs with 512-bit vectors, the first
+/// block's conv, instance norm, ReLU and average pooling in one pass per feature map, and every later block's norm, ReLU
+/// and pooling in another), the input convolution that keeps its bias out of
 /// the convolution's backward pass, and the 2x2 average pooling as a convolution or a matrix product. <c>plain</c> runs
 /// the same functions as libtorch's own layers (<c>nn.Conv2d</c>, <c>nn.AvgPool2d</c>), which is how the benchmarks
 /// measure what the kernels add over the same libtorch build. Set by the <c>CONDENSA_KERNELS</c> environment variable
@@ -24,15 +25,15 @@ internal static class CondensaKernels
         set => _enabled = value;
     }
 
-    /// <summary>Whether the fused first block runs: the kernels are on and the CPU has 512-bit vectors in hardware.</summary>
-    public static bool FusedInputBlock => Enabled && Vector512.IsHardwareAccelerated;
+    /// <summary>Whether the fused blocks run: the kernels are on and the CPU has 512-bit vectors in hardware.</summary>
+    public static bool FusedKernels => Enabled && Vector512.IsHardwareAccelerated;
 
     /// <summary>
     /// The kernels' part of the execution settings' identity on a device of type <paramref name="deviceType"/>: which
-    /// code computes the floats (<c>+plain</c> for libtorch's layers, <c>+avx512</c> where the fused block runs, which
+    /// code computes the floats (<c>+plain</c> for libtorch's layers, <c>+fused</c> where the fused blocks run, which
     /// is on CPUs only, nothing otherwise).
     /// </summary>
-    public static string Key(string deviceType) => !Enabled ? "+plain" : deviceType == "cpu" && FusedInputBlock ? "+avx512" : "";
+    public static string Key(string deviceType) => !Enabled ? "+plain" : deviceType == "cpu" && FusedKernels ? "+fused" : "";
 
     /// <summary>The value of <c>CONDENSA_KERNELS</c>: unset, empty or <c>condensa</c> for the kernels, <c>plain</c> for libtorch's layers.</summary>
     internal static bool Parse(string? value) => value?.Trim().ToLowerInvariant() switch

@@ -1,4 +1,5 @@
 using Condensa.Models;
+using static Condensa.Tests.Support.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,13 +39,6 @@ public sealed class InputBlockTests
         return (y.detach(), autograd.grad([y], p, [gy.to(ScalarType.Float64)]).ToArray());
     }
 
-    private static double Scale(Tensor t) => t.abs().max().to(ScalarType.Float64).item<double>();
-
-    private static bool Same(Tensor a, Tensor b) => a.dtype == b.dtype && a.eq(b).all().item<bool>();
-
-    private static bool Within(Tensor actual, Tensor expected, double relative, double absolute) =>
-        (actual.to(ScalarType.Float64) - expected).abs().le(expected.abs() * relative + absolute).all().item<bool>();
-
     [TestMethod]
     [DataRow(1, 28, 3, DisplayName = "1x28x28 with DC's padding of 3 (Fashion-MNIST)")]
     [DataRow(3, 32, 1, DisplayName = "3x32x32 with padding 1 (CIFAR)")]
@@ -68,7 +62,7 @@ public sealed class InputBlockTests
         Assert.IsTrue(Within(grads[2], expectedGrads[2], 0, 1e-4 * Scale(expectedGrads[2])), "the norm weight's gradient");
         Assert.IsTrue(Within(grads[3], expectedGrads[3], 0, 1e-4 * Scale(expectedGrads[3])), "the norm bias's gradient");
         using (no_grad())
-            Assert.IsTrue(Same(block.TryForward(x) ?? throw new AssertFailedException("without autograd too"), y.detach()), "without autograd: the same values");
+            Assert.IsTrue(Identical(block.TryForward(x) ?? throw new AssertFailedException("without autograd too"), y.detach()), "without autograd: the same values");
     }
 
     [TestMethod]
@@ -134,7 +128,7 @@ public sealed class InputBlockTests
             finally { set_num_threads(threads); }
         }
         var (one, two) = (Grads(1), Grads(2));
-        Assert.IsTrue(one.Zip(two).All(g => Same(g.First, g.Second)), "each channel sums over the batch in image order");
+        Assert.IsTrue(one.Zip(two).All(g => Identical(g.First, g.Second)), "each channel sums over the batch in image order");
     }
 
     [TestMethod]
@@ -153,7 +147,7 @@ public sealed class InputBlockTests
 
         // and a model that matches uses it: the same embedding as its layers one by one
         var model = ModelFactory.Create(ArchitectureSpec.Parse("convnet-w32-d2-instancenorm-relu-avgpool"), new Condensa.Data.ImageShape(1, 28, 28), 10, seed: 3);
-        Assert.AreEqual(Condensa.Runtime.CondensaKernels.FusedInputBlock, ((SequentialClassifier)model).HasInputBlock, "the block runs where the CPU has AVX-512");
+        Assert.AreEqual(Condensa.Runtime.CondensaKernels.FusedKernels, ((SequentialClassifier)model).HasInputBlock, "the block runs where the CPU has AVX-512");
         var images = randn(3, 1, 28, 28);
         Assert.IsTrue(model.Embed(images).allclose(model.Embed(images.requires_grad_(true)), rtol: 1e-4, atol: 1e-5));
     }
@@ -196,7 +190,7 @@ public sealed class InputBlockTests
     }
 
     /// <summary>
-    /// <c>CONDENSA_KERNELS=plain</c>: a ConvNet of libtorch's own layers (no fused block, no input convolution, no custom
+    /// <c>CONDENSA_KERNELS=plain</c>: a ConvNet of libtorch's own layers (no fused blocks, no input convolution, no custom
     /// pooling) under its own settings key; from the same parameters, 30 SGD steps with it and with Condensa's kernels end
     /// at the same loss and weights within float32 rounding.
     /// </summary>
@@ -221,6 +215,7 @@ public sealed class InputBlockTests
         fused.load_state_dict(plain.state_dict());
         Assert.IsFalse(plain.modules().Any(m => m is InputConv2d or AveragePool2x2), "libtorch's layers only");
         Assert.IsFalse(((SequentialClassifier)plain).HasInputBlock);
+        Assert.AreEqual(0, ((SequentialClassifier)plain).NormReluPools);
         Assert.AreNotEqual(kernelsKey, plainKey, "results of the two paths never share a key");
         StringAssert.Contains(plainKey, "+plain");
 

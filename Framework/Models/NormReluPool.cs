@@ -1,0 +1,111 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Condensa.Models;
+
+/// <summary>
+/// Instance norm (<c>GroupNorm(C, C)</c>, affine) -> ReLU -> <see cref="AveragePool2x2"/>, the three layers after a
+/// ConvNet block's convolution, run as one <see cref="NormReluPoolKernel"/> pass where it applies: on CPUs with 512-bit
+/// vectors, for float32 or bfloat16 maps in the parameters' format whose sizes the kernel takes
+/// (<see cref="NormReluPoolKernel.Shape.Fits"/>). The input's gradient comes from the kernel as well, so the block's
+/// convolution trains through it; a second derivative through the layers (<c>create_graph</c>) recomputes them one by
+/// one. Same parameters and function; the kernel computes in float32 inside.
+/// </summary>
+internal sealed class NormReluPool
+{
+    /// <summary>How many layers of the feature stack the kernel replaces.</summary>
+    public const int Layers = 3;
+
+    private readonly GroupNorm _norm;
+    private readonly nn.Module<Tensor, Tensor>[] _layers;
+
+    private NormReluPool(GroupNorm norm, nn.Module<Tensor, Tensor>[] layers) => (_norm, _layers) = (norm, layers);
+
+    /// <summary>The three layers of <paramref name="features"/> from index <paramref name="at"/> if they are instance norm, ReLU and 2x2 average pooling, else null.</summary>
+    internal static NormReluPool? Of(Sequential features, int at)
+    {
+        if (at + Layers > features.Count) return null;
+        return features[at] is GroupNorm norm && norm.affine && norm.num_groups == norm.weight!.shape[0]
+            && features[at + 1] is ReLU relu && features[at + 2] is AveragePool2x2 pool
+            ? new NormReluPool(norm, [norm, relu, pool])
+            : null;
+    }
+
+    /// <summary>The pooled output for <paramref name="z"/> (N x C x H x W), or null when the layers must run one by one.</summary>
+    public Tensor? TryForward(Tensor z)
+    {
+        var gamma = _norm.weight!;
+        if (z.dim() != 4 || z.device_type != DeviceType.CPU || gamma.device_type != DeviceType.CPU || z.dtype != gamma.dtype
+            || z.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || z.shape[1] != gamma.shape[0] || z.shape[0] == 0
+            || !NormReluPoolKernel.Shape.Fits(z.shape[2], z.shape[3]))
+            return null;
+        var shape = new NormReluPoolKernel.Shape((int)z.shape[0], (int)z.shape[1], (int)z.shape[2], (int)z.shape[3], z.dtype == ScalarType.BFloat16);
+        if (is_grad_enabled() && (z.requires_grad || gamma.requires_grad || _norm.bias!.requires_grad))
+            return Function.apply(z, gamma, _norm.bias!, this, shape);
+        var (y, saved, mean, rstd) = Forward(shape, z, gamma, _norm.bias!);
+        saved.Dispose();
+        mean.Dispose();
+        rstd.Dispose();
+        return y;
+    }
+
+    /// <summary>The output, the contiguous input backward reads, and each map's μ and σ⁻¹.</summary>
+    private (Tensor Y, Tensor Z, Tensor Mean, Tensor Rstd) Forward(NormReluPoolKernel.Shape s, Tensor z, Tensor gamma, Tensor beta)
+    {
+        var input = z.detach().contiguous();
+        var y = empty([s.N, s.C, s.Hq, s.Wq], dtype: z.dtype);
+        var mean = empty(s.N, s.C);
+        var rstd = empty(s.N, s.C);
+        using (var g = Float32(gamma))
+        using (var b = Float32(beta))
+            NormReluPoolKernel.Forward(s, input, g, b, (float)_norm.eps, y, mean, rstd);
+        return (y, input, mean, rstd);
+    }
+
+    private static Tensor Float32(Tensor t) => t.detach().to(ScalarType.Float32).contiguous();
+
+    /// <summary>The three layers one by one.</summary>
+    private Tensor RunLayers(Tensor z) => _layers.Aggregate(z, (h, layer) => layer.call(h));
+
+    /// <summary>
+    /// The layers under autograd: forward saves the input, its contiguous copy and each map's μ and σ⁻¹; backward
+    /// returns the gradients of the input, γ and β from the kernel, or, when autograd records the backward pass itself
+    /// (a second derivative, <c>create_graph</c>), from the layers one by one, recomputed, so the gradients carry their graph.
+    /// </summary>
+    private sealed class Function : autograd.SingleTensorFunction<Function>
+    {
+        private const string ShapeKey = "shape", LayersKey = "layers";
+
+        public override string Name => nameof(NormReluPool);
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var (z, gamma, beta) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2]);
+            var (layers, shape) = ((NormReluPool)vars[3], (NormReluPoolKernel.Shape)vars[4]);
+            var (y, input, mean, rstd) = layers.Forward(shape, z, gamma, beta);
+            ctx.save_for_backward([z, gamma, beta, input, mean, rstd]);
+            ctx.save_data(ShapeKey, shape);
+            ctx.save_data(LayersKey, layers);
+            return y;
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradY)
+        {
+            var saved = ctx.get_saved_variables();
+            var (z, gamma, beta, input, mean, rstd) = (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5]);
+            if (is_grad_enabled())
+            {
+                Tensor[] inputs = [z, gamma, beta];
+                var grads = autograd.grad([((NormReluPool)ctx.get_data(LayersKey)).RunLayers(z)], inputs.Where(t => t.requires_grad).ToArray(), [gradY], retain_graph: true, create_graph: true);
+                var next = 0;
+                return [.. inputs.Select(t => t.requires_grad ? grads[next++] : null!), null!, null!];
+            }
+            var shape = (NormReluPoolKernel.Shape)ctx.get_data(ShapeKey);
+            var (g, b) = (Float32(gamma), Float32(beta));
+            var (gradZ, gradGamma, gradBeta) = (empty_like(input), empty_like(g), empty_like(b));
+            NormReluPoolKernel.Backward(shape, input, g, b, mean, rstd, gradY.to(input.dtype).contiguous(), gradZ, gradGamma, gradBeta);
+            return [gradZ, gradGamma.to(gamma.dtype), gradBeta.to(beta.dtype), null!, null!];
+        }
+    }
+}
