@@ -181,3 +181,14 @@ internal static unsafe class FeatureMapKernel
         else v.Store((float*)to + offset);
     }
 }
+
+/// <summary>
+/// A float32 buffer aligned to 64 bytes, so that no 512-bit load or store of it straddles two cache lines (a managed
+/// array is aligned to 8 or 16); freed on dispose.
+/// </summary>
+internal readonly unsafe struct AlignedFloats(int count) : IDisposable
+{
+    public float* Pointer { get; } = (float*)NativeMemory.AlignedAlloc((nuint)count * sizeof(float), 64);
+
+    public void Dispose() => NativeMemory.AlignedFree(Pointer);
+}

@@ -64,23 +64,21 @@ internal static unsafe class InputBlockKernel
         nint outY = Address(y, s.BFloat16), outMean = Address(mean), outRstd = Address(rstd);
         ForEachChannelRange(s.C, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c0, c1) =>
         {
-            var z = new float[s.Pixels];
-            fixed (float* zp = z)
+            using var z = new AlignedFloats(s.Pixels);
+            var zp = z.Pointer;
+            for (var n = 0; n < s.N; n++)
             {
-                for (var n = 0; n < s.N; n++)
+                var xn = (float*)x + (long)n * s.InputImage;
+                for (var c = c0; c < c1; c++)
                 {
-                    var xn = (float*)x + (long)n * s.InputImage;
-                    for (var c = c0; c < c1; c++)
-                    {
-                        var map = (long)n * s.C + c;
-                        Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
-                        var (mu, r) = Moments(zp, s.Pixels, eps);
-                        ((float*)outMean)[map] = mu;
-                        ((float*)outRstd)[map] = r;
-                        var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)bt)[c], mu, r);
-                        NormalizeRelu(zp, s.Pixels, scale, shift);
-                        Pool(s, zp, outY, map * s.PooledMap);
-                    }
+                    var map = (long)n * s.C + c;
+                    Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
+                    var (mu, r) = Moments(zp, s.Pixels, eps);
+                    ((float*)outMean)[map] = mu;
+                    ((float*)outRstd)[map] = r;
+                    var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)bt)[c], mu, r);
+                    NormalizeRelu(zp, s.Pixels, scale, shift);
+                    Pool(s, zp, outY, map * s.PooledMap);
                 }
             }
         });
@@ -100,29 +98,25 @@ internal static unsafe class InputBlockKernel
         double[] dw = new double[s.C * s.Taps], db = new double[s.C], dGamma = new double[s.C], dBeta = new double[s.C];
         ForEachChannelRange(s.C, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c0, c1) =>
         {
-            var z = new float[s.Pixels];
-            var ga = new float[s.Pixels];
-            var taps = new float[s.Taps];
-            fixed (float* zp = z, gap = ga, tp = taps)
+            using AlignedFloats z = new(s.Pixels), ga = new(s.Pixels), taps = new(s.Taps);
+            float* zp = z.Pointer, gap = ga.Pointer, tp = taps.Pointer;
+            for (var n = 0; n < s.N; n++)
             {
-                for (var n = 0; n < s.N; n++)
+                var xn = (float*)x + (long)n * s.InputImage;
+                for (var c = c0; c < c1; c++)
                 {
-                    var xn = (float*)x + (long)n * s.InputImage;
-                    for (var c = c0; c < c1; c++)
-                    {
-                        var map = (long)n * s.C + c;
-                        float m = ((float*)mu)[map], r = ((float*)rs)[map];
-                        Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
-                        Unpool(s, gy, map * s.PooledMap, gap);
-                        var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)bt)[c], m, r);
-                        var (sumGa, sumGaZ) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, shift);
-                        dGamma[c] += sumGaZ;
-                        dBeta[c] += sumGa;
-                        // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M) with this map's ∂β and ∂γ, written over g_a
-                        db[c] += Affine(gap, zp, s.Pixels, scale, -scale * sumGaZ / s.Pixels, -scale * sumGa / s.Pixels);
-                        Correlate(s, gap, xn, tp);
-                        for (var t = 0; t < s.Taps; t++) dw[c * s.Taps + t] += tp[t];
-                    }
+                    var map = (long)n * s.C + c;
+                    float m = ((float*)mu)[map], r = ((float*)rs)[map];
+                    Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
+                    Unpool(s, gy, map * s.PooledMap, gap);
+                    var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)bt)[c], m, r);
+                    var (sumGa, sumGaZ) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, shift);
+                    dGamma[c] += sumGaZ;
+                    dBeta[c] += sumGa;
+                    // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M) with this map's ∂β and ∂γ, written over g_a
+                    db[c] += Affine(gap, zp, s.Pixels, scale, -scale * sumGaZ / s.Pixels, -scale * sumGa / s.Pixels);
+                    Correlate(s, gap, xn, tp);
+                    for (var t = 0; t < s.Taps; t++) dw[c * s.Taps + t] += tp[t];
                 }
             }
         });

@@ -43,21 +43,19 @@ internal static unsafe class NormReluPoolKernel
         nint outY = Address(y, s.BFloat16), outMean = Address(mean), outRstd = Address(rstd);
         ForEachChannelRange(s.C, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c0, c1) =>
         {
-            var a = new float[s.Pixels];
-            fixed (float* ap = a)
+            using var a = new AlignedFloats(s.Pixels);
+            var ap = a.Pointer;
+            for (var n = 0; n < s.N; n++)
+            for (var c = c0; c < c1; c++)
             {
-                for (var n = 0; n < s.N; n++)
-                for (var c = c0; c < c1; c++)
-                {
-                    var map = (long)n * s.C + c;
-                    LoadMap(zIn, map * s.Pixels, s.BFloat16, ap, s.Pixels);
-                    var (mu, r) = Moments(ap, s.Pixels, eps);
-                    ((float*)outMean)[map] = mu;
-                    ((float*)outRstd)[map] = r;
-                    var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)b)[c], mu, r);
-                    NormalizeRelu(ap, s.Pixels, scale, shift);
-                    Pool(s, ap, outY, map * s.Pooled);
-                }
+                var map = (long)n * s.C + c;
+                LoadMap(zIn, map * s.Pixels, s.BFloat16, ap, s.Pixels);
+                var (mu, r) = Moments(ap, s.Pixels, eps);
+                ((float*)outMean)[map] = mu;
+                ((float*)outRstd)[map] = r;
+                var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)b)[c], mu, r);
+                NormalizeRelu(ap, s.Pixels, scale, shift);
+                Pool(s, ap, outY, map * s.Pooled);
             }
         });
         KeepAlive(z, gamma, beta, y, mean, rstd);
@@ -76,26 +74,22 @@ internal static unsafe class NormReluPoolKernel
         double[] dGamma = new double[s.C], dBeta = new double[s.C];
         ForEachChannelRange(s.C, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c0, c1) =>
         {
-            var zf = new float[s.Pixels];
-            var ga = new float[s.Pixels];
-            var rows = new float[s.Hq * s.W];
-            fixed (float* zp = zf, gap = ga, rp = rows)
+            using AlignedFloats zf = new(s.Pixels), ga = new(s.Pixels), rows = new(s.Hq * s.W);
+            float* zp = zf.Pointer, gap = ga.Pointer, rp = rows.Pointer;
+            for (var n = 0; n < s.N; n++)
+            for (var c = c0; c < c1; c++)
             {
-                for (var n = 0; n < s.N; n++)
-                for (var c = c0; c < c1; c++)
-                {
-                    var map = (long)n * s.C + c;
-                    float m = ((float*)mu)[map], r = ((float*)rs)[map];
-                    LoadMap(zIn, map * s.Pixels, s.BFloat16, zp, s.Pixels);
-                    Unpool(s, gy, map * s.Pooled, rp, gap);
-                    var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)b)[c], m, r);
-                    var (sumGa, sumGaZ) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, shift);
-                    dGamma[c] += sumGaZ;
-                    dBeta[c] += sumGa;
-                    // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M) with this map's ∂β and ∂γ, written over g_a
-                    Affine(gap, zp, s.Pixels, scale, -scale * sumGaZ / s.Pixels, -scale * sumGa / s.Pixels);
-                    SaveMap(gap, s.Pixels, gz, map * s.Pixels, s.BFloat16);
-                }
+                var map = (long)n * s.C + c;
+                float m = ((float*)mu)[map], r = ((float*)rs)[map];
+                LoadMap(zIn, map * s.Pixels, s.BFloat16, zp, s.Pixels);
+                Unpool(s, gy, map * s.Pooled, rp, gap);
+                var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)b)[c], m, r);
+                var (sumGa, sumGaZ) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, shift);
+                dGamma[c] += sumGaZ;
+                dBeta[c] += sumGa;
+                // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M) with this map's ∂β and ∂γ, written over g_a
+                Affine(gap, zp, s.Pixels, scale, -scale * sumGaZ / s.Pixels, -scale * sumGa / s.Pixels);
+                SaveMap(gap, s.Pixels, gz, map * s.Pixels, s.BFloat16);
             }
         });
         KeepAlive(z, gamma, beta, mean, rstd, gradY, gradZ);
