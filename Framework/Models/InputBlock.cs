@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using static Condensa.Models.FusedAutograd;
 using static TorchSharp.torch;
 
 namespace Condensa.Models;
@@ -20,21 +21,22 @@ internal sealed class InputBlock
 
     private readonly InputConv2d _conv;
     private readonly GroupNorm _norm;
-    private readonly nn.Module<Tensor, Tensor>[] _layers;
+    private readonly AveragePool2x2 _pool;
 
-    private InputBlock(InputConv2d conv, GroupNorm norm, nn.Module<Tensor, Tensor>[] layers) => (_conv, _norm, _layers) = (conv, norm, layers);
+    private InputBlock(InputConv2d conv, GroupNorm norm, AveragePool2x2 pool) => (_conv, _norm, _pool) = (conv, norm, pool);
 
     /// <summary>
     /// The block for <paramref name="features"/> if it starts with the four layers, whatever the CPU: without 512-bit
-    /// vectors in hardware .NET computes the kernel's vectors in software, the same values, slower (what tests use).
+    /// vectors in hardware .NET computes the kernel's vectors in software, the same values, slower (tests use that;
+    /// <see cref="SequentialClassifier"/> asks only where <see cref="Runtime.CondensaKernels.FusedKernels"/>).
     /// </summary>
     internal static InputBlock? Of(Sequential features)
     {
         if (features.Count < Layers) return null;
         return features[0] is InputConv2d conv && conv.weight.shape[2] == 3 && conv.weight.shape[3] == 3
             && features[1] is GroupNorm norm && norm.affine && norm.num_groups == conv.weight.shape[0]
-            && features[2] is ReLU relu && features[3] is AveragePool2x2 pool
-            ? new InputBlock(conv, norm, [conv, norm, relu, pool])
+            && features[2] is ReLU && features[3] is AveragePool2x2 pool
+            ? new InputBlock(conv, norm, pool)
             : null;
     }
 
@@ -49,37 +51,32 @@ internal sealed class InputBlock
             return null;
         var shape = new InputBlockKernel.Shape((int)x.shape[0], (int)x.shape[1], (int)hp, (int)wp, (int)w.shape[0], x.dtype == ScalarType.BFloat16);
         Tensor[] parameters = [w, _conv.bias, _norm.weight, _norm.bias!];
-        return is_grad_enabled() && parameters.Any(p => p.requires_grad)
-            ? Function.apply(x, parameters[0], parameters[1], parameters[2], parameters[3], this, shape)
-            : Output(Forward(shape, x, parameters));
-    }
-
-    /// <summary>The output alone, without autograd: what backward would need is released at once.</summary>
-    private static Tensor Output((Tensor Y, Tensor Input, Tensor Mean, Tensor Rstd) forward)
-    {
-        forward.Input.Dispose();
-        forward.Mean.Dispose();
-        forward.Rstd.Dispose();
-        return forward.Y;
+        if (is_grad_enabled() && parameters.Any(p => p.requires_grad))
+            return Function.apply(x, parameters[0], parameters[1], parameters[2], parameters[3], this, shape);
+        var (y, input, mean, rstd) = Forward(shape, x, parameters);
+        return Alone(y, input, mean, rstd);
     }
 
     private (Tensor Y, Tensor Input, Tensor Mean, Tensor Rstd) Forward(InputBlockKernel.Shape s, Tensor x, Tensor[] parameters)
     {
         var p = _conv.Padding;
         var input = InputBlockKernel.SplitColumns(nn.functional.pad(x, [p, p, p, p]));
-        var f = Float32(parameters);
+        var f = parameters.Select(Float32).ToArray();
         var y = empty([s.N, s.C, s.Hq, s.Wq], dtype: x.dtype);
-        var mean = empty(s.N, s.C);
-        var rstd = empty(s.N, s.C);
+        var (mean, rstd) = (Statistics(s.N, s.C), Statistics(s.N, s.C));
         InputBlockKernel.Forward(s, input, f[0], f[1], f[2], f[3], (float)_norm.eps, y, mean, rstd);
         return (y, input, mean, rstd);
     }
 
-    /// <summary>The four layers one by one.</summary>
-    private Tensor RunLayers(Tensor x) => _layers.Aggregate(x, (h, layer) => layer.call(h));
-
-    private static Tensor[] Float32(Tensor[] parameters) =>
-        parameters.Select(t => t.detach().to(ScalarType.Float32).contiguous()).ToArray();
+    /// <summary>
+    /// The four layers' function one by one in libtorch, on the parameters <paramref name="p"/> (weight, bias, γ, β),
+    /// the bias added after the convolution as <see cref="InputConv2d"/> does under autograd.
+    /// </summary>
+    private Tensor LayerByLayer(Tensor x, Tensor[] p)
+    {
+        var z = nn.functional.conv2d(x, p[0], padding: [_conv.Padding, _conv.Padding]) + p[1].view(1, -1, 1, 1);
+        return _pool.call(nn.functional.relu(nn.functional.group_norm(z, p[0].shape[0], p[2], p[3], _norm.eps)));
+    }
 
     /// <summary>
     /// The block under autograd: forward saves the images, the split input and each map's μ and σ⁻¹; backward returns
@@ -109,9 +106,9 @@ internal sealed class InputBlock
             var saved = ctx.get_saved_variables();
             var (x, input, mean, rstd, parameters) = (saved[0], saved[1], saved[2], saved[3], saved.Skip(4).ToArray());
             if (is_grad_enabled())
-                return [null!, .. autograd.grad([((InputBlock)ctx.get_data(BlockKey)).RunLayers(x)], parameters, [gradY], retain_graph: true, create_graph: true), null!, null!];
+                return [null!, .. Recomputed(((InputBlock)ctx.get_data(BlockKey)).LayerByLayer(x, parameters), parameters, gradY), null!, null!];
             var shape = (InputBlockKernel.Shape)ctx.get_data(ShapeKey);
-            var f = Float32(parameters);
+            var f = parameters.Select(Float32).ToArray();
             var grads = f.Select(t => empty_like(t)).ToArray();
             InputBlockKernel.Backward(shape, input, f[0], f[1], f[2], f[3], mean, rstd,
                 gradY.to(shape.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32).contiguous(), grads[0], grads[1], grads[2], grads[3]);

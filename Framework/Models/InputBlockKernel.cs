@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using TorchSharp;
 using static Condensa.Models.FeatureMapKernel;
 using static TorchSharp.torch;
 

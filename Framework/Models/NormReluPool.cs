@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using static Condensa.Models.FusedAutograd;
 using static TorchSharp.torch;
 
 namespace Condensa.Models;
@@ -18,17 +19,20 @@ internal sealed class NormReluPool
     public const int Layers = 3;
 
     private readonly GroupNorm _norm;
-    private readonly nn.Module<Tensor, Tensor>[] _layers;
+    private readonly AveragePool2x2 _pool;
 
-    private NormReluPool(GroupNorm norm, nn.Module<Tensor, Tensor>[] layers) => (_norm, _layers) = (norm, layers);
+    private NormReluPool(GroupNorm norm, AveragePool2x2 pool) => (_norm, _pool) = (norm, pool);
 
-    /// <summary>The three layers of <paramref name="features"/> from index <paramref name="at"/> if they are instance norm, ReLU and 2x2 average pooling, else null.</summary>
+    /// <summary>
+    /// The three layers of <paramref name="features"/> from index <paramref name="at"/> if they are instance norm, ReLU
+    /// and 2x2 average pooling, else null, whatever the CPU (as <see cref="InputBlock.Of"/>).
+    /// </summary>
     internal static NormReluPool? Of(Sequential features, int at)
     {
         if (at + Layers > features.Count) return null;
         return features[at] is GroupNorm norm && norm.affine && norm.num_groups == norm.weight!.shape[0]
-            && features[at + 1] is ReLU relu && features[at + 2] is AveragePool2x2 pool
-            ? new NormReluPool(norm, [norm, relu, pool])
+            && features[at + 1] is ReLU && features[at + 2] is AveragePool2x2 pool
+            ? new NormReluPool(norm, pool)
             : null;
     }
 
@@ -44,10 +48,7 @@ internal sealed class NormReluPool
         if (is_grad_enabled() && (z.requires_grad || gamma.requires_grad || _norm.bias!.requires_grad))
             return Function.apply(z, gamma, _norm.bias!, this, shape);
         var (y, saved, mean, rstd) = Forward(shape, z, gamma, _norm.bias!);
-        saved.Dispose();
-        mean.Dispose();
-        rstd.Dispose();
-        return y;
+        return Alone(y, saved, mean, rstd);
     }
 
     /// <summary>The output, the contiguous input backward reads, and each map's μ and σ⁻¹.</summary>
@@ -55,18 +56,16 @@ internal sealed class NormReluPool
     {
         var input = z.detach().contiguous();
         var y = empty([s.N, s.C, s.Hq, s.Wq], dtype: z.dtype);
-        var mean = empty(s.N, s.C);
-        var rstd = empty(s.N, s.C);
+        var (mean, rstd) = (Statistics(s.N, s.C), Statistics(s.N, s.C));
         using (var g = Float32(gamma))
         using (var b = Float32(beta))
             NormReluPoolKernel.Forward(s, input, g, b, (float)_norm.eps, y, mean, rstd);
         return (y, input, mean, rstd);
     }
 
-    private static Tensor Float32(Tensor t) => t.detach().to(ScalarType.Float32).contiguous();
-
-    /// <summary>The three layers one by one.</summary>
-    private Tensor RunLayers(Tensor z) => _layers.Aggregate(z, (h, layer) => layer.call(h));
+    /// <summary>The three layers' function one by one in libtorch, on <paramref name="gamma"/> and <paramref name="beta"/>.</summary>
+    private Tensor LayerByLayer(Tensor z, Tensor gamma, Tensor beta) =>
+        _pool.call(nn.functional.relu(nn.functional.group_norm(z, gamma.shape[0], gamma, beta, _norm.eps)));
 
     /// <summary>
     /// The layers under autograd: forward saves the input, its contiguous copy and each map's μ and σ⁻¹; backward
@@ -95,12 +94,7 @@ internal sealed class NormReluPool
             var saved = ctx.get_saved_variables();
             var (z, gamma, beta, input, mean, rstd) = (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5]);
             if (is_grad_enabled())
-            {
-                Tensor[] inputs = [z, gamma, beta];
-                var grads = autograd.grad([((NormReluPool)ctx.get_data(LayersKey)).RunLayers(z)], inputs.Where(t => t.requires_grad).ToArray(), [gradY], retain_graph: true, create_graph: true);
-                var next = 0;
-                return [.. inputs.Select(t => t.requires_grad ? grads[next++] : null!), null!, null!];
-            }
+                return [.. Recomputed(((NormReluPool)ctx.get_data(LayersKey)).LayerByLayer(z, gamma, beta), [z, gamma, beta], gradY), null!, null!];
             var shape = (NormReluPoolKernel.Shape)ctx.get_data(ShapeKey);
             var (g, b) = (Float32(gamma), Float32(beta));
             var (gradZ, gradGamma, gradBeta) = (empty_like(input), empty_like(g), empty_like(b));

@@ -3,13 +3,14 @@ using System.Runtime.Intrinsics;
 namespace Condensa.Runtime;
 
 /// <summary>
-/// Whether Condensa's own CPU kernels run: the fused blocks of the ConvNet (on CPUs with 512-bit vectors, the first
-/// block's conv, instance norm, ReLU and average pooling in one pass per feature map, and every later block's norm, ReLU
-/// and pooling in another), the input convolution that keeps its bias out of
-/// the convolution's backward pass, and the 2x2 average pooling as a convolution or a matrix product. <c>plain</c> runs
-/// the same functions as libtorch's own layers (<c>nn.Conv2d</c>, <c>nn.AvgPool2d</c>), which is how the benchmarks
-/// measure what the kernels add over the same libtorch build. Set by the <c>CONDENSA_KERNELS</c> environment variable
-/// (<c>condensa</c>, the default, or <c>plain</c>); read when a network is built.
+/// Whether Condensa's own CPU kernels run: the fused blocks of the ConvNet (on CPUs with 512-bit vectors: the first
+/// block's conv, instance norm, ReLU and average pooling in one pass per feature map, and the instance norm, ReLU and
+/// pooling after each of the other convolutions (and after the first where the images need a gradient) in another,
+/// where the map sizes allow), the input convolution that keeps its bias out of the convolution's backward pass, and the
+/// 2x2 average pooling as a convolution or a matrix product. <c>plain</c> runs the same functions as libtorch's own
+/// layers (<c>nn.Conv2d</c>, <c>nn.AvgPool2d</c>), which is how the benchmarks measure what the kernels add over the
+/// same libtorch build. Set by the <c>CONDENSA_KERNELS</c> environment variable (<c>condensa</c>, the default, or
+/// <c>plain</c>); read when a network is built.
 /// </summary>
 internal static class CondensaKernels
 {
