@@ -11,11 +11,12 @@ namespace Condensa.Models;
 /// of M pixels in float32, and how they split the work. A map is normalized as instance norm (GroupNorm with one channel
 /// per group, Wu and He 2018): <c>μ = Σz / M</c>, <c>σ⁻¹ = (Σ(z - μ)² / M + ε)^-1/2</c>, <c>ẑ = (z - μ) σ⁻¹</c>,
 /// <c>a = max(0, γ ẑ + β)</c>; backward takes the normalization gradient of Ioffe and Szegedy (2015, Section 3) over the
-/// map: <c>∂γ = Σ g_a ẑ</c>, <c>∂β = Σ g_a</c>, <c>g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M)</c>. M is a multiple of
-/// 64 in every map the kernels take (the loops step by two or four vectors of 16). Channels are split into fixed ranges, one per libtorch thread (<c>get_num_threads</c>), each run on a .NET
-/// thread: every gradient has one writer and sums over the batch in image order, whatever the thread count. bfloat16
-/// values are rounded to nearest even, as libtorch does. The loops are compiled fully optimized at their first call
-/// (<c>AggressiveOptimization</c>) rather than after .NET's tiers.
+/// map: <c>∂γ = Σ g_a ẑ</c>, <c>∂β = Σ g_a</c>, <c>g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M)</c>. M is a multiple of 64 in
+/// every map the kernels take (the loops step by two or four vectors of 16). Channels are split into fixed ranges, one
+/// per libtorch thread (<c>get_num_threads</c>), each run on a .NET thread: every gradient has one writer and sums over
+/// the batch in image order, whatever the thread count. bfloat16 values are rounded to nearest even, as libtorch does.
+/// The loops are compiled fully optimized at their first call (<c>AggressiveOptimization</c>) rather than after .NET's
+/// tiers.
 /// </summary>
 internal static unsafe class FeatureMapKernel
 {
@@ -25,6 +26,7 @@ internal static unsafe class FeatureMapKernel
     /// </summary>
     internal static void KeepAlive(params Tensor[] tensors) => GC.KeepAlive(tensors);
 
+    /// <summary>Per-channel sums, accumulated in float64, written to the float32 tensor <paramref name="t"/>.</summary>
     internal static void Store(double[] sums, Tensor t)
     {
         var p = (float*)Address(t);
@@ -32,6 +34,7 @@ internal static unsafe class FeatureMapKernel
         GC.KeepAlive(t);
     }
 
+    /// <summary>The address of the first element of a contiguous float32 (or bfloat16) CPU tensor.</summary>
     internal static nint Address(Tensor t, bool bfloat16 = false)
     {
         var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
