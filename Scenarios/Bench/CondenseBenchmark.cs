@@ -12,21 +12,25 @@ namespace Condensa.Scenarios.Bench;
 /// <summary>
 /// The timing core of <c>tools/bench/condense</c>: seconds per DM iteration and per DC/DSA outer iteration on
 /// Fashion-MNIST (60,000 training images, 10 classes), default ConvNet, real init, <c>batch_real</c> 256, in the given
-/// precision (the real side and, for DC/DSA, the network's inner training). The first DM iteration also pays for the
-/// allocator's and oneDNN's warm-up and is left out when there are others. The last line holds
+/// precision (the real side and, for DC/DSA, the network's inner training). The first <c>warmup</c> iterations run
+/// untimed: the first pays for the allocator's and oneDNN's warm-up, and the .NET runtime recompiles the hot managed
+/// code with its profile (tiered compilation) during about the first 10 DM iterations. The last line holds
 /// <c>seconds_per_iteration</c>, which the bench compares with the PyTorch reference run beside it, and the GFLOP/s
 /// achieved, counted from the model spec (<see cref="FlopsPerIteration"/>).
 /// </summary>
 internal static class CondenseBenchmark
 {
-    /// <summary>Runs <paramref name="iterations"/> iterations of <paramref name="method"/> (dm, dc or dsa) at <paramref name="ipc"/> and prints the timings.</summary>
-    public static int Run(string method, int ipc, int iterations, Training.Precision precision, TextWriter output)
+    /// <summary>Runs <paramref name="warmup"/> untimed and <paramref name="iterations"/> timed iterations of <paramref name="method"/> (dm, dc or dsa) at <paramref name="ipc"/> and prints the timings.</summary>
+    public static int Run(string method, int ipc, int warmup, int iterations, Training.Precision precision, TextWriter output)
     {
+        if (warmup < 0 || iterations < 1)
+            throw new CondensaException($"bench condense: --warmup {warmup} --iterations {iterations}; allowed: a warm-up of 0 or more and at least 1 timed iteration");
+        int total = warmup + iterations;
         SynthesisOptions options = method switch
         {
-            "dm" => new DmOptions { Iterations = iterations, CheckpointEvery = 0, RealPrecision = precision },
-            "dc" => new DcOptions { Iterations = iterations, Init = SyntheticInit.Real, CheckpointEvery = 0, RealPrecision = precision, InnerPrecision = precision },
-            "dsa" => new DsaOptions { Iterations = iterations, CheckpointEvery = 0, RealPrecision = precision, InnerPrecision = precision },
+            "dm" => new DmOptions { Iterations = total, CheckpointEvery = 0, RealPrecision = precision },
+            "dc" => new DcOptions { Iterations = total, Init = SyntheticInit.Real, CheckpointEvery = 0, RealPrecision = precision, InnerPrecision = precision },
+            "dsa" => new DsaOptions { Iterations = total, CheckpointEvery = 0, RealPrecision = precision, InnerPrecision = precision },
             _ => throw new CondensaException($"unknown method '{method}' for the condensation benchmark; allowed: dm, dc, dsa"),
         };
         Synthesizer synthesizer = options switch
@@ -37,13 +41,12 @@ internal static class CondenseBenchmark
         };
         using var splits = DatasetCatalog.Load(new DatasetOptions(), seed: 0);
         output.WriteLine(FormattableString.Invariant(
-            $"condense {method}: ipc {ipc}, {iterations} iteration(s), {splits.Train.Name} ({splits.Train.Count} images), precision {precision}, {get_num_threads()} threads, load average {LoadAverage()}"));
+            $"condense {method}: ipc {ipc}, {warmup} untimed and {iterations} timed iteration(s), {splits.Train.Name} ({splits.Train.Count} images), precision {precision}, {get_num_threads()} threads, load average {LoadAverage()}"));
         var printer = new IterationPrinter(output);
         var request = new MemoryRequest { Method = method, Source = splits.Train, Budget = Budget.ImagesPerClass(ipc), Seed = 0, Progress = printer };
         var result = synthesizer.Condense(request, CancellationToken.None);
         result.Memory.Dispose();
-        int skip = method == "dm" && iterations > 1 ? 1 : 0;
-        double[] wall = [.. result.IterationSeconds.Skip(skip)], cpu = [.. printer.CpuSeconds.Skip(skip)];
+        double[] wall = [.. result.IterationSeconds.Skip(warmup)], cpu = [.. printer.CpuSeconds.Skip(warmup)];
         output.WriteLine(FormattableString.Invariant(
             $"seconds per {(method == "dm" ? "iteration" : "outer iteration")}: median {Median(wall):0.00}, min {wall.Min():0.00}, max {wall.Max():0.00} (over {wall.Length}); process CPU seconds per iteration {cpu.Average():0.00}"));
         var (forward, training) = Models.ModelFactory.Flops(Models.ArchitectureSpec.Default, splits.Train.Shape, splits.Train.NumClasses);

@@ -53,10 +53,11 @@ internal static class ExtraCommands
         var method = new Argument<string>("METHOD") { Description = "dm, dsa or dc" };
         var ipc = new Option<int>("--ipc") { Description = "Images per class", DefaultValueFactory = _ => 10 };
         var iterations = new Option<int>("--iterations") { Description = "Iterations timed (DM) or outer iterations (DC/DSA)", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "Iterations run first and not timed", DefaultValueFactory = _ => 1 };
         var condensePrecision = Precision();
         Bench("condense", "Seconds per DM iteration / DC and DSA outer iteration on Fashion-MNIST",
-            (pr, _) => Condensa.Scenarios.Bench.CondenseBenchmark.Run(pr.GetValue(method)!, pr.GetValue(ipc), pr.GetValue(iterations), pr.GetValue(condensePrecision), Console.Out),
-            method, ipc, iterations, condensePrecision);
+            (pr, _) => Condensa.Scenarios.Bench.CondenseBenchmark.Run(pr.GetValue(method)!, pr.GetValue(ipc), pr.GetValue(warmup), pr.GetValue(iterations), pr.GetValue(condensePrecision), Console.Out),
+            method, ipc, warmup, iterations, condensePrecision);
         yield return bench;
         foreach (var command in WorkerCommands.Create(verbose)) yield return command;
         yield return ServeCommand.Create(verbose);

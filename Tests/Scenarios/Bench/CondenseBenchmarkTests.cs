@@ -24,4 +24,14 @@ public sealed class CondenseBenchmarkTests
         // explicit loops: 2 outer steps, 7 epochs between them
         Assert.AreEqual(2 * 10 * (256 * 3 + 2 * 10 * 3) + 1 * 7 * 100 * 3, CondenseBenchmark.FlopsPerIteration(new DcOptions { OuterLoop = 2, InnerLoop = 7 }, ipc: 10, classes: 10, forward: 1, training: 3));
     }
+
+    [TestMethod]
+    public void A_negative_warm_up_or_no_timed_iteration_is_refused_before_any_work()
+    {
+        var output = new StringWriter();
+        var error = Assert.ThrowsExactly<CondensaException>(() => CondenseBenchmark.Run("dm", 10, warmup: -1, iterations: 5, Condensa.Training.Precision.Float32, output));
+        StringAssert.Contains(error.Message, "--warmup -1");
+        Assert.ThrowsExactly<CondensaException>(() => CondenseBenchmark.Run("dm", 10, warmup: 10, iterations: 0, Condensa.Training.Precision.Float32, output));
+        Assert.AreEqual("", output.ToString());
+    }
 }

@@ -3,8 +3,8 @@
 structure (Zhao et al. 2021, Zhao and Bilen 2021 and 2023) so that the two sides do the same arithmetic.
 
     reference.py throughput [--precision float32|bfloat16] [--epochs N]   ConvNet training and inference images/s
-    reference.py dm [--ipc 10] [--iterations N]                           seconds per DM iteration
-    reference.py dc|dsa [--ipc 10] [--iterations N]                       seconds per outer iteration
+    reference.py dm [--ipc 10] [--warmup 1] [--iterations N]              seconds per DM iteration
+    reference.py dc|dsa [--ipc 10] [--warmup 0] [--iterations N]          seconds per outer iteration
     reference.py evaluate [--images-per-class 10] [--epochs 300]          one evaluation: train a fresh ConvNet, test it
     reference.py deepfool [--images N] [--candidate-classes 2]            DeepFool scores of N training images
     reference.py version                                                  the PyTorch build: version, oneDNN, BLAS
@@ -186,7 +186,7 @@ def dm(args):
     syn = torch.cat([real_batch(m, args.ipc, g) for m in members]).requires_grad_(True)
     opt = torch.optim.SGD([syn], lr=1.0, momentum=0.5)
     times = []
-    for it in range(args.iterations + 1):
+    for it in range(args.warmup + args.iterations):
         t = time.perf_counter()
         net = ConvNet()
         for p in net.parameters():
@@ -203,7 +203,7 @@ def dm(args):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if it > 0:  # the first iteration also pays for allocator and kernel warm-up
+        if it >= args.warmup:  # the first iteration also pays for allocator and kernel warm-up
             times.append(time.perf_counter() - t)
     print(f"reference dm ipc {args.ipc} ({args.precision}): {[round(s, 2) for s in times]} s per iteration")
     print(f"seconds_per_iteration={statistics.median(times):.3f}")
@@ -240,7 +240,7 @@ def gradient_matching(args):
     opt_img = torch.optim.SGD([syn], lr=0.1, momentum=0.5)
     outer, inner = loops(args.ipc)
     times = []
-    for it in range(args.iterations):
+    for it in range(args.warmup + args.iterations):
         t = time.perf_counter()
         net = ConvNet()
         params = list(net.parameters())
@@ -277,7 +277,8 @@ def gradient_matching(args):
                     opt_net.zero_grad()
                     step_loss.backward()
                     opt_net.step()
-        times.append(time.perf_counter() - t)
+        if it >= args.warmup:
+            times.append(time.perf_counter() - t)
     print(f"reference {args.command} ipc {args.ipc} ({args.precision}, {outer} outer x {inner} inner): {[round(s, 1) for s in times]} s per outer iteration")
     print(f"seconds_per_iteration={statistics.median(times):.3f}")
 
@@ -402,6 +403,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--ipc", type=int, default=10)
     parser.add_argument("--iterations", type=int, default=None)
+    parser.add_argument("--warmup", type=int, default=None, help="iterations run first and not timed (dm: 1, dc/dsa: 0)")
     parser.add_argument("--images-per-class", type=int, default=10)
     parser.add_argument("--images", type=int, default=60000)
     parser.add_argument("--candidate-classes", type=int, default=2)
@@ -415,9 +417,11 @@ def main():
         throughput(args)
     elif args.command == "dm":
         args.iterations = args.iterations or 5
+        args.warmup = 1 if args.warmup is None else args.warmup
         dm(args)
     elif args.command in ("dc", "dsa"):
         args.iterations = args.iterations or 1
+        args.warmup = args.warmup or 0
         gradient_matching(args)
     elif args.command == "evaluate":
         args.epochs = args.epochs or 300
