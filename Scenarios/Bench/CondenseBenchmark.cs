@@ -12,7 +12,7 @@ namespace Condensa.Scenarios.Bench;
 /// <summary>
 /// The timing core of <c>tools/bench/condense</c>: seconds per DM iteration and per DC/DSA outer iteration on
 /// Fashion-MNIST (60,000 training images, 10 classes), default ConvNet, real init, <c>batch_real</c> 256, in the given
-/// precision (the real side and, for DC/DSA, the network's inner training). The first <c>warmup</c> iterations run
+/// precision (the real side and, for DC/DSA, the network's inner training). The first <c>--warmup</c> iterations run
 /// untimed: the first pays for the allocator's and oneDNN's warm-up, and the .NET runtime recompiles the hot managed
 /// code with its profile (tiered compilation) during about the first 10 DM iterations. The last line holds
 /// <c>seconds_per_iteration</c>, which the bench compares with the PyTorch reference run beside it, and the GFLOP/s
@@ -20,9 +20,13 @@ namespace Condensa.Scenarios.Bench;
 /// </summary>
 internal static class CondenseBenchmark
 {
-    /// <summary>Runs <paramref name="warmup"/> untimed and <paramref name="iterations"/> timed iterations of <paramref name="method"/> (dm, dc or dsa) at <paramref name="ipc"/> and prints the timings.</summary>
-    public static int Run(string method, int ipc, int warmup, int iterations, Training.Precision precision, TextWriter output)
+    /// <summary>
+    /// Runs <paramref name="untimed"/> untimed (default: 1 for DM, 0 for DC/DSA, whose outer iteration is long) and
+    /// <paramref name="iterations"/> timed iterations of <paramref name="method"/> (dm, dc or dsa) at <paramref name="ipc"/> and prints the timings.
+    /// </summary>
+    public static int Run(string method, int ipc, int? untimed, int iterations, Training.Precision precision, TextWriter output)
     {
+        int warmup = untimed ?? (method == "dm" ? 1 : 0);
         if (warmup < 0 || iterations < 1)
             throw new CondensaException($"bench condense: --warmup {warmup} --iterations {iterations}; allowed: a warm-up of 0 or more and at least 1 timed iteration");
         int total = warmup + iterations;

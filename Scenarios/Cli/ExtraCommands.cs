@@ -53,7 +53,7 @@ internal static class ExtraCommands
         var method = new Argument<string>("METHOD") { Description = "dm, dsa or dc" };
         var ipc = new Option<int>("--ipc") { Description = "Images per class", DefaultValueFactory = _ => 10 };
         var iterations = new Option<int>("--iterations") { Description = "Iterations timed (DM) or outer iterations (DC/DSA)", DefaultValueFactory = _ => 5 };
-        var warmup = new Option<int>("--warmup") { Description = "Iterations run first and not timed", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<int?>("--warmup") { Description = "Iterations run first and not timed (default: 1 for dm, 0 for dc and dsa)" };
         var condensePrecision = Precision();
         Bench("condense", "Seconds per DM iteration / DC and DSA outer iteration on Fashion-MNIST",
             (pr, _) => Condensa.Scenarios.Bench.CondenseBenchmark.Run(pr.GetValue(method)!, pr.GetValue(ipc), pr.GetValue(warmup), pr.GetValue(iterations), pr.GetValue(condensePrecision), Console.Out),

@@ -29,9 +29,9 @@ public sealed class CondenseBenchmarkTests
     public void A_negative_warm_up_or_no_timed_iteration_is_refused_before_any_work()
     {
         var output = new StringWriter();
-        var error = Assert.ThrowsExactly<CondensaException>(() => CondenseBenchmark.Run("dm", 10, warmup: -1, iterations: 5, Condensa.Training.Precision.Float32, output));
+        var error = Assert.ThrowsExactly<CondensaException>(() => CondenseBenchmark.Run("dm", 10, untimed: -1, iterations: 5, Condensa.Training.Precision.Float32, output));
         StringAssert.Contains(error.Message, "--warmup -1");
-        Assert.ThrowsExactly<CondensaException>(() => CondenseBenchmark.Run("dm", 10, warmup: 10, iterations: 0, Condensa.Training.Precision.Float32, output));
+        Assert.ThrowsExactly<CondensaException>(() => CondenseBenchmark.Run("dm", 10, untimed: 10, iterations: 0, Condensa.Training.Precision.Float32, output));
         Assert.AreEqual("", output.ToString());
     }
 }
