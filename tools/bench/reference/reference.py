@@ -203,7 +203,7 @@ def dm(args):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if it >= args.warmup:  # the first iteration also pays for allocator and kernel warm-up
+        if it >= args.warmup:  # warm-up iterations (allocator, kernels) are not timed
             times.append(time.perf_counter() - t)
     print(f"reference dm ipc {args.ipc} ({args.precision}): {[round(s, 2) for s in times]} s per iteration")
     print(f"seconds_per_iteration={statistics.median(times):.3f}")
@@ -421,7 +421,7 @@ def main():
         dm(args)
     elif args.command in ("dc", "dsa"):
         args.iterations = args.iterations or 1
-        args.warmup = args.warmup or 0
+        args.warmup = 0 if args.warmup is None else args.warmup
         gradient_matching(args)
     elif args.command == "evaluate":
         args.epochs = args.epochs or 300
