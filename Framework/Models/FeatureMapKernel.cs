@@ -7,16 +7,19 @@ using static TorchSharp.torch;
 namespace Condensa.Models;
 
 /// <summary>
-/// What the fused ConvNet kernels (<see cref="InputBlockKernel"/>, <see cref="NormReluPoolKernel"/>) do to one feature map
-/// of M pixels in float32, and how they split the work. A map is normalized as instance norm (GroupNorm with one channel
-/// per group, Wu and He 2018): <c>μ = Σz / M</c>, <c>σ⁻¹ = (Σ(z - μ)² / M + ε)^-1/2</c>, <c>ẑ = (z - μ) σ⁻¹</c>,
-/// <c>a = max(0, γ ẑ + β)</c>; backward takes the normalization gradient of Ioffe and Szegedy (2015, Section 3) over the
-/// map: <c>∂γ = Σ g_a ẑ</c>, <c>∂β = Σ g_a</c>, <c>g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M)</c>. M is a multiple of 64 in
-/// every map the kernels take (the loops step by two or four vectors of 16). Channels are split into fixed ranges, one
-/// per libtorch thread (<c>get_num_threads</c>), each run on a .NET thread: every gradient has one writer and sums over
-/// the batch in image order, whatever the thread count. bfloat16 values are rounded to nearest even, as libtorch does.
-/// The loops are compiled fully optimized at their first call (<c>AggressiveOptimization</c>) rather than after .NET's
-/// tiers.
+/// What the fused ConvNet kernels (<see cref="InputBlockKernel"/>, <see cref="NormReluPoolKernel"/>) do to the feature
+/// maps of one image, and how they split the work. Maps are stored channels-last (N x H x W x C,
+/// <see cref="FusedAutograd.IsChannelsLast"/>, the format oneDNN's convolutions take without a reorder), so one 512-bit
+/// vector holds one pixel of a group of 16 channels, and a group's H x W vectors are worked on in float32 while they are
+/// in cache. A map of M pixels is normalized as instance norm (GroupNorm with one channel per group, Wu and He 2018):
+/// <c>μ = Σz / M</c>, <c>σ⁻¹ = (Σ(z - μ)² / M + ε)^-1/2</c>, <c>ẑ = (z - μ) σ⁻¹</c>, <c>a = max(0, γ ẑ + β)</c>, then
+/// pooled, <c>y[i, j] = ¼ Σ_uv a[2i + u, 2j + v]</c> (u, v in {0, 1}); backward takes <c>g_a = ¼ g_y[⌊i/2⌋, ⌊j/2⌋]</c>
+/// where <c>a &gt; 0</c>, else 0, and the normalization gradient of Ioffe and Szegedy (2015, Section 3) over the map:
+/// <c>∂γ = Σ g_a ẑ</c>, <c>∂β = Σ g_a</c>, <c>g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M)</c>. The channel groups are split
+/// into fixed ranges, one per libtorch thread (<c>get_num_threads</c>), each run on a .NET thread: every gradient has
+/// one writer and sums over the batch in image order, whatever the thread count. bfloat16 values are rounded to nearest
+/// even, as libtorch does. The loops are compiled fully optimized at their first call (<c>AggressiveOptimization</c>)
+/// rather than after .NET's tiers.
 /// </summary>
 internal static unsafe class FeatureMapKernel
 {
@@ -37,71 +40,51 @@ internal static unsafe class FeatureMapKernel
     /// <summary>The address of the first element of a contiguous float32 (or bfloat16) CPU tensor.</summary>
     internal static nint Address(Tensor t, bool bfloat16 = false)
     {
+        if (!t.is_contiguous()) throw new ArgumentException($"expected a contiguous tensor, got strides {string.Join(", ", t.stride())}");
+        return First(t, bfloat16);
+    }
+
+    /// <summary>
+    /// The address of the first element of a float32 (or bfloat16) CPU tensor in the channels-last format
+    /// (<see cref="FusedAutograd.IsChannelsLast"/>), whose element (n, c, h, w) is at ((n H + h) W + w) C + c.
+    /// </summary>
+    internal static nint ChannelsLastAddress(Tensor t, bool bfloat16)
+    {
+        if (!FusedAutograd.IsChannelsLast(t)) throw new ArgumentException($"expected a channels-last tensor, got strides {string.Join(", ", t.stride())}");
+        using var stored = t.permute(0, 2, 3, 1);
+        return First(stored, bfloat16);
+    }
+
+    private static nint First(Tensor t, bool bfloat16)
+    {
         var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        if (t.dtype != dtype || !t.is_contiguous() || t.device_type != DeviceType.CPU)
-            throw new ArgumentException($"expected a contiguous {dtype} CPU tensor, got {t.dtype} on {t.device}");
+        if (t.dtype != dtype || t.device_type != DeviceType.CPU)
+            throw new ArgumentException($"expected a {dtype} CPU tensor, got {t.dtype} on {t.device}");
         // the first element's bytes: a span over the whole tensor would be limited to 2 GiB
         using var flat = t.view(-1);
         using var first = flat.narrow(0, 0, 1);
         return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(first.bytes));
     }
 
-    /// <summary>Runs <paramref name="body"/> on one contiguous range of channels per libtorch thread.</summary>
-    internal static void ForEachChannelRange(int channels, Action<int, int> body)
+    /// <summary>Floats in a 512-bit vector: the channels of one group, which the kernels split among their threads.</summary>
+    internal const int Lanes = 16;
+
+    /// <summary>Runs <paramref name="body"/> on one contiguous range of the channel groups [0, <paramref name="groups"/>) per libtorch thread.</summary>
+    internal static void ForEachGroupRange(int groups, Action<int, int> body)
     {
-        var parts = Math.Clamp(get_num_threads(), 1, channels);
+        var parts = Math.Clamp(get_num_threads(), 1, groups);
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
-            p => body(channels * p / parts, channels * (p + 1) / parts));
+            p => body(groups * p / parts, groups * (p + 1) / parts));
     }
 
     /// <summary>
-    /// μ and σ⁻¹ = (biased variance + ε)^-1/2 of one map, in two passes, each summing four vectors at a time into four
-    /// accumulators so that the adds do not wait on each other (M is a multiple of 64 for every map the kernels take).
+    /// γ ẑ + β = z · scale + shift with scale = γ σ⁻¹ and shift = β - μ · scale, for the 16 maps of a vector: forward and
+    /// backward both take the ReLU's mask from this one expression, so the two masks agree bit for bit.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static (float Mean, float Rstd) Moments(float* z, int m, float eps)
-    {
-        const int v = 16;
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (var q = 0; q < m; q += 4 * v)
-        {
-            a0 += Vector512.Load(z + q);
-            a1 += Vector512.Load(z + q + v);
-            a2 += Vector512.Load(z + q + 2 * v);
-            a3 += Vector512.Load(z + q + 3 * v);
-        }
-        var mean = Vector512.Sum(a0 + a1 + (a2 + a3)) / m;
-        var centre = Vector512.Create(mean);
-        a0 = a1 = a2 = a3 = default;
-        for (var q = 0; q < m; q += 4 * v)
-        {
-            Vector512<float> d0 = Vector512.Load(z + q) - centre, d1 = Vector512.Load(z + q + v) - centre;
-            Vector512<float> d2 = Vector512.Load(z + q + 2 * v) - centre, d3 = Vector512.Load(z + q + 3 * v) - centre;
-            a0 = Vector512.FusedMultiplyAdd(d0, d0, a0);
-            a1 = Vector512.FusedMultiplyAdd(d1, d1, a1);
-            a2 = Vector512.FusedMultiplyAdd(d2, d2, a2);
-            a3 = Vector512.FusedMultiplyAdd(d3, d3, a3);
-        }
-        return (mean, 1 / MathF.Sqrt(Vector512.Sum(a0 + a1 + (a2 + a3)) / m + eps));
-    }
-
-    /// <summary>
-    /// γ ẑ + β = z · scale + shift with scale = γ σ⁻¹ and shift = β - μ · scale: forward and backward both take the ReLU's
-    /// mask from this one expression, so the two masks agree bit for bit.
-    /// </summary>
-    internal static (float Scale, float Shift) ScaleShift(float gamma, float beta, float mean, float rstd)
+    internal static (Vector512<float> Scale, Vector512<float> Shift) ScaleShift(Vector512<float> gamma, Vector512<float> beta, Vector512<float> mean, Vector512<float> rstd)
     {
         var scale = gamma * rstd;
         return (scale, beta - mean * scale);
-    }
-
-    /// <summary>a = max(0, z · scale + shift) in place (<see cref="ScaleShift"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void NormalizeRelu(float* z, int m, float scale, float shift)
-    {
-        Vector512<float> vs = Vector512.Create(scale), vt = Vector512.Create(shift);
-        for (var q = 0; q < m; q += Vector512<float>.Count)
-            Vector512.Max(Vector512.FusedMultiplyAdd(Vector512.Load(z + q), vs, vt), Vector512<float>.Zero).Store(z + q);
     }
 
     /// <summary>float32 to bfloat16, rounded to nearest even (finite values).</summary>
@@ -118,56 +101,134 @@ internal static unsafe class FeatureMapKernel
         (Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()) << 16).AsSingle();
 
     /// <summary>
-    /// Turns z into ẑ and the pooled gradient into g_a (zero where the forward pass's z · scale + shift ≤ 0: the same
-    /// expression, so the same mask), both in place; returns Σ g_a and Σ g_a ẑ, each summed in two accumulators
-    /// (alternate vectors) so that the adds do not wait on each other.
+    /// The 16 channels from <paramref name="c"/> of <paramref name="pixels"/> pixels from pixel <paramref name="pixel"/>
+    /// of a channels-last tensor with <paramref name="channels"/> channels into <paramref name="to"/>, one float32
+    /// vector per pixel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static (float SumGa, float SumGaZ) ReluNormGradient(float* z, float* g, int m, float mean, float rstd, float scale, float shift)
+    internal static void LoadGroup(nint from, long pixel, int pixels, int channels, int c, bool bfloat16, float* to)
     {
-        Vector512<float> vm = Vector512.Create(mean), vr = Vector512.Create(rstd), vs = Vector512.Create(scale), vt = Vector512.Create(shift);
-        Vector512<float> s1 = default, s2 = default, t1 = default, t2 = default;
-        for (var q = 0; q < m; q += 2 * Vector512<float>.Count)
-        {
-            var (ga, zh) = Step(q);
-            s1 += ga;
-            s2 = Vector512.FusedMultiplyAdd(ga, zh, s2);
-            (ga, zh) = Step(q + Vector512<float>.Count);
-            t1 += ga;
-            t2 = Vector512.FusedMultiplyAdd(ga, zh, t2);
-        }
-        return (Vector512.Sum(s1 + t1), Vector512.Sum(s2 + t2));
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        (Vector512<float> Ga, Vector512<float> Zh) Step(int q)
-        {
-            var zq = Vector512.Load(z + q);
-            var zh = (zq - vm) * vr;
-            var ga = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.FusedMultiplyAdd(zq, vs, vt), Vector512<float>.Zero), Vector512.Load(g + q), Vector512<float>.Zero);
-            zh.Store(z + q);
-            ga.Store(g + q);
-            return (ga, zh);
-        }
+        for (var p = 0; p < pixels; p++) Load(from, (pixel + p) * channels + c, bfloat16).Store(to + p * Lanes);
     }
 
-    /// <summary>g = k1 · g + k2 · ẑ + k3 in place; returns Σ g (two accumulators, alternate vectors).</summary>
+    /// <summary>
+    /// Each lane's μ and σ⁻¹ = (biased variance + ε)^-1/2 over one image's H x W vectors <paramref name="z"/>, in two
+    /// passes, each summing a row's vectors into two float32 accumulators and the rows in float64.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static float Affine(float* g, float* zh, int m, float k1, float k2, float k3)
+    internal static (Vector512<float> Mean, Vector512<float> Rstd) Moments(in Maps s, float* z, float eps)
     {
-        Vector512<float> v1 = Vector512.Create(k1), v2 = Vector512.Create(k2), v3 = Vector512.Create(k3), acc0 = default, acc1 = default;
-        for (var q = 0; q < m; q += 2 * Vector512<float>.Count)
+        Float64Lanes sum = default, squares = default;
+        for (var p = 0; p < s.Pixels; p += s.W)
         {
-            acc0 += Step(q);
-            acc1 += Step(q + Vector512<float>.Count);
+            Vector512<float> a0 = default, a1 = default;
+            for (var q = p; q < p + s.W; q += 2)
+            {
+                a0 += Vector512.Load(z + q * Lanes);
+                a1 += Vector512.Load(z + (q + 1) * Lanes);
+            }
+            sum.Add(a0 + a1);
         }
-        return Vector512.Sum(acc0 + acc1);
+        var count = Vector512.Create((float)s.Pixels);
+        var mean = sum.Float32 / count;
+        for (var p = 0; p < s.Pixels; p += s.W)
+        {
+            Vector512<float> a0 = default, a1 = default;
+            for (var q = p; q < p + s.W; q += 2)
+            {
+                Vector512<float> d0 = Vector512.Load(z + q * Lanes) - mean, d1 = Vector512.Load(z + (q + 1) * Lanes) - mean;
+                a0 = Vector512.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector512.FusedMultiplyAdd(d1, d1, a1);
+            }
+            squares.Add(a0 + a1);
+        }
+        return (mean, Vector512<float>.One / Vector512.Sqrt(squares.Float32 / count + Vector512.Create(eps)));
+    }
+
+    /// <summary>
+    /// One image's pooled activations of the 16 channels from <paramref name="c"/>, from their H x W vectors
+    /// <paramref name="z"/>: a = max(0, z · scale + shift), then 2x2 means, written to pixel <paramref name="pooled"/>
+    /// on of the channels-last <paramref name="y"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void NormalizeReluPool(in Maps s, float* z, Vector512<float> scale, Vector512<float> shift, nint y, long pooled, int c)
+    {
+        var quarter = Vector512.Create(0.25f);
+        for (var i = 0; i < s.Hq; i++)
+        for (var j = 0; j < s.Wq; j++)
+        {
+            var top = z + (2 * i * s.W + 2 * j) * Lanes;
+            var bottom = top + s.W * Lanes;
+            var sum = Activation(top) + Activation(bottom) + (Activation(top + Lanes) + Activation(bottom + Lanes));
+            Save(sum * quarter, y, (pooled + i * s.Wq + j) * s.C + c, s.BFloat16);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        Vector512<float> Step(int q)
+        Vector512<float> Activation(float* at) => Vector512.Max(Vector512.FusedMultiplyAdd(Vector512.Load(at), scale, shift), Vector512<float>.Zero);
+    }
+
+    /// <summary>
+    /// The gradient of z for one image's 16 channels from <paramref name="c"/>, over their H x W vectors: z becomes ẑ in
+    /// place, and <paramref name="g"/> gets g_a from the pooled gradient (pixel <paramref name="pooled"/> on of the
+    /// channels-last <paramref name="gy"/>; zero where the forward pass's z · scale + shift ≤ 0: the same expression, so
+    /// the same mask) and then g_z. Returns each lane's ∂β = Σ g_a, ∂γ = Σ g_a ẑ and Σ g_z, summed by rows in float64.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static (Float64Lanes DBeta, Float64Lanes DGamma, Float64Lanes SumGz) NormGradient(in Maps s, float* z, nint gy,
+        long pooled, int c, float* g, Vector512<float> mean, Vector512<float> rstd, Vector512<float> scale, Vector512<float> shift)
+    {
+        var quarter = Vector512.Create(0.25f);
+        Float64Lanes dBeta = default, dGamma = default, sumGz = default;
+        for (var i = 0; i < s.H; i++)
         {
-            var r = Vector512.FusedMultiplyAdd(Vector512.Load(zh + q), v2, Vector512.FusedMultiplyAdd(Vector512.Load(g + q), v1, v3));
-            r.Store(g + q);
-            return r;
+            var row = pooled + i / 2 * s.Wq;
+            Vector512<float> s0 = default, s1 = default, t0 = default, t1 = default;
+            for (var j = 0; j < s.W; j += 2)
+            {
+                var gq = Load(gy, (row + j / 2) * s.C + c, s.BFloat16) * quarter;
+                var p = (i * s.W + j) * Lanes;
+                var (g0, z0) = Step(p, gq);
+                var (g1, z1) = Step(p + Lanes, gq);
+                s0 += g0;
+                t0 = Vector512.FusedMultiplyAdd(g0, z0, t0);
+                s1 += g1;
+                t1 = Vector512.FusedMultiplyAdd(g1, z1, t1);
+            }
+            dBeta.Add(s0 + s1);
+            dGamma.Add(t0 + t1);
+        }
+        // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M), written over g_a
+        var pixels = Vector512.Create((float)s.Pixels);
+        Vector512<float> k2 = -scale * dGamma.Float32 / pixels, k3 = -scale * dBeta.Float32 / pixels;
+        for (var i = 0; i < s.H; i++)
+        {
+            Vector512<float> u0 = default, u1 = default;
+            for (var p = i * s.W * Lanes; p < (i + 1) * s.W * Lanes; p += 2 * Lanes)
+            {
+                u0 += Affine(p);
+                u1 += Affine(p + Lanes);
+            }
+            sumGz.Add(u0 + u1);
+        }
+        return (dBeta, dGamma, sumGz);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        (Vector512<float> Ga, Vector512<float> Zh) Step(int at, Vector512<float> gq)
+        {
+            var zq = Vector512.Load(z + at);
+            var zh = (zq - mean) * rstd;
+            var ga = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.FusedMultiplyAdd(zq, scale, shift), Vector512<float>.Zero), gq, Vector512<float>.Zero);
+            zh.Store(z + at);
+            ga.Store(g + at);
+            return (ga, zh);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        Vector512<float> Affine(int at)
+        {
+            var gz = Vector512.FusedMultiplyAdd(Vector512.Load(z + at), k2, Vector512.FusedMultiplyAdd(Vector512.Load(g + at), scale, k3));
+            gz.Store(g + at);
+            return gz;
         }
     }
 
@@ -194,4 +255,45 @@ internal readonly unsafe struct AlignedFloats(int count) : IDisposable
     public float* Pointer { get; } = (float*)NativeMemory.AlignedAlloc((nuint)count * sizeof(float), 64);
 
     public void Dispose() => NativeMemory.AlignedFree(Pointer);
+}
+
+/// <summary>
+/// One image's feature maps as the kernels see them: C channels of H x W pixels before the 2x2 pooling (H and W even),
+/// stored channels-last, float32 or bfloat16.
+/// </summary>
+internal readonly record struct Maps(int C, int H, int W, bool BFloat16)
+{
+    public int Hq => H / 2;
+    public int Wq => W / 2;
+    public int Pixels => H * W;
+    public int Pooled => Hq * Wq;
+}
+
+/// <summary>
+/// 16 float32 lanes summed in float64: the kernels' reductions over a map add each row's float32 partial sums here, so
+/// a sum over a whole map rounds about as a sum over one row.
+/// </summary>
+internal struct Float64Lanes
+{
+    private Vector512<double> _lower, _upper;
+
+    public void Add(Vector512<float> v)
+    {
+        var (lower, upper) = Vector512.Widen(v);
+        _lower += lower;
+        _upper += upper;
+    }
+
+    /// <summary>The sums rounded to float32.</summary>
+    public readonly Vector512<float> Float32 => Vector512.Narrow(_lower, _upper);
+
+    /// <summary>Adds lane l to <paramref name="sums"/>[<paramref name="at"/> + l · <paramref name="stride"/>].</summary>
+    public readonly void AddTo(double[] sums, int at, int stride = 1)
+    {
+        for (var l = 0; l < Vector512<double>.Count; l++)
+        {
+            sums[at + l * stride] += _lower[l];
+            sums[at + (l + Vector512<double>.Count) * stride] += _upper[l];
+        }
+    }
 }

@@ -9,10 +9,10 @@ namespace Condensa.Models;
 /// A ConvNet's first four layers, <see cref="InputConv2d"/> 3x3 -> instance norm (<c>GroupNorm(C, C)</c>, affine) -> ReLU
 /// -> <see cref="AveragePool2x2"/>, run as one <see cref="InputBlockKernel"/> pass where it applies: on CPUs with 512-bit
 /// vectors, for float32 or bfloat16 images that need no gradient (every training and evaluation pass, the real side of
-/// DM, DC and DSA) and sizes the kernel takes (<see cref="InputBlockKernel.Shape.Fits"/>: 28x28 with DC's padding of 3,
-/// 32x32 with padding 1). Synthetic images, whose gradient flows back to the pixels, take the layers one by one; a
+/// DM, DC and DSA) and sizes the kernel takes (<see cref="InputBlockKernel.Shape.Fits"/>: an even-sided convolution
+/// output and whole groups of 16 channels). Synthetic images, whose gradient flows back to the pixels, take the layers one by one; a
 /// second derivative through the block (<c>create_graph</c>) recomputes them. Same parameters and function; the block
-/// computes in float32 inside.
+/// computes in float32 inside, and its output is stored channels-last, as the next block's convolution takes it.
 /// </summary>
 internal sealed class InputBlock
 {
@@ -47,7 +47,7 @@ internal sealed class InputBlock
         long padding = _conv.Padding, hp = x.shape[2] + 2 * padding, wp = x.shape[3] + 2 * padding;
         if (x.requires_grad || x.dim() != 4 || x.device_type != DeviceType.CPU || w.device_type != DeviceType.CPU
             || x.dtype != w.dtype || x.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || x.shape[1] != w.shape[1]
-            || x.shape[0] == 0 || !InputBlockKernel.Shape.Fits(hp, wp))
+            || x.shape[0] == 0 || !InputBlockKernel.Shape.Fits(w.shape[0], hp, wp))
             return null;
         var shape = new InputBlockKernel.Shape((int)x.shape[0], (int)x.shape[1], (int)hp, (int)wp, (int)w.shape[0], x.dtype == ScalarType.BFloat16);
         Tensor[] parameters = [w, _conv.bias, _norm.weight, _norm.bias!];
@@ -60,11 +60,11 @@ internal sealed class InputBlock
     private (Tensor Y, Tensor Input, Tensor Mean, Tensor Rstd) Forward(InputBlockKernel.Shape s, Tensor x, Tensor[] parameters)
     {
         var p = _conv.Padding;
-        var input = InputBlockKernel.SplitColumns(nn.functional.pad(x, [p, p, p, p]));
+        var input = nn.functional.pad(x, [p, p, p, p]).to(ScalarType.Float32).contiguous();
         var f = parameters.Select(Float32).ToArray();
-        var y = empty([s.N, s.C, s.Hq, s.Wq], dtype: x.dtype);
+        var y = EmptyChannelsLast(s.N, s.C, s.Maps.Hq, s.Maps.Wq, x.dtype);
         var (mean, rstd) = (Statistics(s.N, s.C), Statistics(s.N, s.C));
-        InputBlockKernel.Forward(s, input, f[0], f[1], f[2], f[3], (float)_norm.eps, y, mean, rstd);
+        InputBlockKernel.Forward(s, input, InputBlockKernel.TapMajor(f[0]), f[1], f[2], f[3], (float)_norm.eps, y, mean, rstd);
         return (y, input, mean, rstd);
     }
 
@@ -79,7 +79,7 @@ internal sealed class InputBlock
     }
 
     /// <summary>
-    /// The block under autograd: forward saves the images, the split input and each map's μ and σ⁻¹; backward returns
+    /// The block under autograd: forward saves the images, the padded float32 input and each map's μ and σ⁻¹; backward returns
     /// the four parameters' gradients from the kernel, or, when autograd records the backward pass itself (a second
     /// derivative, <c>create_graph</c>), from the layers one by one, recomputed, so the gradients carry their graph.
     /// </summary>
@@ -110,8 +110,8 @@ internal sealed class InputBlock
             var shape = (InputBlockKernel.Shape)ctx.get_data(ShapeKey);
             var f = parameters.Select(Float32).ToArray();
             var grads = f.Select(t => empty_like(t)).ToArray();
-            InputBlockKernel.Backward(shape, input, f[0], f[1], f[2], f[3], mean, rstd,
-                gradY.to(shape.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32).contiguous(), grads[0], grads[1], grads[2], grads[3]);
+            InputBlockKernel.Backward(shape, input, InputBlockKernel.TapMajor(f[0]), f[1], f[2], f[3], mean, rstd,
+                ChannelsLast(gradY.to(shape.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32)), grads[0], grads[1], grads[2], grads[3]);
             return [null!, .. grads.Zip(parameters, (g, p) => g.to(p.dtype)), null!, null!];
         }
     }

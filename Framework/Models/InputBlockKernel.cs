@@ -6,120 +6,107 @@ using static TorchSharp.torch;
 namespace Condensa.Models;
 
 /// <summary>
-/// The first block of DC's ConvNet, <c>conv 3x3 (bias) -> instance norm -> ReLU -> 2x2 average pooling</c>, computed one
-/// feature map (image n, channel c) at a time in float32 while the map is in cache. libtorch runs the block as separate
-/// passes over a C x H x W output per image (the convolution writes it; bias, norm, ReLU and pooling read and write it
-/// again; backward does the same in reverse), and with the one to three input channels of a network's input
+/// The first block of DC's ConvNet, <c>conv 3x3 (bias) -> instance norm -> ReLU -> 2x2 average pooling</c>, computed for
+/// one image's group of 16 output channels at a time in float32 while its maps are in cache. libtorch runs the block as
+/// separate passes over a C x H x W output per image (the convolution writes it; bias, norm, ReLU and pooling read and
+/// write it again; backward does the same in reverse), and with the one to three input channels of a network's input
 /// (<see cref="InputConv2d"/>) those passes cost more than the convolution (docs/results.md, Layers and kernels). Here
-/// only the pooled map is written, and backward recomputes the convolution from the input (9 Cin multiply-adds per pixel).
+/// only the pooled maps are written, channels-last as the next block's convolution takes them, and backward recomputes
+/// the convolution from the input.
 /// <para>
-/// Per map, with <c>z = w * x + b</c> over its M pixels: the normalization and ReLU of <see cref="FeatureMapKernel"/>,
-/// then <c>y[i, j] = ¼ Σ_uv a[2i + u, 2j + v]</c> (u, v in {0, 1}). Backward: <c>g_a = ¼ g_y[⌊i/2⌋, ⌊j/2⌋]</c> where
-/// <c>a &gt; 0</c>, else 0, through the normalization to g_z (<see cref="FeatureMapKernel"/>); <c>∂b = Σ g_z</c> and
-/// <c>∂w[ci, u, t] = Σ_ij g_z[i, j] x[ci, i + u, j + t]</c> (u, t in {0, 1, 2}), each summed over the batch.
+/// Per group, with <c>z[i, j] = b + Σ_(ci, u, t) x[ci, i + u, j + t] w[ci, u, t]</c> (u, t in {0, 1, 2}; one vector of
+/// 16 channels per pixel, each input pixel broadcast to all 16): the normalization, ReLU and pooling of
+/// <see cref="FeatureMapKernel"/>. Backward: g_z as there, then <c>∂b = Σ g_z</c> and
+/// <c>∂w[ci, u, t] = Σ_ij g_z[i, j] x[ci, i + u, j + t]</c>, each summed over the batch. The pooled output and its
+/// gradient are float32 or bfloat16.
 /// </para>
-/// Maps are stored as their even and their odd columns, so a pooling window is the same lane of four vectors and no
-/// lane is shuffled. The pooled output and its gradient are float32 or bfloat16.
 /// </summary>
 internal static unsafe class InputBlockKernel
 {
     /// <summary>
     /// Sizes of one call: N images of Cin channels padded to Hp x Wp, C output channels, and whether the pooled output
-    /// and its gradient are bfloat16. The convolution's output, Ho x Wo = (Hp - 2) x (Wp - 2), has even sides, and a
-    /// pooled row (Wq = Wo / 2) is a whole number of vectors (<see cref="Fits"/>).
+    /// and its gradient are bfloat16. The convolution's output, (Hp - 2) x (Wp - 2), has even sides, and the output
+    /// channels are whole groups of 16 (<see cref="Fits"/>).
     /// </summary>
     public readonly record struct Shape(int N, int InChannels, int Hp, int Wp, int C, bool BFloat16)
     {
-        public int Ho => Hp - 2;
-        public int Wo => Wp - 2;
-        public int Hq => Ho / 2;
-        public int Wq => Wo / 2;
-        /// <summary>Width of one column-parity plane of the padded input (its even or its odd columns).</summary>
-        public int Wh => Wp / 2;
-        public int Pixels => Ho * Wo;
-        public int InputImage => InChannels * 2 * Hp * Wh;
+        /// <summary>The convolution's output maps, before the pooling.</summary>
+        public Maps Maps => new(C, Hp - 2, Wp - 2, BFloat16);
+        public int Groups => C / Lanes;
+        public int InputImage => InChannels * Hp * Wp;
         public int Taps => InChannels * 9;
-        public long PooledMap => Hq * Wq;
 
-        public static bool Fits(long hp, long wp) =>
-            hp > 2 && hp % 2 == 0 && wp > 2 && wp % 2 == 0 && (wp - 2) / 2 % Vector512<float>.Count == 0;
+        public static bool Fits(long c, long hp, long wp) =>
+            c > 0 && c % Lanes == 0 && hp > 2 && hp % 2 == 0 && wp > 2 && wp % 2 == 0;
     }
 
-    /// <summary>The padded input (N x Cin x Hp x Wp) split by column parity: N x Cin x 2 x Hp x Wh, float32.</summary>
-    public static Tensor SplitColumns(Tensor padded)
-    {
-        long n = padded.shape[0], cin = padded.shape[1], hp = padded.shape[2], wp = padded.shape[3];
-        return padded.to(ScalarType.Float32).view(n, cin, hp, wp / 2, 2).permute(0, 1, 4, 2, 3).contiguous();
-    }
+    /// <summary>The float32 weights (C x Cin x 3 x 3) tap-major, Cin·9 x C: a tap's weights for 16 channels are one vector.</summary>
+    public static Tensor TapMajor(Tensor weight) => weight.view(weight.shape[0], -1).t().contiguous();
 
     /// <summary>
-    /// <paramref name="y"/> (N x C x Hq x Wq) from the split input (<see cref="SplitColumns"/>) and the float32 parameters;
-    /// the per-map μ and σ⁻¹ (N x C, float32) go to <paramref name="mean"/> and <paramref name="rstd"/> for backward.
+    /// <paramref name="y"/> (N x C x Hq x Wq, channels-last) from the padded float32 input (N x Cin x Hp x Wp), the
+    /// weights tap-major (<paramref name="weightByTap"/>: Cin·9 x C, float32) and the float32 bias, γ and β; the per-map
+    /// μ and σ⁻¹ (N x C, float32) go to <paramref name="mean"/> and <paramref name="rstd"/> for backward.
     /// </summary>
-    public static void Forward(Shape s, Tensor input, Tensor weight, Tensor bias, Tensor gamma, Tensor beta, float eps,
+    public static void Forward(Shape s, Tensor input, Tensor weightByTap, Tensor bias, Tensor gamma, Tensor beta, float eps,
         Tensor y, Tensor mean, Tensor rstd)
     {
-        nint x = Address(input), w = Address(weight), b = Address(bias), g = Address(gamma), bt = Address(beta);
-        nint outY = Address(y, s.BFloat16), outMean = Address(mean), outRstd = Address(rstd);
-        ForEachChannelRange(s.C, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c0, c1) =>
+        float* x = (float*)Address(input), w = (float*)Address(weightByTap), b = (float*)Address(bias), g = (float*)Address(gamma), bt = (float*)Address(beta);
+        float* outMean = (float*)Address(mean), outRstd = (float*)Address(rstd);
+        nint outY = ChannelsLastAddress(y, s.BFloat16);
+        var maps = s.Maps;
+        ForEachGroupRange(s.Groups, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g0, g1) =>
         {
-            using var z = new AlignedFloats(s.Pixels);
+            using var z = new AlignedFloats(maps.Pixels * Lanes);
             var zp = z.Pointer;
             for (var n = 0; n < s.N; n++)
+            for (var c = g0 * Lanes; c < g1 * Lanes; c += Lanes)
             {
-                var xn = (float*)x + (long)n * s.InputImage;
-                for (var c = c0; c < c1; c++)
-                {
-                    var map = (long)n * s.C + c;
-                    Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
-                    var (mu, r) = Moments(zp, s.Pixels, eps);
-                    ((float*)outMean)[map] = mu;
-                    ((float*)outRstd)[map] = r;
-                    var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)bt)[c], mu, r);
-                    NormalizeRelu(zp, s.Pixels, scale, shift);
-                    Pool(s, zp, outY, map * s.PooledMap);
-                }
+                Convolve(s, x + (long)n * s.InputImage, w + c, Vector512.Load(b + c), zp);
+                var (mu, r) = Moments(maps, zp, eps);
+                var map = (long)n * s.C + c;
+                mu.Store(outMean + map);
+                r.Store(outRstd + map);
+                var (scale, shift) = ScaleShift(Vector512.Load(g + c), Vector512.Load(bt + c), mu, r);
+                NormalizeReluPool(maps, zp, scale, shift, outY, (long)n * maps.Pooled, c);
             }
         });
-        KeepAlive(input, weight, bias, gamma, beta, y, mean, rstd);
+        KeepAlive(input, weightByTap, bias, gamma, beta, y, mean, rstd);
     }
 
     /// <summary>
     /// The parameter gradients (float32: C x Cin x 3 x 3 and three of C) from <paramref name="gradY"/> (N x C x Hq x Wq,
-    /// in the output's format) and what <see cref="Forward"/> saved.
+    /// channels-last, in the output's format) and what <see cref="Forward"/> saved.
     /// </summary>
-    public static void Backward(Shape s, Tensor input, Tensor weight, Tensor bias, Tensor gamma, Tensor beta,
+    public static void Backward(Shape s, Tensor input, Tensor weightByTap, Tensor bias, Tensor gamma, Tensor beta,
         Tensor mean, Tensor rstd, Tensor gradY, Tensor gradWeight, Tensor gradBias, Tensor gradGamma, Tensor gradBeta)
     {
-        nint x = Address(input), w = Address(weight), b = Address(bias), g = Address(gamma), bt = Address(beta);
-        nint mu = Address(mean), rs = Address(rstd), gy = Address(gradY, s.BFloat16);
+        float* x = (float*)Address(input), w = (float*)Address(weightByTap), b = (float*)Address(bias), g = (float*)Address(gamma), bt = (float*)Address(beta);
+        float* mu = (float*)Address(mean), rs = (float*)Address(rstd);
+        nint gy = ChannelsLastAddress(gradY, s.BFloat16);
+        var maps = s.Maps;
         // per channel, summed over the batch in image order; each channel has one writer
         double[] dw = new double[s.C * s.Taps], db = new double[s.C], dGamma = new double[s.C], dBeta = new double[s.C];
-        ForEachChannelRange(s.C, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c0, c1) =>
+        ForEachGroupRange(s.Groups, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g0, g1) =>
         {
-            using AlignedFloats z = new(s.Pixels), ga = new(s.Pixels), taps = new(s.Taps);
-            float* zp = z.Pointer, gap = ga.Pointer, tp = taps.Pointer;
+            using AlignedFloats z = new(maps.Pixels * Lanes), gz = new(maps.Pixels * Lanes);
+            float* zp = z.Pointer, gp = gz.Pointer;
             for (var n = 0; n < s.N; n++)
+            for (var c = g0 * Lanes; c < g1 * Lanes; c += Lanes)
             {
-                var xn = (float*)x + (long)n * s.InputImage;
-                for (var c = c0; c < c1; c++)
-                {
-                    var map = (long)n * s.C + c;
-                    float m = ((float*)mu)[map], r = ((float*)rs)[map];
-                    Convolve(s, xn, (float*)w + c * s.Taps, ((float*)b)[c], zp);
-                    Unpool(s, gy, map * s.PooledMap, gap);
-                    var (scale, shift) = ScaleShift(((float*)g)[c], ((float*)bt)[c], m, r);
-                    var (sumGa, sumGaZ) = ReluNormGradient(zp, gap, s.Pixels, m, r, scale, shift);
-                    dGamma[c] += sumGaZ;
-                    dBeta[c] += sumGa;
-                    // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M) with this map's ∂β and ∂γ, written over g_a
-                    db[c] += Affine(gap, zp, s.Pixels, scale, -scale * sumGaZ / s.Pixels, -scale * sumGa / s.Pixels);
-                    Correlate(s, gap, xn, tp);
-                    for (var t = 0; t < s.Taps; t++) dw[c * s.Taps + t] += tp[t];
-                }
+                var map = (long)n * s.C + c;
+                Vector512<float> m = Vector512.Load(mu + map), r = Vector512.Load(rs + map);
+                var xn = x + (long)n * s.InputImage;
+                Convolve(s, xn, w + c, Vector512.Load(b + c), zp);
+                var (scale, shift) = ScaleShift(Vector512.Load(g + c), Vector512.Load(bt + c), m, r);
+                var (dB, dG, sumGz) = NormGradient(maps, zp, gy, (long)n * maps.Pooled, c, gp, m, r, scale, shift);
+                dG.AddTo(dGamma, c);
+                dB.AddTo(dBeta, c);
+                sumGz.AddTo(db, c);
+                Correlate(s, gp, xn, c, dw);
             }
         });
-        KeepAlive(input, weight, bias, gamma, beta, mean, rstd, gradY);
+        KeepAlive(input, weightByTap, bias, gamma, beta, mean, rstd, gradY);
         Store(dw, gradWeight);
         Store(db, gradBias);
         Store(dGamma, gradGamma);
@@ -127,103 +114,76 @@ internal static unsafe class InputBlockKernel
     }
 
     /// <summary>
-    /// z = w * x + b for one output channel, as its even-column and odd-column planes (2 x Ho x Wq): output column
-    /// 2j + p takes input columns 2j + p + t, t = 0..2, i.e. even[j], odd[j], even[j + 1], odd[j + 1].
+    /// z = w * x + b for one image's group of 16 output channels (<paramref name="w"/> points at the group's column of
+    /// the tap-major weights), one vector per output pixel, two pixels at a time with one accumulator per kernel row
+    /// each, so that six multiply-add chains run side by side.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Convolve(in Shape s, float* x, float* w, float bias, float* z)
+    private static void Convolve(in Shape s, float* x, float* w, Vector512<float> bias, float* z)
     {
-        int wq = s.Wq, wh = s.Wh, plane = s.Hp * wh, v = Vector512<float>.Count;
-        var vb = Vector512.Create(bias);
-        var zo = z + s.Ho * wq;
-        for (var i = 0; i < s.Ho; i++)
-        for (var j = 0; j < wq; j += v)
+        int ho = s.Hp - 2, wo = s.Wp - 2, plane = s.Hp * s.Wp, c = s.C;
+        for (var i = 0; i < ho; i++)
+        for (var j = 0; j < wo; j += 2)
         {
-            Vector512<float> even = vb, odd = vb;
+            Vector512<float> e0 = bias, e1 = default, e2 = default, o0 = bias, o1 = default, o2 = default;
             for (var ci = 0; ci < s.InChannels; ci++)
             {
-                var xe = x + 2 * ci * plane + i * wh + j;
-                var xo = xe + plane;
-                var wc = w + 9 * ci;
-                for (var u = 0; u < 3; u++, xe += wh, xo += wh)
-                {
-                    Vector512<float> e0 = Vector512.Load(xe), o0 = Vector512.Load(xo), e1 = Vector512.Load(xe + 1), o1 = Vector512.Load(xo + 1);
-                    Vector512<float> w0 = Vector512.Create(wc[3 * u]), w1 = Vector512.Create(wc[3 * u + 1]), w2 = Vector512.Create(wc[3 * u + 2]);
-                    even = Vector512.FusedMultiplyAdd(e0, w0, Vector512.FusedMultiplyAdd(o0, w1, Vector512.FusedMultiplyAdd(e1, w2, even)));
-                    odd = Vector512.FusedMultiplyAdd(o0, w0, Vector512.FusedMultiplyAdd(e1, w1, Vector512.FusedMultiplyAdd(o1, w2, odd)));
-                }
+                var xs = x + ci * plane + i * s.Wp + j;
+                var wc = w + ci * 9 * c;
+                Row(xs, wc, ref e0, ref o0);
+                Row(xs + s.Wp, wc + 3 * c, ref e1, ref o1);
+                Row(xs + 2 * s.Wp, wc + 6 * c, ref e2, ref o2);
             }
-            even.Store(z + i * wq + j);
-            odd.Store(zo + i * wq + j);
+            (e0 + e1 + e2).Store(z + (i * wo + j) * Lanes);
+            (o0 + o1 + o2).Store(z + (i * wo + j + 1) * Lanes);
+        }
+
+        // one kernel row for the output pixels j (even) and j + 1 (odd), which read input columns j..j + 3
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        void Row(float* xs, float* wr, ref Vector512<float> even, ref Vector512<float> odd)
+        {
+            Vector512<float> w0 = Vector512.Load(wr), w1 = Vector512.Load(wr + c), w2 = Vector512.Load(wr + 2 * c);
+            Vector512<float> x0 = Vector512.Create(xs[0]), x1 = Vector512.Create(xs[1]), x2 = Vector512.Create(xs[2]), x3 = Vector512.Create(xs[3]);
+            even = Vector512.FusedMultiplyAdd(x2, w2, Vector512.FusedMultiplyAdd(x1, w1, Vector512.FusedMultiplyAdd(x0, w0, even)));
+            odd = Vector512.FusedMultiplyAdd(x3, w2, Vector512.FusedMultiplyAdd(x2, w1, Vector512.FusedMultiplyAdd(x1, w0, odd)));
         }
     }
 
-    /// <summary>Σ_ij g_z[i, j] x[ci, i + u, j + t] for every tap (ci, u, t), from g_z's two column-parity planes.</summary>
+    /// <summary>
+    /// Adds Σ_ij g_z[i, j] x[ci, i + u, j + t] for every tap (ci, u, t) of the 16 channels from <paramref name="c"/> to
+    /// <paramref name="dw"/> (C x Cin·9), from g_z's vectors: nine float32 accumulators per input channel and output
+    /// row, added by rows in float64.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Correlate(in Shape s, float* gz, float* x, float* taps)
+    private static void Correlate(in Shape s, float* gz, float* x, int c, double[] dw)
     {
-        int wq = s.Wq, wh = s.Wh, plane = s.Hp * wh, v = Vector512<float>.Count;
-        var go = gz + s.Ho * wq;
+        int ho = s.Hp - 2, wo = s.Wp - 2, wp = s.Wp;
+        Span<Float64Lanes> taps = stackalloc Float64Lanes[9];
         for (var ci = 0; ci < s.InChannels; ci++)
         {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
-            for (var i = 0; i < s.Ho; i++)
-            for (var j = 0; j < wq; j += v)
+            taps.Clear();
+            for (var i = 0; i < ho; i++)
             {
-                Vector512<float> ge = Vector512.Load(gz + i * wq + j), gO = Vector512.Load(go + i * wq + j);
-                var xe = x + 2 * ci * plane + i * wh + j;
-                var xo = xe + plane;
-                Vector512<float> e0 = Vector512.Load(xe), o0 = Vector512.Load(xo), e1 = Vector512.Load(xe + 1), o1 = Vector512.Load(xo + 1);
-                a0 = Vector512.FusedMultiplyAdd(ge, e0, Vector512.FusedMultiplyAdd(gO, o0, a0));
-                a1 = Vector512.FusedMultiplyAdd(ge, o0, Vector512.FusedMultiplyAdd(gO, e1, a1));
-                a2 = Vector512.FusedMultiplyAdd(ge, e1, Vector512.FusedMultiplyAdd(gO, o1, a2));
-                xe += wh; xo += wh;
-                e0 = Vector512.Load(xe); o0 = Vector512.Load(xo); e1 = Vector512.Load(xe + 1); o1 = Vector512.Load(xo + 1);
-                a3 = Vector512.FusedMultiplyAdd(ge, e0, Vector512.FusedMultiplyAdd(gO, o0, a3));
-                a4 = Vector512.FusedMultiplyAdd(ge, o0, Vector512.FusedMultiplyAdd(gO, e1, a4));
-                a5 = Vector512.FusedMultiplyAdd(ge, e1, Vector512.FusedMultiplyAdd(gO, o1, a5));
-                xe += wh; xo += wh;
-                e0 = Vector512.Load(xe); o0 = Vector512.Load(xo); e1 = Vector512.Load(xe + 1); o1 = Vector512.Load(xo + 1);
-                a6 = Vector512.FusedMultiplyAdd(ge, e0, Vector512.FusedMultiplyAdd(gO, o0, a6));
-                a7 = Vector512.FusedMultiplyAdd(ge, o0, Vector512.FusedMultiplyAdd(gO, e1, a7));
-                a8 = Vector512.FusedMultiplyAdd(ge, e1, Vector512.FusedMultiplyAdd(gO, o1, a8));
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
+                for (var j = 0; j < wo; j++)
+                {
+                    var g = Vector512.Load(gz + (i * wo + j) * Lanes);
+                    var xs = x + (ci * s.Hp + i) * wp + j;
+                    a0 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[0]), a0);
+                    a1 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[1]), a1);
+                    a2 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[2]), a2);
+                    a3 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[wp]), a3);
+                    a4 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[wp + 1]), a4);
+                    a5 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[wp + 2]), a5);
+                    a6 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[2 * wp]), a6);
+                    a7 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[2 * wp + 1]), a7);
+                    a8 = Vector512.FusedMultiplyAdd(g, Vector512.Create(xs[2 * wp + 2]), a8);
+                }
+                taps[0].Add(a0); taps[1].Add(a1); taps[2].Add(a2);
+                taps[3].Add(a3); taps[4].Add(a4); taps[5].Add(a5);
+                taps[6].Add(a6); taps[7].Add(a7); taps[8].Add(a8);
             }
-            var t = taps + 9 * ci;
-            t[0] = Vector512.Sum(a0); t[1] = Vector512.Sum(a1); t[2] = Vector512.Sum(a2);
-            t[3] = Vector512.Sum(a3); t[4] = Vector512.Sum(a4); t[5] = Vector512.Sum(a5);
-            t[6] = Vector512.Sum(a6); t[7] = Vector512.Sum(a7); t[8] = Vector512.Sum(a8);
-        }
-    }
-
-    /// <summary>Pooled map <paramref name="offset"/> of <paramref name="y"/> from the activations' two column-parity planes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Pool(in Shape s, float* a, nint y, long offset)
-    {
-        int wq = s.Wq;
-        var odd = a + s.Ho * wq;
-        var quarter = Vector512.Create(0.25f);
-        for (var i = 0; i < s.Hq; i++)
-        for (var j = 0; j < wq; j += Vector512<float>.Count)
-        {
-            int r0 = 2 * i * wq + j, r1 = r0 + wq;
-            var v = (Vector512.Load(a + r0) + Vector512.Load(odd + r0) + (Vector512.Load(a + r1) + Vector512.Load(odd + r1))) * quarter;
-            Save(v, y, offset + i * wq + j, s.BFloat16);
-        }
-    }
-
-    /// <summary>The pooling's gradient ¼ g_y[⌊i/2⌋, ⌊j/2⌋] (map <paramref name="offset"/> of <paramref name="gy"/>), in both column-parity planes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Unpool(in Shape s, nint gy, long offset, float* g)
-    {
-        int wq = s.Wq;
-        var odd = g + s.Ho * wq;
-        var quarter = Vector512.Create(0.25f);
-        for (var i = 0; i < s.Ho; i++)
-        for (var j = 0; j < wq; j += Vector512<float>.Count)
-        {
-            var v = Load(gy, offset + i / 2 * wq + j, s.BFloat16) * quarter;
-            v.Store(g + i * wq + j);
-            v.Store(odd + i * wq + j);
+            for (var t = 0; t < 9; t++) taps[t].AddTo(dw, c * s.Taps + ci * 9 + t, s.Taps);
         }
     }
 }

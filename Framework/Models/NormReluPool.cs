@@ -11,7 +11,9 @@ namespace Condensa.Models;
 /// vectors, for float32 or bfloat16 maps in the parameters' format whose sizes the kernel takes
 /// (<see cref="NormReluPoolKernel.Shape.Fits"/>). The input's gradient comes from the kernel as well, so the block's
 /// convolution trains through it; a second derivative through the layers (<c>create_graph</c>) recomputes them one by
-/// one. Same parameters and function; the kernel computes in float32 inside.
+/// one. Same parameters and function; the kernel computes in float32 inside. The output and the input's gradient are
+/// stored channels-last, which the convolutions before and after take without a reorder; an input stored otherwise is
+/// copied to that format first.
 /// </summary>
 internal sealed class NormReluPool
 {
@@ -42,7 +44,7 @@ internal sealed class NormReluPool
         var gamma = _norm.weight!;
         if (z.dim() != 4 || z.device_type != DeviceType.CPU || gamma.device_type != DeviceType.CPU || z.dtype != gamma.dtype
             || z.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || z.shape[1] != gamma.shape[0] || z.shape[0] == 0
-            || !NormReluPoolKernel.Shape.Fits(z.shape[2], z.shape[3]))
+            || !NormReluPoolKernel.Shape.Fits(z.shape[1], z.shape[2], z.shape[3]))
             return null;
         var shape = new NormReluPoolKernel.Shape((int)z.shape[0], (int)z.shape[1], (int)z.shape[2], (int)z.shape[3], z.dtype == ScalarType.BFloat16);
         if (is_grad_enabled() && (z.requires_grad || gamma.requires_grad || _norm.bias!.requires_grad))
@@ -51,11 +53,11 @@ internal sealed class NormReluPool
         return Alone(y, saved, mean, rstd);
     }
 
-    /// <summary>The output, the contiguous input backward reads, and each map's μ and σ⁻¹.</summary>
+    /// <summary>The output, the channels-last input backward reads, and each map's μ and σ⁻¹.</summary>
     private (Tensor Y, Tensor Z, Tensor Mean, Tensor Rstd) Forward(NormReluPoolKernel.Shape s, Tensor z, Tensor gamma, Tensor beta)
     {
-        var input = z.detach().contiguous();
-        var y = empty([s.N, s.C, s.Hq, s.Wq], dtype: z.dtype);
+        var input = ChannelsLast(z.detach());
+        var y = EmptyChannelsLast(s.N, s.C, s.Maps.Hq, s.Maps.Wq, z.dtype);
         var (mean, rstd) = (Statistics(s.N, s.C), Statistics(s.N, s.C));
         using (var g = Float32(gamma))
         using (var b = Float32(beta))
@@ -63,9 +65,12 @@ internal sealed class NormReluPool
         return (y, input, mean, rstd);
     }
 
-    /// <summary>The three layers' function one by one in libtorch, on <paramref name="gamma"/> and <paramref name="beta"/>.</summary>
+    /// <summary>
+    /// The three layers' function one by one in libtorch, on <paramref name="gamma"/> and <paramref name="beta"/>, over
+    /// z stored row-major (the layout libtorch's layers are written for).
+    /// </summary>
     private Tensor LayerByLayer(Tensor z, Tensor gamma, Tensor beta) =>
-        _pool.call(nn.functional.relu(nn.functional.group_norm(z, gamma.shape[0], gamma, beta, _norm.eps)));
+        _pool.call(nn.functional.relu(nn.functional.group_norm(z.contiguous(), gamma.shape[0], gamma, beta, _norm.eps)));
 
     /// <summary>
     /// The layers under autograd: forward saves the input, its contiguous copy and each map's μ and σ⁻¹; backward
@@ -97,8 +102,8 @@ internal sealed class NormReluPool
                 return [.. Recomputed(((NormReluPool)ctx.get_data(LayersKey)).LayerByLayer(z, gamma, beta), [z, gamma, beta], gradY), null!, null!];
             var shape = (NormReluPoolKernel.Shape)ctx.get_data(ShapeKey);
             var (g, b) = (Float32(gamma), Float32(beta));
-            var (gradZ, gradGamma, gradBeta) = (empty_like(input), empty_like(g), empty_like(b));
-            NormReluPoolKernel.Backward(shape, input, g, b, mean, rstd, gradY.to(input.dtype).contiguous(), gradZ, gradGamma, gradBeta);
+            var (gradZ, gradGamma, gradBeta) = (EmptyChannelsLast(shape.N, shape.C, shape.H, shape.W, input.dtype), empty_like(g), empty_like(b));
+            NormReluPoolKernel.Backward(shape, input, g, b, mean, rstd, ChannelsLast(gradY.to(input.dtype)), gradZ, gradGamma, gradBeta);
             return [gradZ, gradGamma.to(gamma.dtype), gradBeta.to(beta.dtype), null!, null!];
         }
     }

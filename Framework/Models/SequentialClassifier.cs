@@ -51,7 +51,10 @@ internal sealed class SequentialClassifier : ClassifierModel
 
     public override Tensor Embed(Tensor x)
     {
-        var (y, i) = _inputBlock?.TryForward(x) is { } block ? (block, InputBlock.Layers) : (x, 0);
+        // images the first block does not take (they need a gradient) enter channels-last where the layers after the
+        // first convolution are fused, so that the convolution writes the format the kernel reads
+        var (y, i) = _inputBlock?.TryForward(x) is { } block ? (block, InputBlock.Layers)
+            : (_normReluPools.Length > 1 && _normReluPools[1] is not null && x.dim() == 4 ? FusedAutograd.ChannelsLast(x) : x, 0);
         while (i < features.Count)
             if (_normReluPools[i]?.TryForward(y) is { } pooled) (y, i) = (pooled, i + NormReluPool.Layers);
             else y = features[i++].call(y);

@@ -31,10 +31,10 @@ internal static class CondensaKernels
 
     /// <summary>
     /// The kernels' part of the execution settings' identity on a device of type <paramref name="deviceType"/>: which
-    /// code computes the floats (<c>+plain</c> for libtorch's layers, <c>+fused</c> where the fused blocks run, which
-    /// is on CPUs only, nothing otherwise).
+    /// code computes the floats (<c>+plain</c> for libtorch's layers, <c>+fused-cl</c> where the fused blocks run on
+    /// channels-last maps, which is on CPUs only, nothing otherwise).
     /// </summary>
-    public static string Key(string deviceType) => !Enabled ? "+plain" : deviceType == "cpu" && FusedKernels ? "+fused" : "";
+    public static string Key(string deviceType) => !Enabled ? "+plain" : deviceType == "cpu" && FusedKernels ? "+fused-cl" : "";
 
     /// <summary>The value of <c>CONDENSA_KERNELS</c>: unset, empty or <c>condensa</c> for the kernels, <c>plain</c> for libtorch's layers.</summary>
     internal static bool Parse(string? value) => value?.Trim().ToLowerInvariant() switch

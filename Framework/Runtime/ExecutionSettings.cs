@@ -10,7 +10,7 @@ namespace Condensa.Runtime;
 /// </summary>
 public sealed record ExecutionSettings(torch.Device Device, int Threads)
 {
-    /// <summary>The settings as text for identities, e.g. <c>cpu+bf16+fused threads 2</c>.</summary>
+    /// <summary>The settings as text for identities, e.g. <c>cpu+bf16+fused-cl threads 2</c>.</summary>
     public string Key => KeyOf(Device.type.ToString().ToLowerInvariant(), Threads);
 
     /// <summary>The identity text of a device type and a thread count.</summary>

@@ -42,11 +42,13 @@ public sealed class InputBlockTests
     [TestMethod]
     [DataRow(1, 28, 3, DisplayName = "1x28x28 with DC's padding of 3 (Fashion-MNIST)")]
     [DataRow(3, 32, 1, DisplayName = "3x32x32 with padding 1 (CIFAR)")]
+    [DataRow(1, 28, 1, DisplayName = "1x28x28 with padding 1: 14x14 pooled maps")]
+    [DataRow(2, 30, 3, DisplayName = "2x30x30 with padding 3: 17x17 pooled maps")]
     public void InFloat32TheBlockIsTheFourLayersWithTheirGradients(int inChannels, int side, int padding)
     {
         using var scope = NewDisposeScope();
         manual_seed(11 + inChannels);
-        var layers = Layers(inChannels, 24, padding);
+        var layers = Layers(inChannels, 32, padding);
         var block = Block(layers);
         var x = randn(5, inChannels, side, side);
         var y = block.TryForward(x) ?? throw new AssertFailedException("the block takes these images");
@@ -54,7 +56,10 @@ public sealed class InputBlockTests
         var (expected, expectedGrads) = Reference(layers, x, gy);
         Assert.IsTrue(Within(y, expected, 1e-5, 1e-6), "the value in float32");
         Assert.IsTrue(Within(layers.call(x).detach(), expected, 1e-5, 1e-6), "as the layers one by one");
-        var grads = autograd.grad([y], Parameters(layers), [gy]);
+        Assert.IsTrue(FusedAutograd.IsChannelsLast(y), "the output stored channels-last, as the next convolution takes it");
+        var grads = autograd.grad([y], Parameters(layers), [gy], retain_graph: true);
+        Assert.IsTrue(grads.Zip(autograd.grad([y], Parameters(layers), [gy.contiguous()])).All(g => Identical(g.First, g.Second)),
+            "a gradient stored row-major gives the same bits");
         // each gradient is a sum over the batch whose terms cancel: float32 rounding is bounded by the largest one's scale
         Assert.IsTrue(Within(grads[0], expectedGrads[0], 0, 1e-4 * Scale(expectedGrads[0])), "the conv weight's gradient");
         // 0 in exact arithmetic (instance norm removes any constant the bias adds): only float32 rounding is left
@@ -96,10 +101,10 @@ public sealed class InputBlockTests
     {
         using var scope = NewDisposeScope();
         manual_seed(13);
-        var layers = Layers(1, 8, 3);
+        var layers = Layers(1, 16, 3);
         var block = Block(layers);
         var x = randn(3, 1, 28, 28);
-        var g = randn(3, 8, 16, 16);
+        var g = randn(3, 16, 16, 16);
         Tensor[] SecondOrder(Tensor y)
         {
             var first = autograd.grad([y], Parameters(layers), [g], retain_graph: true, create_graph: true);
@@ -136,9 +141,9 @@ public sealed class InputBlockTests
     {
         using var scope = NewDisposeScope();
         manual_seed(15);
-        var block = Block(Layers(1, 8, 3));
+        var block = Block(Layers(1, 16, 3));
         Assert.IsNull(block.TryForward(randn(2, 1, 28, 28).requires_grad_(true)), "images that need a gradient (synthetic images)");
-        Assert.IsNull(block.TryForward(randn(2, 1, 30, 30)), "a pooled row that is not a whole number of vectors");
+        Assert.IsNull(Block(Layers(1, 24, 3)).TryForward(randn(2, 1, 28, 28)), "channels that are not whole groups of 16");
         Assert.IsNull(block.TryForward(randn(2, 1, 27, 28)), "an odd convolution output");
         Assert.IsNull(block.TryForward(randn(2, 1, 28, 28).to(ScalarType.BFloat16)), "images in another format than the parameters");
         Assert.IsNull(InputBlock.Of(Layers(1, 8, 3, nn.MaxPool2d(2, 2))), "max pooling");
@@ -192,7 +197,7 @@ public sealed class InputBlockTests
     /// <summary>
     /// <c>CONDENSA_KERNELS=plain</c>: a ConvNet of libtorch's own layers (no fused blocks, no input convolution, no custom
     /// pooling) under its own settings key; from the same parameters, 30 SGD steps with it and with Condensa's kernels end
-    /// at the same loss and weights within float32 rounding.
+    /// at the same loss, and at weights no further apart than float32 rounding takes the plain layers from themselves.
     /// </summary>
     [TestMethod]
     public void PlainLayersTrainLikeTheKernels()
@@ -202,11 +207,12 @@ public sealed class InputBlockTests
         var shape = new Condensa.Data.ImageShape(1, 28, 28);
         var kernelsKey = Condensa.Runtime.ExecutionSettings.KeyOf("cpu", 2);
         Condensa.Runtime.CondensaKernels.Enabled = false;
-        ClassifierModel plain;
+        ClassifierModel plain, perturbed;
         string plainKey;
         try
         {
             plain = ModelFactory.Create(spec, shape, 10, seed: 5);
+            perturbed = ModelFactory.Create(spec, shape, 10, seed: 7);
             plainKey = Condensa.Runtime.ExecutionSettings.KeyOf("cpu", 2);
         }
         finally { Condensa.Runtime.CondensaKernels.Enabled = true; }
@@ -240,10 +246,15 @@ public sealed class InputBlockTests
         }
         var (plainLoss, plainWeights) = Train(plain);
         var (fusedLoss, fusedWeights) = Train(fused);
+        // the plain layers again from weights moved by a millionth of themselves: how far float32 rounding alone carries
+        // 30 steps (measured: 6-12 % of how far a weight moved, as ReLU masks flip and momentum carries it on)
+        using (no_grad())
+            foreach (var (p, p0) in perturbed.parameters().Zip(initial)) p.copy_(p0 * (1 + 1e-6));
+        var (_, perturbedWeights) = Train(perturbed);
         Assert.AreEqual(plainLoss, fusedLoss, 1e-3 * Math.Abs(plainLoss), "the last step's loss");
-        // float32 rounding differs between the paths and grows over the steps: each parameter may differ by at most 5 %
-        // of how far it moved (a wrong gradient differs by about all of it); the convolutions' biases are left out, their
-        // gradient is 0 in exact arithmetic (instance norm removes any constant) and rounding noise on both paths
+        // each parameter may be at most twice as far from the plain run as the perturbed run is, plus 1 % of how far it
+        // moved (a wrong gradient differs by about all of it); the convolutions' biases are left out, their gradient is 0
+        // in exact arithmetic (instance norm removes any constant) and rounding noise on both paths
         var convBiases = plain.named_modules().Where(m => m.module is Conv2d).Select(m => $"{m.name}.bias").ToHashSet();
         var names = plain.named_parameters().Select(p => p.name).ToArray();
         Assert.AreEqual(3, convBiases.Count(names.Contains), "three convolutions");
@@ -251,8 +262,9 @@ public sealed class InputBlockTests
         {
             if (convBiases.Contains(names[i])) continue;
             double moved = (plainWeights[i] - initial[i]).abs().max().item<float>(), apart = (fusedWeights[i] - plainWeights[i]).abs().max().item<float>();
+            double rounding = (perturbedWeights[i] - plainWeights[i]).abs().max().item<float>();
             Assert.IsGreaterThan(0.0, moved, $"parameter {i} trained");
-            Assert.IsLessThanOrEqualTo(0.05 * moved, apart, $"parameter {i} after 30 steps: {apart} apart, moved {moved}");
+            Assert.IsLessThanOrEqualTo(2 * rounding + 0.01 * moved, apart, $"parameter {i} after 30 steps: {apart} apart, moved {moved}, rounding alone {rounding}");
         }
     }
 }

@@ -49,14 +49,16 @@ public sealed class NormReluPoolTests
     [DataRow(16, DisplayName = "16x16 maps (block 2 of a ConvNet on 28x28 or 32x32 images)")]
     [DataRow(8, DisplayName = "8x8 maps (block 3)")]
     [DataRow(32, DisplayName = "32x32 maps (block 1, for images that need a gradient)")]
+    [DataRow(4, DisplayName = "4x4 maps (block 4)")]
+    [DataRow(2, DisplayName = "2x2 maps (block 5: one pooled pixel)")]
     public void InFloat32TheKernelIsTheThreeLayersWithTheInputsGradient(int side)
     {
         using var scope = NewDisposeScope();
         manual_seed(21 + side);
-        var layers = Layers(24);
-        var z = randn(5, 24, side, side) * 3 + 1;
+        var layers = Layers(32);
+        var z = randn(5, 32, side, side) * 3 + 1;
         // a gradient that is not contiguous (one map's, broadcast over the batch)
-        var gy = randn(1, 24, side / 2, side / 2).expand(5, -1, -1, -1);
+        var gy = randn(1, 32, side / 2, side / 2).expand(5, -1, -1, -1);
         var (y, grads) = Run(Fused(layers), layers, z, gy);
         var (expected, expectedGrads) = Reference(layers, z, gy);
         Assert.IsTrue(Within(y, expected, 1e-5, 1e-6), "the value");
@@ -67,6 +69,26 @@ public sealed class NormReluPoolTests
             Assert.IsTrue(Within(grads[i], expectedGrads[i], 1e-4, 1e-5 * Scale(expectedGrads[i])), $"the gradient of {names[i]}");
         using (no_grad())
             Assert.IsTrue(Identical(Fused(layers).TryForward(z) ?? throw new AssertFailedException("without autograd too"), y.detach()), "without autograd: the same values");
+    }
+
+    /// <summary>
+    /// The output and the input's gradient are stored channels-last (the layout oneDNN's convolutions take without a
+    /// reorder), and maps stored either way give the same bits.
+    /// </summary>
+    [TestMethod]
+    public void MapsStoredEitherWayGiveTheSameBitsAndTheOutputIsChannelsLast()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(28);
+        var layers = Layers(32);
+        var z = randn(3, 32, 16, 16);
+        var gy = randn(3, 32, 8, 8);
+        var stored = FusedAutograd.ChannelsLast(z);
+        Assert.IsTrue(z.is_contiguous() && FusedAutograd.IsChannelsLast(stored) && !stored.is_contiguous(), "the two layouts");
+        var (rowMajor, channelsLast) = (Run(Fused(layers), layers, z, gy), Run(Fused(layers), layers, stored, gy));
+        Assert.IsTrue(FusedAutograd.IsChannelsLast(rowMajor.Y) && FusedAutograd.IsChannelsLast(rowMajor.Grads[0]), "the output and the input's gradient");
+        Assert.IsTrue(Identical(rowMajor.Y, channelsLast.Y), "the output");
+        Assert.IsTrue(rowMajor.Grads.Zip(channelsLast.Grads).All(g => Identical(g.First, g.Second)), "the gradients");
     }
 
     [TestMethod]
@@ -98,9 +120,9 @@ public sealed class NormReluPoolTests
     {
         using var scope = NewDisposeScope();
         manual_seed(23);
-        var layers = Layers(8);
-        var z = randn(3, 8, 16, 16);
-        var g = randn(3, 8, 8, 8);
+        var layers = Layers(16);
+        var z = randn(3, 16, 16, 16);
+        var g = randn(3, 16, 8, 8);
         Tensor[] SecondOrder(Func<Tensor, Tensor> forward)
         {
             var input = z.clone().requires_grad_(true);
@@ -120,9 +142,9 @@ public sealed class NormReluPoolTests
     {
         using var scope = NewDisposeScope();
         manual_seed(27);
-        var layers = Layers(8);
-        var z = randn(3, 8, 16, 16);
-        var gy = randn(3, 8, 8, 8);
+        var layers = Layers(16);
+        var z = randn(3, 16, 16, 16);
+        var gy = randn(3, 16, 8, 8);
         var y = Fused(layers).TryForward(z) ?? throw new AssertFailedException("the kernel takes these maps");
         Assert.IsTrue(y.requires_grad, "recorded for the parameters");
         var grads = autograd.grad([y], Parameters(layers), [gy]);
@@ -155,11 +177,11 @@ public sealed class NormReluPoolTests
     {
         using var scope = NewDisposeScope();
         manual_seed(25);
-        var fused = Fused(Layers(8));
-        Assert.IsNull(fused.TryForward(randn(2, 8, 9, 16)), "an odd height (pooling drops a row)");
-        Assert.IsNull(fused.TryForward(randn(2, 8, 4, 8)), "a pooled map smaller than a vector");
-        Assert.IsNull(fused.TryForward(randn(2, 8, 16, 12)), "rows that are not whole half-vectors");
-        Assert.IsNull(fused.TryForward(randn(2, 8, 16, 16).to(ScalarType.BFloat16)), "maps in another format than the parameters");
+        var fused = Fused(Layers(16));
+        Assert.IsNull(fused.TryForward(randn(2, 16, 9, 16)), "an odd height (pooling drops a row)");
+        Assert.IsNull(fused.TryForward(randn(2, 16, 16, 7)), "an odd width");
+        Assert.IsNull(Fused(Layers(24)).TryForward(randn(2, 24, 16, 16)), "channels that are not whole groups of 16");
+        Assert.IsNull(fused.TryForward(randn(2, 16, 16, 16).to(ScalarType.BFloat16)), "maps in another format than the parameters");
         Assert.IsNull(NormReluPool.Of(nn.Sequential(Norm.Group(2, 8), nn.ReLU(), new AveragePool2x2()), 0), "group norm over groups of channels");
         Assert.IsNull(NormReluPool.Of(nn.Sequential(nn.BatchNorm2d(8), nn.ReLU(), new AveragePool2x2()), 0), "batch norm");
         Assert.IsNull(NormReluPool.Of(nn.Sequential(Norm.Group(8, 8), nn.ReLU(), nn.MaxPool2d(2, 2)), 0), "max pooling");
