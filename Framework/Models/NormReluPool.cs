@@ -73,7 +73,7 @@ internal sealed class NormReluPool
         _pool.call(nn.functional.relu(nn.functional.group_norm(z.contiguous(), gamma.shape[0], gamma, beta, _norm.eps)));
 
     /// <summary>
-    /// The layers under autograd: forward saves the input, its contiguous copy and each map's μ and σ⁻¹; backward
+    /// The layers under autograd: forward saves the input, its channels-last copy and each map's μ and σ⁻¹; backward
     /// returns the gradients of the input, γ and β from the kernel, or, when autograd records the backward pass itself
     /// (a second derivative, <c>create_graph</c>), from the layers one by one, recomputed, so the gradients carry their graph.
     /// </summary>
