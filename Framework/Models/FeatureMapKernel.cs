@@ -146,12 +146,28 @@ internal static unsafe class FeatureMapKernel
     }
 
     /// <summary>
+    /// Instance norm, ReLU and 2x2 average pooling forward for image <paramref name="n"/>'s 16 channels from
+    /// <paramref name="c"/>, from their H x W vectors <paramref name="z"/>: each map's μ and σ⁻¹ to
+    /// <paramref name="mean"/> and <paramref name="rstd"/> (N x C), the pooled activations to the channels-last
+    /// <paramref name="y"/>.
+    /// </summary>
+    internal static void NormalizeReluPool(in Maps s, float* z, float eps, float* gamma, float* beta, float* mean, float* rstd, nint y, int n, int c)
+    {
+        var (mu, r) = Moments(s, z, eps);
+        var map = (long)n * s.C + c;
+        mu.Store(mean + map);
+        r.Store(rstd + map);
+        var (scale, shift) = ScaleShift(Vector512.Load(gamma + c), Vector512.Load(beta + c), mu, r);
+        Pool(s, z, scale, shift, y, (long)n * s.Pooled, c);
+    }
+
+    /// <summary>
     /// One image's pooled activations of the 16 channels from <paramref name="c"/>, from their H x W vectors
     /// <paramref name="z"/>: a = max(0, z · scale + shift), then 2x2 means, written to pixel <paramref name="pooled"/>
     /// on of the channels-last <paramref name="y"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void NormalizeReluPool(in Maps s, float* z, Vector512<float> scale, Vector512<float> shift, nint y, long pooled, int c)
+    private static void Pool(in Maps s, float* z, Vector512<float> scale, Vector512<float> shift, nint y, long pooled, int c)
     {
         var quarter = Vector512.Create(0.25f);
         for (var i = 0; i < s.Hq; i++)
@@ -168,17 +184,22 @@ internal static unsafe class FeatureMapKernel
     }
 
     /// <summary>
-    /// The gradient of z for one image's 16 channels from <paramref name="c"/>, over their H x W vectors: z becomes ẑ in
-    /// place, and <paramref name="g"/> gets g_a from the pooled gradient (pixel <paramref name="pooled"/> on of the
-    /// channels-last <paramref name="gy"/>; zero where the forward pass's z · scale + shift ≤ 0: the same expression, so
-    /// the same mask) and then g_z. Returns each lane's ∂β = Σ g_a, ∂γ = Σ g_a ẑ and Σ g_z, summed by rows in float64.
+    /// The gradient of z for image <paramref name="n"/>'s 16 channels from <paramref name="c"/>, over their H x W
+    /// vectors: z becomes ẑ in place, and <paramref name="g"/> gets g_a from the pooled gradient (the channels-last
+    /// <paramref name="gy"/>; zero where the forward pass's z · scale + shift ≤ 0: the same expression, so the same
+    /// mask) and then g_z. ∂γ = Σ g_a ẑ and ∂β = Σ g_a are added to <paramref name="dGamma"/> and
+    /// <paramref name="dBeta"/>; returns each lane's Σ g_z. Sums over the map are added by rows in float64.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static (Float64Lanes DBeta, Float64Lanes DGamma, Float64Lanes SumGz) NormGradient(in Maps s, float* z, nint gy,
-        long pooled, int c, float* g, Vector512<float> mean, Vector512<float> rstd, Vector512<float> scale, Vector512<float> shift)
+    internal static Float64Lanes NormGradient(in Maps s, float* z, nint gy, float* gamma, float* beta, float* means, float* rstds,
+        int n, int c, float* g, double[] dGamma, double[] dBeta)
     {
+        var map = (long)n * s.C + c;
+        Vector512<float> mean = Vector512.Load(means + map), rstd = Vector512.Load(rstds + map);
+        var (scale, shift) = ScaleShift(Vector512.Load(gamma + c), Vector512.Load(beta + c), mean, rstd);
+        var pooled = (long)n * s.Pooled;
         var quarter = Vector512.Create(0.25f);
-        Float64Lanes dBeta = default, dGamma = default, sumGz = default;
+        Float64Lanes dBetaSum = default, dGammaSum = default, sumGz = default;
         for (var i = 0; i < s.H; i++)
         {
             var row = pooled + i / 2 * s.Wq;
@@ -194,12 +215,12 @@ internal static unsafe class FeatureMapKernel
                 s1 += g1;
                 t1 = Vector512.FusedMultiplyAdd(g1, z1, t1);
             }
-            dBeta.Add(s0 + s1);
-            dGamma.Add(t0 + t1);
+            dBetaSum.Add(s0 + s1);
+            dGammaSum.Add(t0 + t1);
         }
         // g_z = γ σ⁻¹ (g_a - ∂β / M - ẑ ∂γ / M), written over g_a
         var pixels = Vector512.Create((float)s.Pixels);
-        Vector512<float> k2 = -scale * dGamma.Float32 / pixels, k3 = -scale * dBeta.Float32 / pixels;
+        Vector512<float> k2 = -scale * dGammaSum.Float32 / pixels, k3 = -scale * dBetaSum.Float32 / pixels;
         for (var i = 0; i < s.H; i++)
         {
             Vector512<float> u0 = default, u1 = default;
@@ -210,7 +231,9 @@ internal static unsafe class FeatureMapKernel
             }
             sumGz.Add(u0 + u1);
         }
-        return (dBeta, dGamma, sumGz);
+        dGammaSum.AddTo(dGamma, c);
+        dBetaSum.AddTo(dBeta, c);
+        return sumGz;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         (Vector512<float> Ga, Vector512<float> Zh) Step(int at, Vector512<float> gq)

@@ -63,12 +63,7 @@ internal static unsafe class InputBlockKernel
             for (var c = g0 * Lanes; c < g1 * Lanes; c += Lanes)
             {
                 Convolve(s, x + (long)n * s.InputImage, w + c, Vector512.Load(b + c), zp);
-                var (mu, r) = Moments(maps, zp, eps);
-                var map = (long)n * s.C + c;
-                mu.Store(outMean + map);
-                r.Store(outRstd + map);
-                var (scale, shift) = ScaleShift(Vector512.Load(g + c), Vector512.Load(bt + c), mu, r);
-                NormalizeReluPool(maps, zp, scale, shift, outY, (long)n * maps.Pooled, c);
+                NormalizeReluPool(maps, zp, eps, g, bt, outMean, outRstd, outY, n, c);
             }
         });
         KeepAlive(input, weightByTap, bias, gamma, beta, y, mean, rstd);
@@ -94,15 +89,9 @@ internal static unsafe class InputBlockKernel
             for (var n = 0; n < s.N; n++)
             for (var c = g0 * Lanes; c < g1 * Lanes; c += Lanes)
             {
-                var map = (long)n * s.C + c;
-                Vector512<float> m = Vector512.Load(mu + map), r = Vector512.Load(rs + map);
                 var xn = x + (long)n * s.InputImage;
                 Convolve(s, xn, w + c, Vector512.Load(b + c), zp);
-                var (scale, shift) = ScaleShift(Vector512.Load(g + c), Vector512.Load(bt + c), m, r);
-                var (dB, dG, sumGz) = NormGradient(maps, zp, gy, (long)n * maps.Pooled, c, gp, m, r, scale, shift);
-                dG.AddTo(dGamma, c);
-                dB.AddTo(dBeta, c);
-                sumGz.AddTo(db, c);
+                NormGradient(maps, zp, gy, g, bt, mu, rs, n, c, gp, dGamma, dBeta).AddTo(db, c);
                 Correlate(s, gp, xn, c, dw);
             }
         });

@@ -42,12 +42,7 @@ internal static unsafe class NormReluPoolKernel
             for (var c = g0 * Lanes; c < g1 * Lanes; c += Lanes)
             {
                 LoadGroup(zIn, (long)n * maps.Pixels, maps.Pixels, s.C, c, s.BFloat16, ap);
-                var (mu, r) = Moments(maps, ap, eps);
-                var map = (long)n * s.C + c;
-                mu.Store(outMean + map);
-                r.Store(outRstd + map);
-                var (scale, shift) = ScaleShift(Vector512.Load(g + c), Vector512.Load(b + c), mu, r);
-                NormalizeReluPool(maps, ap, scale, shift, outY, (long)n * maps.Pooled, c);
+                NormalizeReluPool(maps, ap, eps, g, b, outMean, outRstd, outY, n, c);
             }
         });
         KeepAlive(z, gamma, beta, y, mean, rstd);
@@ -72,13 +67,8 @@ internal static unsafe class NormReluPoolKernel
             for (var n = 0; n < s.N; n++)
             for (var c = g0 * Lanes; c < g1 * Lanes; c += Lanes)
             {
-                var map = (long)n * s.C + c;
-                Vector512<float> m = Vector512.Load(mu + map), r = Vector512.Load(rs + map);
                 LoadGroup(zIn, (long)n * maps.Pixels, maps.Pixels, s.C, c, s.BFloat16, zp);
-                var (scale, shift) = ScaleShift(Vector512.Load(g + c), Vector512.Load(b + c), m, r);
-                var (dB, dG, _) = NormGradient(maps, zp, gy, (long)n * maps.Pooled, c, gp, m, r, scale, shift);
-                dG.AddTo(dGamma, c);
-                dB.AddTo(dBeta, c);
+                NormGradient(maps, zp, gy, g, b, mu, rs, n, c, gp, dGamma, dBeta);
                 for (var p = 0; p < maps.Pixels; p++)
                     Save(Vector512.Load(gp + p * Lanes), gz, ((long)n * maps.Pixels + p) * s.C + c, s.BFloat16);
             }
