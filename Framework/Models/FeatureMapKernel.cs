@@ -101,14 +101,20 @@ internal static unsafe class FeatureMapKernel
         (Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()) << 16).AsSingle();
 
     /// <summary>
-    /// The 16 channels from <paramref name="c"/> of <paramref name="pixels"/> pixels from pixel <paramref name="pixel"/>
-    /// of a channels-last tensor with <paramref name="channels"/> channels into <paramref name="to"/>, one float32
-    /// vector per pixel.
+    /// Image <paramref name="n"/>'s 16 channels from <paramref name="c"/> of the channels-last tensor
+    /// <paramref name="from"/> (maps of <paramref name="s"/>'s size) into <paramref name="to"/>, one float32 vector per pixel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void LoadGroup(nint from, long pixel, int pixels, int channels, int c, bool bfloat16, float* to)
+    internal static void LoadGroup(in Maps s, nint from, int n, int c, float* to)
     {
-        for (var p = 0; p < pixels; p++) Load(from, (pixel + p) * channels + c, bfloat16).Store(to + p * Lanes);
+        for (var p = 0; p < s.Pixels; p++) Load(from, ((long)n * s.Pixels + p) * s.C + c, s.BFloat16).Store(to + p * Lanes);
+    }
+
+    /// <summary>The inverse of <see cref="LoadGroup"/>: the vectors <paramref name="from"/> to image <paramref name="n"/>'s 16 channels from <paramref name="c"/> of <paramref name="to"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void SaveGroup(in Maps s, float* from, nint to, int n, int c)
+    {
+        for (var p = 0; p < s.Pixels; p++) Save(Vector512.Load(from + p * Lanes), to, ((long)n * s.Pixels + p) * s.C + c, s.BFloat16);
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace Condensa.Models;
 /// -> <see cref="AveragePool2x2"/>, run as one <see cref="InputBlockKernel"/> pass where it applies: on CPUs with 512-bit
 /// vectors, for float32 or bfloat16 images that need no gradient (every training and evaluation pass, the real side of
 /// DM, DC and DSA) and sizes the kernel takes (<see cref="InputBlockKernel.Shape.Fits"/>: an even-sided convolution
-/// output and whole groups of 16 channels). Synthetic images, whose gradient flows back to the pixels, take the layers one by one; a
-/// second derivative through the block (<c>create_graph</c>) recomputes them. Same parameters and function; the block
+/// output and whole groups of 16 channels). Synthetic images, whose gradient flows back to the pixels, take the layers
+/// one by one; a second derivative through the block (<c>create_graph</c>) recomputes them. Same parameters and function; the block
 /// computes in float32 inside, and its output is stored channels-last, as the next block's convolution takes it.
 /// </summary>
 internal sealed class InputBlock

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using static Condensa.Models.FeatureMapKernel;
 using static TorchSharp.torch;
 
@@ -41,7 +40,7 @@ internal static unsafe class NormReluPoolKernel
             for (var n = 0; n < s.N; n++)
             for (var c = g0 * Lanes; c < g1 * Lanes; c += Lanes)
             {
-                LoadGroup(zIn, (long)n * maps.Pixels, maps.Pixels, s.C, c, s.BFloat16, ap);
+                LoadGroup(maps, zIn, n, c, ap);
                 NormalizeReluPool(maps, ap, eps, g, b, outMean, outRstd, outY, n, c);
             }
         });
@@ -67,10 +66,9 @@ internal static unsafe class NormReluPoolKernel
             for (var n = 0; n < s.N; n++)
             for (var c = g0 * Lanes; c < g1 * Lanes; c += Lanes)
             {
-                LoadGroup(zIn, (long)n * maps.Pixels, maps.Pixels, s.C, c, s.BFloat16, zp);
+                LoadGroup(maps, zIn, n, c, zp);
                 NormGradient(maps, zp, gy, g, b, mu, rs, n, c, gp, dGamma, dBeta);
-                for (var p = 0; p < maps.Pixels; p++)
-                    Save(Vector512.Load(gp + p * Lanes), gz, ((long)n * maps.Pixels + p) * s.C + c, s.BFloat16);
+                SaveGroup(maps, gp, gz, n, c);
             }
         });
         KeepAlive(z, gamma, beta, mean, rstd, gradY, gradZ);
